@@ -1,0 +1,254 @@
+#include "app/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace callbackd::app {
+namespace {
+
+// Collects problems with their keys so that one run of --check-config reports all of them.
+class Reader {
+ public:
+  explicit Reader(std::vector<ConfigError>& errors) : errors_(errors) {}
+
+  void error(std::string key, std::string message) { errors_.push_back({std::move(key), std::move(message)}); }
+
+  // Reports keys that no part of callbackd reads: a typo must not silently fall back to a default.
+  void only_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+    std::set<std::string_view> allowed(known);
+    for (const auto& [k, v] : t) {
+      if (!allowed.contains(k.str())) error(prefix + std::string(k.str()), "unknown key");
+    }
+  }
+
+  void str(const toml::table& t, const std::string& prefix, std::string_view key, std::string& out) {
+    const auto* node = t.get(key);
+    if (node == nullptr) return;
+    if (auto v = node->value<std::string>()) {
+      out = *v;
+    } else {
+      error(prefix + std::string(key), "must be a string");
+    }
+  }
+
+  void integer(const toml::table& t, const std::string& prefix, std::string_view key, int& out, int lo, int hi) {
+    const auto* node = t.get(key);
+    if (node == nullptr) return;
+    auto v = node->value<std::int64_t>();
+    if (!v || !node->is_integer()) {
+      error(prefix + std::string(key), "must be an integer");
+    } else if (*v < lo || *v > hi) {
+      error(prefix + std::string(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    } else {
+      out = static_cast<int>(*v);
+    }
+  }
+
+  void host_port(const toml::table& t, const std::string& prefix, std::string_view key, HostPort& out) {
+    std::string text;
+    if (t.get(key) == nullptr) return;
+    str(t, prefix, key, text);
+    if (auto hp = parse_host_port(text)) {
+      out = *hp;
+    } else {
+      error(prefix + std::string(key), "must be IP:PORT (IPv6 as [addr]:port), got \"" + text + "\"");
+    }
+  }
+
+  static std::optional<HostPort> parse_host_port(std::string_view text) {
+    std::string host;
+    std::string_view port_text;
+    if (text.starts_with('[')) {
+      auto close = text.find("]:");
+      if (close == std::string_view::npos) return std::nullopt;
+      host = std::string(text.substr(1, close - 1));
+      port_text = text.substr(close + 2);
+    } else {
+      auto colon = text.rfind(':');
+      if (colon == std::string_view::npos) return std::nullopt;
+      host = std::string(text.substr(0, colon));
+      port_text = text.substr(colon + 1);
+    }
+    if (!is_ip(host)) return std::nullopt;
+    unsigned port = 0;
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+      return std::nullopt;
+    }
+    return HostPort{host, static_cast<std::uint16_t>(port)};
+  }
+
+  static bool is_ip(const std::string& host) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+  }
+
+ private:
+  std::vector<ConfigError>& errors_;
+};
+
+void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
+  r.only_keys(t, "sip.", {"listen", "user_agent"});
+  r.host_port(t, "sip.", "listen", c.listen);
+  r.str(t, "sip.", "user_agent", c.user_agent);
+}
+
+void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
+  r.only_keys(t, "media.", {"address", "rtp_ports", "prompts_dir", "language"});
+  r.str(t, "media.", "address", c.address);
+  if (!Reader::is_ip(c.address)) r.error("media.address", "must be an IP address, got \"" + c.address + "\"");
+  std::string range;
+  r.str(t, "media.", "rtp_ports", range);
+  if (!range.empty()) {
+    unsigned lo = 0;
+    unsigned hi = 0;
+    char dash = 0;
+    std::istringstream in(range);
+    if (!(in >> lo >> dash >> hi) || dash != '-' || lo < 1024 || hi > 65535 || lo + 2 > hi) {
+      r.error("media.rtp_ports", "must be \"LOW-HIGH\" with 1024 <= LOW, LOW + 2 <= HIGH <= 65535");
+    } else {
+      c.port_min = static_cast<std::uint16_t>(lo);
+      c.port_max = static_cast<std::uint16_t>(hi);
+    }
+  }
+  r.str(t, "media.", "prompts_dir", c.prompts_dir);
+  r.str(t, "media.", "language", c.language);
+}
+
+void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
+  r.only_keys(t, "callback.",
+              {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
+               "min_interval_s", "max_call_duration_s"});
+  r.integer(t, "callback.", "trigger_window_s", c.trigger_window_s, 1, 120);
+  r.integer(t, "callback.", "default_delay_s", c.default_delay_s, 0, 3600);
+  r.integer(t, "callback.", "ring_timeout_s", c.ring_timeout_s, 5, 300);
+  r.integer(t, "callback.", "max_attempts", c.max_attempts, 1, 10);
+  r.integer(t, "callback.", "retry_delay_s", c.retry_delay_s, 1, 86400);
+  r.integer(t, "callback.", "min_interval_s", c.min_interval_s, 0, 86400);
+  r.integer(t, "callback.", "max_call_duration_s", c.max_call_duration_s, 10, 86400);
+}
+
+void read_inbound(Reader& r, const std::string& prefix, const std::string& text, LineConfig& line) {
+  if (text == "auto-attendant") {
+    line.inbound = InboundRoute::AutoAttendant;
+  } else if (text == "reject") {
+    line.inbound = InboundRoute::Reject;
+  } else if (text.starts_with("extension:") && text.size() > 10 &&
+             text.find_first_not_of("0123456789", 10) == std::string::npos) {
+    line.inbound = InboundRoute::Extension;
+    line.inbound_extension = text.substr(10);
+  } else {
+    r.error(prefix + "inbound", "must be \"auto-attendant\", \"reject\" or \"extension:<number>\"");
+  }
+}
+
+LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
+  const std::string prefix = "line[" + std::to_string(index) + "].";
+  r.only_keys(t, prefix, {"name", "gateway", "number", "channels", "inbound", "answer_delay_s"});
+  LineConfig line;
+  r.str(t, prefix, "name", line.name);
+  if (line.name.empty()) r.error(prefix + "name", "is required");
+  if (t.get("gateway") == nullptr) r.error(prefix + "gateway", "is required");
+  r.host_port(t, prefix, "gateway", line.gateway);
+  r.str(t, prefix, "number", line.number);
+  r.integer(t, prefix, "channels", line.channels, 1, 1000);
+  std::string inbound = "auto-attendant";
+  r.str(t, prefix, "inbound", inbound);
+  read_inbound(r, prefix, inbound, line);
+  r.integer(t, prefix, "answer_delay_s", line.answer_delay_s, 0, 300);
+  return line;
+}
+
+void read_lines(Reader& r, const toml::table& root, Config& c) {
+  const auto* node = root.get("line");
+  if (node == nullptr) return;
+  const auto* arr = node->as_array();
+  if (arr == nullptr) {
+    r.error("line", "must be an array of tables ([[line]])");
+    return;
+  }
+  std::set<std::string> names;
+  std::set<std::string> gateways;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto* t = (*arr)[i].as_table();
+    if (t == nullptr) {
+      r.error("line[" + std::to_string(i) + "]", "must be a table");
+      continue;
+    }
+    LineConfig line = read_line(r, *t, i);
+    if (!names.insert(line.name).second) r.error("line[" + std::to_string(i) + "].name", "duplicate line name");
+    if (!line.gateway.host.empty() && !gateways.insert(line.gateway.str()).second) {
+      r.error("line[" + std::to_string(i) + "].gateway", "another line already uses this gateway address");
+    }
+    c.lines.push_back(std::move(line));
+  }
+}
+
+void read_root(Reader& r, const toml::table& root, Config& c) {
+  r.only_keys(root, "", {"sip", "media", "store", "web", "callback", "line", "log_level"});
+  auto section = [&](std::string_view name) -> const toml::table* {
+    const auto* node = root.get(name);
+    if (node == nullptr) return nullptr;
+    if (const auto* t = node->as_table()) return t;
+    r.error(std::string(name), "must be a table");
+    return nullptr;
+  };
+  if (const auto* t = section("sip")) read_sip(r, *t, c.sip);
+  if (const auto* t = section("media")) read_media(r, *t, c.media);
+  if (const auto* t = section("store")) {
+    r.only_keys(*t, "store.", {"sqlite"});
+    r.str(*t, "store.", "sqlite", c.store.sqlite);
+  }
+  if (const auto* t = section("web")) {
+    r.only_keys(*t, "web.", {"listen", "admin_token"});
+    r.host_port(*t, "web.", "listen", c.web.listen);
+    r.str(*t, "web.", "admin_token", c.web.admin_token);
+    if (!c.web.admin_token.empty() && c.web.admin_token.size() < 16) {
+      r.error("web.admin_token", "must be at least 16 characters (or absent, to generate one)");
+    }
+  }
+  if (const auto* t = section("callback")) read_callback(r, *t, c.callback);
+  read_lines(r, root, c);
+  r.str(root, "", "log_level", c.log_level);
+  static constexpr std::array kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log_level) == kLevels.end()) {
+    r.error("log_level", "must be one of trace, debug, info, warn, error");
+  }
+}
+
+}  // namespace
+
+
+std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& toml_text) {
+  std::vector<ConfigError> errors;
+  Config config;
+  try {
+    toml::table root = toml::parse(toml_text);
+    Reader reader(errors);
+    read_root(reader, root, config);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    errors.push_back({"line " + std::to_string(where.line) + ", column " + std::to_string(where.column),
+                      std::string(e.description())});
+  }
+  if (!errors.empty()) return errors;
+  return config;
+}
+
+std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::vector<ConfigError>{{path, "cannot be read"}};
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str());
+}
+
+}  // namespace callbackd::app

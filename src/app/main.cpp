@@ -1,0 +1,58 @@
+// callbackd: SIP call-back and call-relay server. See README.md and docs/.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/config.hpp"
+#include "app/server.hpp"
+
+namespace {
+
+int check_config(const std::string& path) {
+  auto result = callbackd::app::load_config(path);
+  if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
+    for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
+    return 2;
+  }
+  std::cout << path << ": configuration OK\n";
+  return 0;
+}
+
+int serve(const std::string& path) {
+  auto result = callbackd::app::load_config(path);
+  if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
+    for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
+    return 2;
+  }
+  const auto& config = std::get<callbackd::app::Config>(result);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("callbackd"));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  try {
+    return callbackd::app::run_server(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("callbackd: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"callbackd: SIP call-back and call-relay server"};
+  std::string config_path;
+  std::string check_path;
+  auto* run_opt = app.add_option("--config", config_path, "run the server with this TOML configuration");
+  auto* check_opt = app.add_option("--check-config", check_path, "validate a configuration and exit");
+  run_opt->excludes(check_opt);
+  app.set_version_flag("--version", "callbackd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+  if (!check_path.empty()) return check_config(check_path);
+  if (config_path.empty()) {
+    std::cerr << app.help();
+    return 2;
+  }
+  return serve(config_path);
+}

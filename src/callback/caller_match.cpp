@@ -1,0 +1,198 @@
+#include "callback/caller_match.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace callbackd::callback {
+namespace {
+
+constexpr std::string_view kSeparators = " -.()";
+constexpr std::string_view kSipPrefix = "sip:";
+constexpr std::size_t kMinPstnDigits = 2;
+constexpr std::size_t kMaxPstnDigits = 20;
+// Fewer literal digits than this in a wildcard pattern trusts whole countries or more.
+constexpr std::size_t kMinLiteralDigits = 4;
+constexpr std::size_t kMinLiteralSipChars = 4;
+
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+bool is_wildcard(char c) {
+  return c == '*' || c == '?';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view s) {
+  constexpr std::string_view kTrim = " \t\"";
+  const auto first = s.find_first_not_of(kTrim);
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(kTrim);
+  return s.substr(first, last - first + 1);
+}
+
+std::string_view strip_sip_prefix(std::string_view s) {
+  if (s.size() >= kSipPrefix.size() && iequals(s.substr(0, kSipPrefix.size()), kSipPrefix)) {
+    return s.substr(kSipPrefix.size());
+  }
+  return s;
+}
+
+// '+'? digit+ : what a PSTN number looks like once separators are gone (no length limits here).
+bool looks_like_pstn(std::string_view normalised) {
+  if (!normalised.empty() && normalised.front() == '+') normalised.remove_prefix(1);
+  return !normalised.empty() && std::all_of(normalised.begin(), normalised.end(), is_digit);
+}
+
+// Classic iterative glob match: on a mismatch, backtrack to the last '*' and let it swallow one more
+// character. O(pattern * address) worst case, constant stack. Characters of the address at or after
+// `fold_from` (the SIP host part) compare case-insensitively.
+bool glob(std::string_view pattern, std::string_view address, std::size_t fold_from) {
+  std::size_t p = 0;
+  std::size_t a = 0;
+  std::size_t star_p = std::string_view::npos;
+  std::size_t star_a = 0;
+  const auto same = [&](char pc, std::size_t ai) {
+    return pc == '?' || pc == address[ai] || (ai >= fold_from && lower(pc) == lower(address[ai]));
+  };
+  while (a < address.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star_p = p++;
+      star_a = a;
+    } else if (p < pattern.size() && same(pattern[p], a)) {
+      ++p;
+      ++a;
+    } else if (star_p != std::string_view::npos) {
+      p = star_p + 1;
+      a = ++star_a;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::size_t literal_count(std::string_view pattern) {
+  return static_cast<std::size_t>(
+      std::count_if(pattern.begin(), pattern.end(), [](char c) { return !is_wildcard(c); }));
+}
+
+bool has_wildcard(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), is_wildcard);
+}
+
+bool is_privacy_word(std::string_view s) {
+  static constexpr std::array<std::string_view, 6> kWords = {"anonymous",  "unknown", "unavailable",
+                                                             "restricted", "private", "withheld"};
+  const auto t = trim(s);
+  return std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return iequals(t, w); });
+}
+
+// Pattern key used for specificity: literal characters in the form the match compares.
+std::string comparable_pattern(std::string_view pattern) {
+  const auto normalised = normalize_number(pattern);
+  if (std::all_of(normalised.begin(), normalised.end(),
+                  [](char c) { return is_digit(c) || c == '+' || is_wildcard(c); })) {
+    return normalised;
+  }
+  return std::string(strip_sip_prefix(pattern));
+}
+
+// Exact beats pattern; then more literal characters; then the older (lower id) entry, so the choice is
+// stable.
+struct Specificity {
+  bool exact = false;
+  std::size_t literals = 0;
+  std::int64_t id = 0;
+  bool beats(const Specificity& o) const {
+    if (exact != o.exact) return exact;
+    if (literals != o.literals) return literals > o.literals;
+    return id < o.id;
+  }
+};
+
+}  // namespace
+
+std::string normalize_number(std::string_view number) {
+  std::string out;
+  out.reserve(number.size());
+  for (char c : number) {
+    if (kSeparators.find(c) == std::string_view::npos) out.push_back(c);
+  }
+  return out;
+}
+
+bool is_valid_pstn_number(std::string_view number) {
+  const auto n = normalize_number(number);
+  std::string_view digits = n;
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  return digits.size() >= kMinPstnDigits && digits.size() <= kMaxPstnDigits &&
+         std::all_of(digits.begin(), digits.end(), is_digit);
+}
+
+bool wildcard_match(std::string_view pattern, std::string_view address) {
+  const auto addr_norm = normalize_number(address);
+  if (looks_like_pstn(addr_norm)) {
+    return glob(normalize_number(pattern), addr_norm, std::string_view::npos);
+  }
+  const auto pat = strip_sip_prefix(pattern);
+  const auto addr = strip_sip_prefix(address);
+  const auto at = addr.find('@');
+  return glob(pat, addr, at == std::string_view::npos ? std::string_view::npos : at + 1);
+}
+
+CallerId classify_caller_id(const CallerIdInput& in) {
+  const std::string& user = in.asserted_user.empty() ? in.from_user : in.asserted_user;
+  // Fail closed: any sign that the caller asked for anonymity means no callback, even if another header
+  // carries a number.
+  if (in.privacy_id || user.empty() || is_privacy_word(in.from_user) || is_privacy_word(in.asserted_user) ||
+      is_privacy_word(in.from_display)) {
+    return {CallerIdStatus::Withheld, {}};
+  }
+  if (!is_valid_pstn_number(user)) return {CallerIdStatus::Malformed, {}};
+  return {CallerIdStatus::Valid, normalize_number(user)};
+}
+
+const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,
+                                                  std::string_view caller_number) {
+  const store::AuthorizedPhone* best = nullptr;
+  Specificity best_rank;
+  for (const auto& phone : phones) {
+    if (!wildcard_match(phone.caller_address, caller_number)) continue;
+    const Specificity rank{!has_wildcard(phone.caller_address),
+                           literal_count(comparable_pattern(phone.caller_address)), phone.id};
+    if (best == nullptr || rank.beats(best_rank)) {
+      best = &phone;
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
+bool is_overbroad_pattern(std::string_view pattern) {
+  if (!has_wildcard(pattern)) return false;
+  const auto key = comparable_pattern(pattern);
+  const bool pstn =
+      std::all_of(key.begin(), key.end(), [](char c) { return is_digit(c) || c == '+' || is_wildcard(c); });
+  if (pstn) {
+    return static_cast<std::size_t>(std::count_if(key.begin(), key.end(), is_digit)) < kMinLiteralDigits;
+  }
+  // A SIP pattern must at least pin the domain: "alice@*" trusts anyone who calls himself alice.
+  const auto at = key.find('@');
+  if (at == std::string::npos || has_wildcard(std::string_view(key).substr(at + 1))) return true;
+  return literal_count(key) - 1 < kMinLiteralSipChars;  // '@' itself says nothing
+}
+
+}  // namespace callbackd::callback

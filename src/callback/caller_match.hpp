@@ -1,0 +1,44 @@
+#pragma once
+// Matching a caller address against the Authorized Phones Database, and telling real caller IDs from withheld or
+// malformed ones (which never trigger a callback: fail closed).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/types.hpp"
+
+namespace callbackd::callback {
+
+// '*' matches any run of characters (possibly empty), '?' exactly one. PSTN numbers are compared after
+// normalisation (visual separators " -.()" removed), so "+1 555-0100" matches "+15550100".
+bool wildcard_match(std::string_view pattern, std::string_view address);
+
+// A PSTN caller number as it arrives from a line: optional '+', then 2..20 digits.
+bool is_valid_pstn_number(std::string_view number);
+std::string normalize_number(std::string_view number);
+
+enum class CallerIdStatus { Valid, Withheld, Malformed };
+
+struct CallerIdInput {
+  std::string from_user;        // user part of From (may be empty)
+  std::string from_display;     // display name of From
+  std::string asserted_user;    // user part of P-Asserted-Identity, empty when absent
+  bool privacy_id = false;      // Privacy: id (or header) present
+};
+struct CallerId {
+  CallerIdStatus status = CallerIdStatus::Withheld;
+  std::string number;  // normalised, only when Valid
+};
+// P-Asserted-Identity wins over From (calls only arrive from lines, which are trusted to assert it).
+CallerId classify_caller_id(const CallerIdInput& in);
+
+// The most specific entry that matches: an exact address beats a pattern; among patterns, the one with more
+// literal characters wins. nullptr when none matches.
+const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,
+                                                  std::string_view caller_number);
+
+// True for patterns so broad they would trust nearly anyone ("*", "+*", "??*" ...): the API warns about them.
+bool is_overbroad_pattern(std::string_view pattern);
+
+}  // namespace callbackd::callback

@@ -1,0 +1,57 @@
+#pragma once
+// Anti-toll-fraud screening as a chain of small steps. The control thread screens every trigger before it
+// creates a job, and passes every outgoing callback INVITE through check_outgoing(). Pure functions: no
+// store, no clock (the duplicate check needs the store and stays with the caller).
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "callback/caller_match.hpp"
+#include "store/types.hpp"
+
+namespace callbackd::callback {
+
+enum class Verdict {
+  Accept,
+  RejectWithheld,
+  RejectMalformed,
+  RejectUnknown,
+  RejectDisabled,
+  RejectLateCancel,
+  RejectDuplicate,
+};
+std::string_view to_string(Verdict v);
+
+struct TriggerInput {
+  CallerIdInput caller;
+  std::chrono::milliseconds ring_time{0};  // INVITE -> CANCEL
+  std::chrono::seconds trigger_window{0};  // a cancel this long after the INVITE or sooner is a trigger
+};
+
+struct TriggerDecision {
+  Verdict verdict = Verdict::RejectUnknown;
+  std::string caller_number;                      // normalised; set whenever the caller ID was Valid
+  const store::AuthorizedPhone* phone = nullptr;  // points into the vector given to screen_trigger
+};
+
+// Steps, in order: caller ID (withheld, malformed) -> trusted caller -> callback enabled -> trigger window.
+TriggerDecision screen_trigger(const TriggerInput& in, const std::vector<store::AuthorizedPhone>& phones);
+
+struct DialTarget {
+  enum class Kind { SipUri, Pstn, Extension };
+  Kind kind = Kind::Pstn;
+  std::string value;  // "sip:user@host[:port]", a normalised PSTN number, or an extension number
+};
+
+// Where the callback goes: the entry's destination, or the caller's own number when it is empty. nullopt when
+// the destination cannot be dialled (wrong shape for its type, or fails check_outgoing()).
+std::optional<DialTarget> resolve_destination(const store::AuthorizedPhone& phone,
+                                              std::string_view caller_number);
+
+// The one check every outgoing INVITE passes (the roadmap's destination policy grows here). Empty when the
+// target may be dialled, otherwise the reason.
+std::string check_outgoing(const DialTarget& target);
+
+}  // namespace callbackd::callback

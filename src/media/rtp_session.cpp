@@ -1,0 +1,151 @@
+#include "media/rtp_session.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+
+#include "media/g711.hpp"
+
+namespace callbackd::media {
+namespace {
+
+// Gateways that send both RFC 4733 and the tone in the audio would otherwise report each digit twice: an
+// in-band digit equal to the last telephone-event digit is ignored for this long after the last
+// telephone-event packet.
+constexpr std::uint64_t kInbandSuppressTicks = 50;  // 1 s
+constexpr std::size_t kMaxDatagram = 1500;
+constexpr std::size_t kMaxPacketsPerWakeup = 64;  // fairness between sessions of one thread
+
+}  // namespace
+
+RtpSession::RtpSession(SessionId id, Fd socket, StreamStart stream) : id_(id), socket_(std::move(socket)) {
+  out_.ssrc = stream.ssrc;
+  out_.sequence = stream.sequence;
+  out_.timestamp = stream.timestamp;
+}
+
+bool RtpSession::start(const Negotiated& remote) {
+  sockaddr_storage local{};
+  socklen_t len = sizeof(local);
+  if (::getsockname(socket_.get(), reinterpret_cast<sockaddr*>(&local), &len) != 0) return false;
+  auto addr = make_address(remote.remote_address, remote.remote_port, local.ss_family);
+  if (!addr) return false;
+  negotiated_ = remote;
+  out_.payload_type = static_cast<std::uint8_t>(remote.codec_pt);
+  remote_ = *addr;
+  remote_latched_ = false;
+  return true;
+}
+
+void RtpSession::play(std::vector<PromptPtr> prompts) {
+  for (auto& p : prompts) {
+    if (p && !p->samples.empty()) queue_.push_back(std::move(p));
+  }
+  // An empty request still completes, so that the caller's state machine always gets its PlaybackDone.
+  if (queue_.empty()) done_pending_ = true;
+}
+
+void RtpSession::stop_playback() {
+  queue_.clear();
+  position_ = 0;
+  done_pending_ = false;
+}
+
+void RtpSession::next_frame(std::span<std::int16_t, kSamplesPerFrame> frame,
+                            std::vector<MediaEvent>& events) {
+  std::size_t filled = 0;
+  const bool was_playing = !queue_.empty();
+  while (filled < frame.size() && !queue_.empty()) {
+    const auto& samples = queue_.front()->samples;
+    const std::size_t n = std::min(frame.size() - filled, samples.size() - position_);
+    std::copy_n(samples.begin() + static_cast<std::ptrdiff_t>(position_), n, frame.begin() + filled);
+    filled += n;
+    position_ += n;
+    if (position_ == samples.size()) {  // prompts follow each other without a gap
+      queue_.pop_front();
+      position_ = 0;
+    }
+  }
+  std::fill(frame.begin() + filled, frame.end(), std::int16_t{0});
+  if ((was_playing && queue_.empty()) || done_pending_) {
+    done_pending_ = false;
+    events.push_back({MediaEvent::Kind::PlaybackDone, id_, 0, DtmfSource::Rfc4733});
+  }
+}
+
+// While idle we keep sending encoded silence: it holds NAT bindings open and keeps gateways that hang up on
+// RTP timeout happy, at the cost of one sendto per session per tick.
+bool RtpSession::tick(std::vector<MediaEvent>& events) {
+  ++ticks_;
+  if (!remote_) return false;
+  std::array<std::int16_t, kSamplesPerFrame> frame{};
+  next_frame(frame, events);
+  std::array<std::uint8_t, kRtpHeaderSize + kSamplesPerFrame> packet{};
+  out_.marker = first_packet_;
+  write_rtp_header(out_, std::span<std::uint8_t, kRtpHeaderSize>(packet.data(), kRtpHeaderSize));
+  g711::encode(negotiated_.codec, frame, std::span(packet).subspan(kRtpHeaderSize));
+  const auto sent = ::sendto(socket_.get(), packet.data(), packet.size(), 0, remote_->get(), remote_->length);
+  // The stream's clock advances whether or not the datagram left (e.g. ICMP unreachable): the peer must see
+  // the gap in time, and the sequence number stays continuous.
+  first_packet_ = false;
+  ++out_.sequence;
+  out_.timestamp += static_cast<std::uint32_t>(kSamplesPerFrame);
+  return sent > 0;
+}
+
+std::size_t RtpSession::receive(std::vector<MediaEvent>& events) {
+  std::array<std::uint8_t, kMaxDatagram> buf{};
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < kMaxPacketsPerWakeup; ++i) {
+    SocketAddress from;
+    from.length = sizeof(from.storage);
+    const auto n = ::recvfrom(socket_.get(), buf.data(), buf.size(), 0,
+                              reinterpret_cast<sockaddr*>(&from.storage), &from.length);
+    if (n < 0) break;        // EAGAIN (drained) or a pending ICMP error: both end this round
+    if (!remote_) continue;  // not started: nothing negotiated to decode with
+    auto packet = parse_rtp(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+    if (!packet) continue;
+    // Symmetric RTP (RFC 4961): behind a NAT the peer's real address is where its packets come from.
+    if (!remote_latched_) {
+      remote_latched_ = true;
+      if (!(from == *remote_)) remote_ = from;
+    }
+    ++count;
+    on_packet(*packet, events);
+  }
+  return count;
+}
+
+void RtpSession::on_packet(const RtpPacket& packet, std::vector<MediaEvent>& events) {
+  const int pt = packet.header.payload_type;
+  if (negotiated_.telephone_event_pt >= 0 && pt == negotiated_.telephone_event_pt) {
+    last_rfc4733_tick_ = ticks_;
+    if (auto digit = rfc4733_.feed(packet.header.timestamp, packet.payload)) {
+      last_rfc4733_digit_ = *digit;
+      emit_dtmf(*digit, DtmfSource::Rfc4733, events);
+    }
+  } else if (pt == negotiated_.codec_pt) {
+    on_audio(negotiated_.codec, packet.payload, events);
+  } else if (pt == 0 || pt == 8) {  // the peer may switch between the static G.711 types it offered
+    on_audio(pt == 0 ? Codec::Pcmu : Codec::Pcma, packet.payload, events);
+  }
+}
+
+void RtpSession::on_audio(Codec codec, std::span<const std::uint8_t> payload,
+                          std::vector<MediaEvent>& events) {
+  std::array<std::int16_t, kMaxDatagram> pcm{};
+  const auto samples = std::span(pcm).first(std::min(payload.size(), pcm.size()));
+  g711::decode(codec, payload.first(samples.size()), samples);
+  for (char digit : inband_.feed(samples)) {
+    const bool rfc4733_active = last_rfc4733_tick_ && ticks_ - *last_rfc4733_tick_ <= kInbandSuppressTicks;
+    if (rfc4733_active && digit == last_rfc4733_digit_) continue;
+    emit_dtmf(digit, DtmfSource::Inband, events);
+  }
+}
+
+void RtpSession::emit_dtmf(char digit, DtmfSource source, std::vector<MediaEvent>& events) {
+  events.push_back({MediaEvent::Kind::Dtmf, id_, digit, source});
+}
+
+}  // namespace callbackd::media

@@ -1,0 +1,207 @@
+// Callback jobs: one timer for the earliest due job, claiming a job exactly once, dialing it through a line or
+// directly, and recording each attempt's outcome (with retries when configured).
+#include <spdlog/spdlog.h>
+
+#include "callback/policy.hpp"
+#include "pbx/call_manager.hpp"
+
+namespace callbackd::pbx {
+namespace {
+
+callback::DialTarget parse_destination(const std::string& destination) {
+  using Kind = callback::DialTarget::Kind;
+  if (destination.starts_with("sip:")) return {Kind::SipUri, destination};
+  if (destination.starts_with("ext:")) return {Kind::Extension, destination.substr(4)};
+  return {Kind::Pstn, destination};
+}
+
+std::string outcome_of(int status, const std::string& phrase) {
+  if (status == 486 || status == 600 || status == 603) return "busy";
+  if (status == 408 || status == 480 || status == 487) return "no-answer";
+  return "failed: " + std::to_string(status) + " " + phrase;
+}
+
+}  // namespace
+
+void CallManager::start() {
+  const auto now = now_unix();
+  for (const auto& job : deps_.store.jobs_in_state(store::JobState::Dialing)) {
+    // A previous run stopped while this job was dialing: whether the callee was reached is unknown, so a job
+    // with attempts left is dialed again and one without is recorded as failed.
+    if (job.attempts < settings_.callback.max_attempts) {
+      deps_.store.reschedule_job(job.id, now, "interrupted by restart");
+    } else {
+      deps_.store.transition_job(job.id, store::JobState::Dialing, store::JobState::Failed,
+                                 "failed: interrupted by restart");
+    }
+  }
+  for (const auto& job : deps_.store.jobs_in_state(store::JobState::Pending)) {
+    jobs_.add(job.id, callback::TimePoint(std::chrono::seconds(job.due_at)));
+  }
+  if (jobs_.size() > 0) spdlog::info("callback: {} pending job(s) loaded", jobs_.size());
+  arm_job_timer();
+}
+
+void CallManager::job_cancelled(std::int64_t id) {
+  deps_.loop.post([this, alive = alive_, id] {
+    if (*alive && jobs_.remove(id)) arm_job_timer();
+  });
+}
+
+void CallManager::arm_job_timer() {
+  cancel_timer(job_timer_);
+  const auto due = jobs_.next_due();
+  if (!due || shutting_down_) return;
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - deps_.clock.now());
+  job_timer_ = deps_.loop.start_timer(std::max(wait, std::chrono::milliseconds(0)), [this] {
+    job_timer_.reset();
+    run_due_jobs();
+  });
+}
+
+void CallManager::run_due_jobs() {
+  for (auto id : jobs_.take_due(deps_.clock.now())) {
+    try {
+      dial_job(id);
+    } catch (const std::exception& e) {
+      spdlog::error("job {}: not dialed: {}", id, e.what());
+    }
+  }
+  arm_job_timer();
+}
+
+void CallManager::dial_job(std::int64_t job_id) {
+  // The claim is the store's compare-and-set: a job an admin cancelled meanwhile is skipped here.
+  if (!deps_.store.transition_job(job_id, store::JobState::Pending, store::JobState::Dialing, "dialing")) {
+    spdlog::info("job {}: no longer pending, not dialed", job_id);
+    return;
+  }
+  const auto job = deps_.store.get_job(job_id);
+  if (!job) return;
+  const auto target = parse_destination(job->destination);
+  if (auto why = callback::check_outgoing(target); !why.empty()) {
+    spdlog::warn("job {}: destination {} refused by policy: {}", job_id, job->destination, why);
+    deps_.store.transition_job(job_id, store::JobState::Dialing, store::JobState::Failed, "failed: " + why);
+    return;
+  }
+  const std::string us = settings_.sip_listen.str();
+  switch (target.kind) {
+    case callback::DialTarget::Kind::SipUri:
+      start_callback_leg(*job, target.value, "sip:callback@" + us, "");
+      return;
+    case callback::DialTarget::Kind::Pstn: {
+      const Line* line = lines_.pick(job->line);
+      if (line == nullptr) return finish_attempt(job_id, "failed: no line with a free channel");
+      const std::string from_user = line->number.empty() ? "callback" : line->number;
+      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str(), "sip:" + from_user + "@" + us,
+                         line->name);
+      return;
+    }
+    case callback::DialTarget::Kind::Extension:
+      // Extensions register from roadmap step 2 on; until then none can be reached.
+      return finish_attempt(job_id, "failed: extension " + target.value + " is not registered");
+  }
+}
+
+void CallManager::start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
+                                     const std::string& from_uri, const std::string& line) {
+  Leg probe;
+  if (!open_media(probe)) return finish_attempt(job.id, "failed: no free RTP port");
+  if (!line.empty() && !lines_.acquire(line)) {
+    deps_.media.release(*probe.media);
+    media_legs_.erase(*probe.media);
+    return finish_attempt(job.id, "failed: no line with a free channel");
+  }
+  media::LocalMedia local{deps_.media.address(), probe.media_port, next_sdp_session_++};
+  const sip::LegId id = sip_->invite(request_uri, from_uri, media::make_offer(local));
+  if (id == 0) {
+    deps_.media.release(*probe.media);
+    media_legs_.erase(*probe.media);
+    if (!line.empty()) lines_.release(line);
+    return finish_attempt(job.id, "failed: cannot create the SIP request");
+  }
+  Leg& leg = legs_[id];
+  leg.id = id;
+  leg.kind = LegKind::Callback;
+  leg.state = LegState::Dialing;
+  leg.line = line;
+  leg.caller = job.destination;
+  leg.media = probe.media;
+  leg.media_port = probe.media_port;
+  media_legs_[*leg.media] = id;
+  leg.job_id = job.id;
+  leg.record.direction = "outbound";
+  leg.record.job_id = job.id;
+  leg.record.line = line;
+  leg.record.caller = from_uri;
+  leg.record.callee = request_uri;
+  leg.record.started_at = now_unix();
+  leg.record.id = deps_.store.add_call_record(leg.record);
+  spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
+  leg.ring_timer = deps_.loop.start_timer(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
+    if (Leg* l = find(id)) {
+      l->ring_timer.reset();
+      l->ring_timed_out = true;
+      sip_->hangup(id);
+    }
+  });
+}
+
+void CallManager::on_progress(sip::LegId id, int status) {
+  Leg* leg = find(id);
+  if (leg != nullptr && leg->state == LegState::Dialing && status >= 180) transition(*leg, LegState::Alerting);
+}
+
+void CallManager::on_failed(sip::LegId id, int status, const std::string& phrase) {
+  Leg* leg = find(id);
+  if (leg == nullptr || leg->kind != LegKind::Callback) return;
+  const std::string outcome = leg->ring_timed_out ? "no-answer" : outcome_of(status, phrase);
+  transition(*leg, LegState::Failed);
+  leg->record.result = outcome;
+  if (leg->job_id) finish_attempt(*leg->job_id, outcome);
+  leg->job_id.reset();
+}
+
+void CallManager::on_answered(sip::LegId id, const std::string& sdp) {
+  Leg* leg = find(id);
+  if (leg == nullptr) return;
+  cancel_timer(leg->ring_timer);
+  std::optional<media::Negotiated> remote;
+  if (auto answer = media::parse_sdp(sdp)) remote = media::negotiate(*answer);
+  if (leg->job_id) {
+    const std::string outcome = remote ? "answered" : "failed: no acceptable SDP answer";
+    const auto to = remote ? store::JobState::Answered : store::JobState::Failed;
+    deps_.store.transition_job(*leg->job_id, store::JobState::Dialing, to, outcome);
+    spdlog::info("job {}: {}", *leg->job_id, outcome);
+    leg->job_id.reset();
+  }
+  leg->record.answered_at = now_unix();
+  if (!remote) {
+    leg->record.result = "failed: no acceptable SDP answer";
+    sip_->hangup(id);
+    return;
+  }
+  leg->remote_media = remote;
+  deps_.media.start(*leg->media, *remote);
+  transition(*leg, LegState::Answered);
+  leg->record.result = "answered";
+  start_attendant(*leg);
+}
+
+void CallManager::finish_attempt(std::int64_t job_id, const std::string& outcome) {
+  const auto job = deps_.store.get_job(job_id);
+  if (!job || job->state != store::JobState::Dialing) return;
+  if (job->attempts < settings_.callback.max_attempts && !shutting_down_) {
+    const auto due = now_unix() + settings_.callback.retry_delay_s;
+    deps_.store.reschedule_job(job_id, due, outcome);
+    jobs_.add(job_id, deps_.clock.now() + std::chrono::seconds(settings_.callback.retry_delay_s));
+    arm_job_timer();
+    spdlog::info("job {}: attempt {} {}, retry in {} s", job_id, job->attempts, outcome,
+                 settings_.callback.retry_delay_s);
+    return;
+  }
+  deps_.store.transition_job(job_id, store::JobState::Dialing, store::JobState::Failed, outcome);
+  spdlog::info("job {}: {} after {} attempt(s)", job_id, outcome, job->attempts);
+}
+
+}  // namespace callbackd::pbx

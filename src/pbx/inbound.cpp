@@ -1,0 +1,155 @@
+// Inbound calls on a line: screening, ringing, the ring-once trigger, and the Auto Attendant answer.
+#include <spdlog/spdlog.h>
+
+#include "callback/policy.hpp"
+#include "pbx/call_manager.hpp"
+
+namespace callbackd::pbx {
+namespace {
+
+std::string destination_string(const callback::DialTarget& t) {
+  switch (t.kind) {
+    case callback::DialTarget::Kind::SipUri: return t.value;
+    case callback::DialTarget::Kind::Pstn: return t.value;
+    case callback::DialTarget::Kind::Extension: return "ext:" + t.value;
+  }
+  return t.value;
+}
+
+}  // namespace
+
+void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
+  const Line* line = lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
+  if (shutting_down_) return reject_inbound(id, info, "", 503, "Service Unavailable");
+  // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
+  if (line == nullptr) return reject_inbound(id, info, "", 403, "Forbidden");
+  if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603, "Decline");
+  if (line->inbound == InboundRoute::Extension) {
+    return reject_inbound(id, info, line->name, 480, "Temporarily Unavailable");
+  }
+  if (!lines_.acquire(line->name)) return reject_inbound(id, info, line->name, 486, "Busy Here");
+
+  Leg& leg = legs_[id];
+  leg.id = id;
+  leg.kind = LegKind::Inbound;
+  leg.state = LegState::Offered;
+  leg.line = line->name;
+  leg.caller_id = {info.from_user, info.from_display, info.asserted_user, info.privacy_id};
+  const auto cid = callback::classify_caller_id(leg.caller_id);
+  leg.caller = cid.status == callback::CallerIdStatus::Valid ? cid.number : info.from_user;
+  if (!info.sdp.empty()) {
+    if (auto offer = media::parse_sdp(info.sdp)) leg.remote_media = media::negotiate(*offer);
+  }
+  leg.record.direction = "inbound";
+  leg.record.line = line->name;
+  leg.record.caller = leg.caller;
+  leg.record.callee = info.request_user;
+  leg.record.started_at = now_unix();
+  leg.record.id = deps_.store.add_call_record(leg.record);
+  spdlog::info("leg {}: call on line {} from '{}' ({})", id, line->name, leg.caller,
+               cid.status == callback::CallerIdStatus::Valid     ? "caller ID"
+               : cid.status == callback::CallerIdStatus::Withheld ? "withheld"
+                                                                  : "malformed caller ID");
+  sip_->ring(id);
+  leg.answer_timer = deps_.loop.start_timer(std::chrono::seconds(line->answer_delay_s), [this, id] {
+    if (Leg* l = find(id)) {
+      l->answer_timer.reset();
+      answer_inbound(id);
+    }
+  });
+}
+
+void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line, int status,
+                                 const std::string& phrase) {
+  spdlog::warn("leg {}: {} {} for call from {} ({}:{}){}", id, status, phrase, info.from_uri, info.source_ip,
+               info.source_port, line.empty() ? " (not a line gateway)" : " on line " + line);
+  store::CallRecord rec;
+  rec.direction = "inbound";
+  rec.line = line;
+  rec.caller = info.from_user;
+  rec.callee = info.request_user;
+  rec.started_at = now_unix();
+  rec.ended_at = rec.started_at;
+  rec.result = "rejected: " + std::to_string(status) + " " + phrase;
+  try {
+    deps_.store.add_call_record(rec);
+  } catch (const std::exception& e) {
+    spdlog::error("leg {}: call record not written: {}", id, e.what());
+  }
+  sip_->reject(id, status, phrase);
+}
+
+void CallManager::on_cancel(sip::LegId id) {
+  Leg* leg = find(id);
+  if (leg == nullptr || leg->state != LegState::Offered) return;
+  transition(*leg, LegState::Cancelled);
+  cancel_timer(leg->answer_timer);
+  trigger(*leg);
+}
+
+void CallManager::trigger(Leg& leg) {
+  using namespace std::chrono;
+  callback::TriggerInput in{leg.caller_id, duration_cast<milliseconds>(steady_clock::now() - leg.started),
+                            seconds(settings_.callback.trigger_window_s)};
+  const auto phones = deps_.store.list_phones();
+  auto decision = callback::screen_trigger(in, phones);
+  if (decision.verdict == callback::Verdict::Accept) {
+    const auto since = now_unix() - settings_.callback.min_interval_s;
+    if (deps_.store.latest_job_for_caller(decision.caller_number, since)) {
+      decision.verdict = callback::Verdict::RejectDuplicate;
+    }
+  }
+  if (decision.verdict != callback::Verdict::Accept) {
+    spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller, callback::to_string(decision.verdict));
+    leg.record.result = "cancelled: " + std::string(callback::to_string(decision.verdict));
+    return;
+  }
+  const auto target = callback::resolve_destination(*decision.phone, decision.caller_number);
+  if (!target) {
+    spdlog::warn("leg {}: entry {} has no usable callback destination", leg.id, decision.phone->id);
+    leg.record.result = "cancelled: bad destination";
+    return;
+  }
+  store::CallbackJob job;
+  job.authorized_phone_id = decision.phone->id;
+  job.caller = decision.caller_number;
+  job.destination = destination_string(*target);
+  job.line = leg.line;
+  job.created_at = now_unix();
+  job.due_at = job.created_at + decision.phone->callback_delay_s.value_or(settings_.callback.default_delay_s);
+  job = deps_.store.create_job(job);
+  const auto delay = seconds(job.due_at - job.created_at);
+  jobs_.add(job.id, deps_.clock.now() + delay);
+  arm_job_timer();
+  spdlog::info("leg {}: trigger from '{}' -> job {} to {} in {} s", leg.id, job.caller, job.id, job.destination,
+               delay.count());
+  leg.job_id = job.id;
+  leg.record.result = "triggered job " + std::to_string(job.id);
+  leg.record.job_id = job.id;
+}
+
+void CallManager::answer_inbound(sip::LegId id) {
+  Leg* leg = find(id);
+  if (leg == nullptr || leg->state != LegState::Offered) return;
+  if (!leg->remote_media) {
+    leg->record.result = "rejected: 488 no acceptable SDP offer";
+    transition(*leg, LegState::Rejected);
+    sip_->reject(id, 488, "Not Acceptable Here");
+    return;
+  }
+  if (!open_media(*leg)) {
+    leg->record.result = "rejected: 503 no media port";
+    transition(*leg, LegState::Rejected);
+    sip_->reject(id, 503, "Service Unavailable");
+    return;
+  }
+  media::LocalMedia local{deps_.media.address(), leg->media_port, next_sdp_session_++};
+  sip_->answer(id, media::make_answer(local, *leg->remote_media));
+  deps_.media.start(*leg->media, *leg->remote_media);
+  transition(*leg, LegState::Answered);
+  leg->record.result = "answered by attendant";
+  leg->record.answered_at = now_unix();
+  start_attendant(*leg);
+}
+
+}  // namespace callbackd::pbx

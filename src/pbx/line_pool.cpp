@@ -1,0 +1,72 @@
+#include "pbx/line_pool.hpp"
+
+#include <arpa/inet.h>
+
+#include <array>
+
+namespace callbackd::pbx {
+namespace {
+
+// Compares two textual IP addresses by value, so "::1" equals "0:0:0:0:0:0:0:1".
+bool same_ip(const std::string& a, const std::string& b) {
+  std::array<unsigned char, 16> x{};
+  std::array<unsigned char, 16> y{};
+  for (int family : {AF_INET, AF_INET6}) {
+    if (inet_pton(family, a.c_str(), x.data()) == 1 && inet_pton(family, b.c_str(), y.data()) == 1) {
+      return x == y;
+    }
+  }
+  return a == b;
+}
+
+}  // namespace
+
+LinePool::LinePool(std::vector<Line> lines) : lines_(std::move(lines)) {
+  for (const auto& l : lines_) in_use_[l.name] = 0;
+}
+
+const Line* LinePool::from_source(const std::string& ip, std::uint16_t port, bool tcp) const {
+  const Line* by_ip = nullptr;
+  int ip_matches = 0;
+  for (const auto& l : lines_) {
+    if (!same_ip(l.gateway.host, ip)) continue;
+    if (l.gateway.port == port) return &l;
+    by_ip = &l;
+    ++ip_matches;
+  }
+  return tcp && ip_matches == 1 ? by_ip : nullptr;
+}
+
+const Line* LinePool::find(const std::string& name) const {
+  for (const auto& l : lines_) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+bool LinePool::acquire(const std::string& name) {
+  const Line* l = find(name);
+  if (l == nullptr || in_use_[name] >= l->channels) return false;
+  ++in_use_[name];
+  return true;
+}
+
+void LinePool::release(const std::string& name) {
+  auto it = in_use_.find(name);
+  if (it != in_use_.end() && it->second > 0) --it->second;
+}
+
+int LinePool::in_use(const std::string& name) const {
+  auto it = in_use_.find(name);
+  return it == in_use_.end() ? 0 : it->second;
+}
+
+const Line* LinePool::pick(const std::string& preferred) const {
+  if (const Line* l = find(preferred); l != nullptr && in_use(l->name) < l->channels) return l;
+  for (const auto& l : lines_) {
+    if (in_use(l.name) < l.channels) return &l;
+  }
+  return nullptr;
+}
+
+}  // namespace callbackd::pbx

@@ -1,0 +1,34 @@
+#pragma once
+// Lines as a resource: which line a request came from (by its gateway address) and how many of each line's
+// channels are in use. An FXO port has one channel, so a line that is busy cannot carry a callback.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pbx/settings.hpp"
+
+namespace callbackd::pbx {
+
+class LinePool {
+ public:
+  explicit LinePool(std::vector<Line> lines);
+
+  // The line whose gateway sent a request. UDP must match ip:port exactly; a TCP connection comes from an
+  // ephemeral port, so it matches on the address alone when exactly one line has that address.
+  const Line* from_source(const std::string& ip, std::uint16_t port, bool tcp) const;
+  const Line* find(const std::string& name) const;
+
+  bool acquire(const std::string& name);  // false when every channel is busy
+  void release(const std::string& name);
+  int in_use(const std::string& name) const;
+
+  // A line with a free channel for a PSTN callback: the preferred one if it is free, else the first free one.
+  const Line* pick(const std::string& preferred) const;
+
+ private:
+  std::vector<Line> lines_;
+  std::map<std::string, int> in_use_;
+};
+
+}  // namespace callbackd::pbx

@@ -1,0 +1,45 @@
+#pragma once
+// What the pbx layer is configured with. app/config.hpp reads these from TOML; they live here so that the pbx
+// layer does not depend on the application layer above it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace callbackd::pbx {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string str() const;  // "host:port", IPv6 hosts in brackets
+};
+
+enum class InboundRoute { AutoAttendant, Reject, Extension };
+
+struct Line {
+  std::string name;
+  HostPort gateway;
+  std::string number;
+  int channels = 1;
+  InboundRoute inbound = InboundRoute::AutoAttendant;
+  std::string inbound_extension;  // for InboundRoute::Extension
+  int answer_delay_s = 8;
+};
+
+struct CallbackSettings {
+  int trigger_window_s = 10;
+  int default_delay_s = 3;
+  int ring_timeout_s = 30;         // how long a callback rings before it counts as no answer
+  int max_attempts = 1;            // dial attempts per job; busy, no answer and failures are retried
+  int retry_delay_s = 60;
+  int min_interval_s = 60;         // a second trigger from the same caller within this makes no new job
+  int max_call_duration_s = 3600;  // an answered call is hung up after this
+};
+
+struct PbxSettings {
+  HostPort sip_listen;  // for our own From/Contact URIs
+  std::string language = "en";
+  CallbackSettings callback;
+  std::vector<Line> lines;
+};
+
+}  // namespace callbackd::pbx

@@ -1,0 +1,221 @@
+#include "sip/sip_stack.hpp"
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag_io.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <unordered_map>
+
+#include "sip/sip_message.hpp"
+
+namespace callbackd::sip {
+
+struct SipStack::Impl {
+  struct Handle {
+    nua_handle_t* nh = nullptr;
+    bool incoming = false;
+    bool final_sent_or_received = false;  // a final response to the INVITE exists
+    bool established = false;
+  };
+
+  EventLoop& loop;
+  SipEvents& events;
+  nua_t* nua = nullptr;
+  LegId next_leg = 1;
+  std::unordered_map<LegId, Handle> legs;
+  std::unordered_map<nua_handle_t*, LegId> by_handle;
+  std::function<void()> shutdown_done;
+
+  Impl(EventLoop& l, SipEvents& e) : loop(l), events(e) {}
+
+  static void callback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/, nua_magic_t* magic,
+                       nua_handle_t* nh, nua_hmagic_t* /*hmagic*/, sip_t const* sip, tagi_t tags[]) {
+    static_cast<Impl*>(magic)->dispatch(event, status, phrase ? phrase : "", nh, sip, tags);
+  }
+
+  Handle* find(LegId leg) {
+    auto it = legs.find(leg);
+    return it == legs.end() ? nullptr : &it->second;
+  }
+  LegId leg_of(nua_handle_t* nh) const {
+    auto it = by_handle.find(nh);
+    return it == by_handle.end() ? 0 : it->second;
+  }
+  LegId add(nua_handle_t* nh, bool incoming) {
+    LegId leg = next_leg++;
+    legs.emplace(leg, Handle{nh, incoming, false, false});
+    by_handle.emplace(nh, leg);
+    return leg;
+  }
+
+  void dispatch(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, sip_t const* sip,
+                tagi_t tags[]);
+  void on_incoming_invite(nua_handle_t* nh, sip_t const* sip);
+  void on_invite_result(LegId leg, int status, const char* phrase, sip_t const* sip);
+  void on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]);
+};
+
+void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
+                              sip_t const* sip, tagi_t tags[]) {
+  const LegId leg = nh != nullptr ? leg_of(nh) : 0;
+  switch (event) {
+    case nua_i_invite:
+      if (leg == 0) on_incoming_invite(nh, sip);
+      return;
+    case nua_i_cancel:
+      if (leg != 0) events.on_cancel(leg);
+      return;
+    case nua_r_invite:
+      if (leg != 0) on_invite_result(leg, status, phrase, sip);
+      return;
+    case nua_i_state:
+      if (leg != 0) on_state(leg, nh, tags);
+      return;
+    case nua_i_info:
+      if (leg != 0) {
+        if (char digit = dtmf_from_info(sip); digit != 0) events.on_dtmf_info(leg, digit);
+      }
+      return;
+    case nua_r_shutdown:
+      if (status >= 200 && shutdown_done) std::exchange(shutdown_done, nullptr)();
+      return;
+    case nua_i_error:
+      spdlog::warn("sip: stack error {} {}", status, phrase);
+      return;
+    case nua_i_options:
+    case nua_i_message:
+    case nua_i_register:
+    case nua_i_subscribe:
+    case nua_i_notify:
+    case nua_i_refer:
+    case nua_i_publish:
+    case nua_i_method:
+      // The stack has answered these out-of-dialog requests itself; nothing here keeps their handles.
+      if (leg == 0 && nh != nullptr) nua_handle_destroy(nh);
+      return;
+    default:
+      return;
+  }
+}
+
+void SipStack::Impl::on_incoming_invite(nua_handle_t* nh, sip_t const* sip) {
+  LegId leg = add(nh, true);
+  InviteInfo info = invite_info(sip, nua_current_request(nua));
+  spdlog::info("leg {}: INVITE from {} ({}:{}) to {}", leg, info.from_uri, info.source_ip, info.source_port,
+               info.request_user);
+  events.on_invite(leg, info);
+}
+
+void SipStack::Impl::on_invite_result(LegId leg, int status, const char* phrase, sip_t const* sip) {
+  Handle* h = find(leg);
+  if (h == nullptr || status < 100) return;
+  if (status < 200) {
+    if (status > 100) events.on_progress(leg, status);
+    return;
+  }
+  h->final_sent_or_received = true;
+  if (status < 300) {
+    h->established = true;
+    events.on_answered(leg, payload_of(sip));
+  } else {
+    events.on_failed(leg, status, phrase);
+  }
+}
+
+void SipStack::Impl::on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]) {
+  int state = nua_callstate_init;
+  tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+  if (state == nua_callstate_ready) {
+    if (Handle* h = find(leg)) h->established = true;
+  }
+  if (state != nua_callstate_terminated) return;
+  legs.erase(leg);
+  by_handle.erase(nh);
+  nua_handle_destroy(nh);
+  events.on_ended(leg);
+}
+
+SipStack::SipStack(EventLoop& loop, SipSettings settings, SipEvents& events)
+    : settings_(std::move(settings)), impl_(std::make_unique<Impl>(loop, events)) {}
+
+SipStack::~SipStack() {
+  if (impl_->nua != nullptr) nua_destroy(impl_->nua);
+}
+
+void SipStack::start() {
+  const bool v6 = settings_.listen_host.find(':') != std::string::npos;
+  const std::string url = "sip:" + (v6 ? "[" + settings_.listen_host + "]" : settings_.listen_host) + ":" +
+                          std::to_string(settings_.listen_port);
+  impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
+                          NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
+                          NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                          SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
+  if (impl_->nua == nullptr) throw std::runtime_error("cannot listen for SIP on " + url + " (UDP and TCP)");
+  spdlog::info("sip: listening on {} (UDP and TCP)", url);
+}
+
+void SipStack::shutdown(std::function<void()> done) {
+  if (impl_->nua == nullptr) {
+    done();
+    return;
+  }
+  impl_->shutdown_done = std::move(done);
+  nua_shutdown(impl_->nua);
+}
+
+void SipStack::ring(LegId leg) {
+  if (auto* h = impl_->find(leg); h != nullptr && h->incoming && !h->final_sent_or_received) {
+    nua_respond(h->nh, SIP_180_RINGING, TAG_END());
+  }
+}
+
+void SipStack::answer(LegId leg, const std::string& sdp) {
+  auto* h = impl_->find(leg);
+  if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
+  h->final_sent_or_received = true;
+  nua_respond(h->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
+              TAG_END());
+}
+
+void SipStack::reject(LegId leg, int status, const std::string& phrase) {
+  auto* h = impl_->find(leg);
+  if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
+  h->final_sent_or_received = true;
+  nua_respond(h->nh, status, phrase.c_str(), TAG_END());
+}
+
+LegId SipStack::invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp) {
+  const std::string to = "<" + request_uri + ">";
+  const std::string from = "<" + from_uri + ">";
+  nua_handle_t* nh = nua_handle(impl_->nua, nullptr, SIPTAG_TO_STR(to.c_str()), TAG_END());
+  if (nh == nullptr) return 0;
+  LegId leg = impl_->add(nh, false);
+  nua_invite(nh, SIPTAG_FROM_STR(from.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+             SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
+  spdlog::info("leg {}: INVITE {} from {}", leg, request_uri, from_uri);
+  return leg;
+}
+
+void SipStack::hangup(LegId leg) {
+  auto* h = impl_->find(leg);
+  if (h == nullptr) return;
+  if (h->established) {
+    nua_bye(h->nh, TAG_END());
+  } else if (h->incoming && !h->final_sent_or_received) {
+    h->final_sent_or_received = true;
+    nua_respond(h->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+  } else if (!h->incoming && !h->final_sent_or_received) {
+    nua_cancel(h->nh, TAG_END());
+  } else {
+    // Answered by us but never confirmed by ACK: BYE is still the way to end it.
+    nua_bye(h->nh, TAG_END());
+  }
+}
+
+std::size_t SipStack::active_legs() const { return impl_->legs.size(); }
+
+}  // namespace callbackd::sip

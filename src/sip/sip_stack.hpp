@@ -1,0 +1,78 @@
+#pragma once
+// callbackd's SIP user agent on Sofia-SIP's nua. This is the only place that includes Sofia headers besides the
+// event loop. It turns nua events into SipEvents calls keyed by LegId and offers the few dialog operations the
+// pbx layer needs. SDP is carried as opaque text (the media layer negotiates), so nua's own SOA is disabled.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sip/event_loop.hpp"
+
+namespace callbackd::sip {
+
+using LegId = std::uint64_t;
+
+enum class Transport { Udp, Tcp, Other };
+
+struct InviteInfo {
+  std::string call_id;
+  std::string request_user;  // user part of the Request-URI (the dialled number)
+  std::string from_user;
+  std::string from_display;
+  std::string from_uri;
+  std::string asserted_user;  // P-Asserted-Identity user, empty when absent
+  bool privacy_id = false;    // Privacy: id / header / user
+  std::string source_ip;
+  std::uint16_t source_port = 0;
+  Transport transport = Transport::Other;
+  std::string sdp;  // the offer, may be empty
+};
+
+// Callbacks from the stack, on the event-loop thread. A leg receives exactly one on_ended, last.
+class SipEvents {
+ public:
+  virtual ~SipEvents() = default;
+  virtual void on_invite(LegId leg, const InviteInfo& info) = 0;
+  virtual void on_cancel(LegId leg) = 0;                      // the caller gave up before we answered
+  virtual void on_progress(LegId leg, int status) = 0;        // outgoing: 18x received
+  virtual void on_answered(LegId leg, const std::string& sdp) = 0;  // outgoing: 2xx received (ACK sent)
+  virtual void on_failed(LegId leg, int status, const std::string& phrase) = 0;  // outgoing: final >= 300
+  virtual void on_dtmf_info(LegId leg, char digit) = 0;       // SIP INFO application/dtmf-relay
+  virtual void on_ended(LegId leg) = 0;                       // the dialog is gone (BYE, CANCEL, failure)
+};
+
+struct SipSettings {
+  std::string listen_host;
+  std::uint16_t listen_port = 0;
+  std::string user_agent = "callbackd";
+};
+
+class SipStack {
+ public:
+  SipStack(EventLoop& loop, SipSettings settings, SipEvents& events);
+  ~SipStack();
+  SipStack(const SipStack&) = delete;
+  SipStack& operator=(const SipStack&) = delete;
+
+  // Binds UDP and TCP on the listen address; throws std::runtime_error when it cannot.
+  void start();
+  // Ends every dialog and the stack; `done` runs on the loop when nua has finished.
+  void shutdown(std::function<void()> done);
+
+  void ring(LegId leg);                                   // 180 Ringing
+  void answer(LegId leg, const std::string& sdp);         // 200 OK with our answer
+  void reject(LegId leg, int status, const std::string& phrase);
+  LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
+  void hangup(LegId leg);  // BYE when established, CANCEL while an outgoing call rings, 480 while incoming rings
+
+  std::size_t active_legs() const;
+  const SipSettings& settings() const { return settings_; }
+
+ private:
+  struct Impl;
+  SipSettings settings_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace callbackd::sip

@@ -1,0 +1,96 @@
+#include "store/migrations.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace callbackd::store::sqlite {
+namespace {
+
+constexpr const char* kCreateVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
+constexpr const char* kSelectVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+constexpr const char* kInsertVersion = "INSERT INTO schema_version (version) VALUES (?)";
+
+// Version 1: the foundation. login_extension has no foreign key on purpose: the REST layer refuses to delete
+// an extension still in use (409), and a phone entry must survive a hand-edited extensions table.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE extensions (
+  number           TEXT PRIMARY KEY NOT NULL,
+  name             TEXT NOT NULL DEFAULT '',
+  password_hash    TEXT NOT NULL,
+  allow_call_relay INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE authorized_phones (
+  id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+  caller_type          TEXT NOT NULL CHECK (caller_type IN ('pstn', 'sip', 'auto')),
+  caller_address       TEXT NOT NULL UNIQUE,
+  login_extension      TEXT,
+  auto_call_relay      INTEGER NOT NULL DEFAULT 0,
+  description          TEXT NOT NULL DEFAULT '',
+  callback_enabled     INTEGER NOT NULL DEFAULT 0,
+  callback_type        TEXT NOT NULL CHECK (callback_type IN ('pbx', 'pstn', 'sip', 'auto')),
+  callback_destination TEXT NOT NULL DEFAULT '',
+  callback_delay_s     INTEGER
+);
+CREATE TABLE callback_jobs (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  authorized_phone_id INTEGER REFERENCES authorized_phones (id) ON DELETE SET NULL,
+  caller              TEXT NOT NULL,
+  destination         TEXT NOT NULL,
+  line                TEXT NOT NULL DEFAULT '',
+  state               TEXT NOT NULL
+                      CHECK (state IN ('pending', 'dialing', 'answered', 'failed', 'cancelled')),
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  created_at          INTEGER NOT NULL,
+  due_at              INTEGER NOT NULL,
+  last_result         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX callback_jobs_state_due ON callback_jobs (state, due_at);
+CREATE INDEX callback_jobs_caller_created ON callback_jobs (caller, created_at);
+CREATE TABLE call_records (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id      INTEGER REFERENCES callback_jobs (id) ON DELETE SET NULL,
+  direction   TEXT NOT NULL,
+  line        TEXT NOT NULL DEFAULT '',
+  caller      TEXT NOT NULL DEFAULT '',
+  callee      TEXT NOT NULL DEFAULT '',
+  started_at  INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at    INTEGER,
+  result      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX call_records_job ON call_records (job_id);
+)sql";
+
+// Append new migrations here; never edit a released one.
+constexpr std::array<const char*, 1> kMigrations{kMigration1};
+
+int current_version(Db& db) {
+  Statement st(db, kSelectVersion);
+  return st.step() ? st.integer(0) : 0;
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+int apply_migrations(Db& db) {
+  db.exec(kCreateVersionTable);
+  int version = current_version(db);
+  for (int next = version + 1; next <= latest_schema_version(); ++next) {
+    Transaction tx(db);
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    if (current_version(db) >= next) continue;
+    db.exec(kMigrations[static_cast<std::size_t>(next - 1)]);
+    Statement(db, kInsertVersion).bind(1, next).run();
+    tx.commit();
+    spdlog::info("store: applied schema migration {}", next);
+    version = next;
+  }
+  return current_version(db);
+}
+
+}  // namespace callbackd::store::sqlite

@@ -1,0 +1,96 @@
+#include "store/password.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace callbackd::store {
+namespace {
+
+constexpr std::string_view kScheme = "pbkdf2-sha256";
+constexpr int kIterations = 100000;
+constexpr int kSaltBytes = 16;
+constexpr int kHashBytes = 32;
+// Refuse absurd iteration counts from a tampered row rather than spin for minutes.
+constexpr int kMaxIterations = 10'000'000;
+
+using Bytes = std::vector<unsigned char>;
+
+std::string base64_encode(const Bytes& in) {
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), in.data(), static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// EVP_DecodeBlock pads its output with zero bytes for '=' padding: trim them using the input's padding count.
+std::optional<Bytes> base64_decode(std::string_view in) {
+  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+  Bytes out(in.size() / 4 * 3);
+  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t pad = 0;
+  if (in.back() == '=') ++pad;
+  if (in.size() >= 2 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
+Bytes derive(std::string_view clear, const Bytes& salt, int iterations, std::size_t length) {
+  Bytes out(length);
+  if (PKCS5_PBKDF2_HMAC(clear.data(), static_cast<int>(clear.size()), salt.data(),
+                        static_cast<int>(salt.size()), iterations, EVP_sha256(), static_cast<int>(out.size()),
+                        out.data()) != 1) {
+    throw std::runtime_error("PKCS5_PBKDF2_HMAC failed");
+  }
+  return out;
+}
+
+// Splits "a$b$c$d" into exactly four parts.
+std::optional<std::vector<std::string_view>> split4(std::string_view s) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '$') {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (parts.size() != 4) return std::nullopt;
+  return parts;
+}
+
+}  // namespace
+
+std::string hash_password(std::string_view clear) {
+  Bytes salt(kSaltBytes);
+  if (RAND_bytes(salt.data(), kSaltBytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  const Bytes hash = derive(clear, salt, kIterations, kHashBytes);
+  return std::string(kScheme) + "$" + std::to_string(kIterations) + "$" + base64_encode(salt) + "$" +
+         base64_encode(hash);
+}
+
+bool verify_password(std::string_view clear, std::string_view stored) {
+  const auto parts = split4(stored);
+  if (!parts || (*parts)[0] != kScheme) return false;
+  int iterations = 0;
+  const auto it = (*parts)[1];
+  const auto [end, ec] = std::from_chars(it.data(), it.data() + it.size(), iterations);
+  if (ec != std::errc{} || end != it.data() + it.size() || iterations < 1 || iterations > kMaxIterations) {
+    return false;
+  }
+  const auto salt = base64_decode((*parts)[2]);
+  const auto expected = base64_decode((*parts)[3]);
+  if (!salt || !expected || expected->empty()) return false;
+  const Bytes actual = derive(clear, *salt, iterations, expected->size());
+  return CRYPTO_memcmp(actual.data(), expected->data(), actual.size()) == 0;
+}
+
+}  // namespace callbackd::store

@@ -1,0 +1,67 @@
+#pragma once
+// The storage interface. SQLite is the embedded default; PostgreSQL comes later behind the same interface.
+// Every method is safe to call from any thread (the SQLite backend serialises on one connection).
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/types.hpp"
+
+namespace callbackd::store {
+
+// Thrown for a unique-key violation (duplicate caller address, duplicate extension number).
+class DuplicateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Thrown when the database cannot be read or written (disk full, I/O error, corrupt file).
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Authorized Phones Database
+  virtual std::vector<AuthorizedPhone> list_phones() = 0;
+  virtual std::optional<AuthorizedPhone> get_phone(std::int64_t id) = 0;
+  virtual AuthorizedPhone create_phone(const AuthorizedPhone& p) = 0;  // returns it with its id
+  virtual bool update_phone(const AuthorizedPhone& p) = 0;             // false: unknown id
+  virtual bool delete_phone(std::int64_t id) = 0;
+
+  // Extensions. password_hash is stored exactly as given: callers hash the clear password with hash_password()
+  // (password.hpp) first; the store never sees clear passwords.
+  virtual std::vector<Extension> list_extensions() = 0;
+  virtual std::optional<Extension> get_extension(const std::string& number) = 0;
+  virtual void create_extension(const Extension& e) = 0;
+  virtual bool update_extension(const Extension& e) = 0;
+  virtual bool delete_extension(const std::string& number) = 0;
+
+  // Callback jobs
+  virtual CallbackJob create_job(const CallbackJob& j) = 0;
+  virtual std::optional<CallbackJob> get_job(std::int64_t id) = 0;
+  virtual std::vector<CallbackJob> list_jobs(int limit) = 0;  // newest first
+  virtual std::vector<CallbackJob> jobs_in_state(JobState s) = 0;
+  // Atomically moves a job from `from` to `to` (and bumps attempts when to == Dialing). False when the job
+  // was not in `from` (for example an admin cancelled it meanwhile).
+  virtual bool transition_job(std::int64_t id, JobState from, JobState to,
+                              const std::string& last_result) = 0;
+  virtual bool reschedule_job(std::int64_t id, UnixTime due_at,
+                              const std::string& last_result) = 0;  // dialing -> pending
+  // The newest job for a caller address created at or after `since` (duplicate suppression).
+  virtual std::optional<CallbackJob> latest_job_for_caller(const std::string& caller, UnixTime since) = 0;
+
+  // Call records
+  virtual std::int64_t add_call_record(const CallRecord& r) = 0;
+  virtual void update_call_record(const CallRecord& r) = 0;  // StoreError when r.id is unknown
+  virtual std::vector<CallRecord> list_call_records(int limit) = 0;
+};
+
+// Opens (creating if needed) the SQLite database at `path`, in WAL mode, and applies pending migrations.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace callbackd::store

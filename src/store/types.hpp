@@ -1,0 +1,69 @@
+#pragma once
+// Plain records of the Authorized Phones Database, extensions, callback jobs and call records.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace callbackd::store {
+
+enum class CallerType { Pstn, Sip, Auto };
+enum class CallbackType { Pbx, Pstn, Sip, Auto };
+enum class JobState { Pending, Dialing, Answered, Failed, Cancelled };
+
+struct AuthorizedPhone {
+  std::int64_t id = 0;
+  CallerType caller_type = CallerType::Pstn;
+  std::string caller_address;                  // PSTN number or SIP address; '*' and '?' wildcards
+  std::optional<std::string> login_extension;  // an existing extension number
+  bool auto_call_relay = false;
+  std::string description;
+  bool callback_enabled = false;
+  CallbackType callback_type = CallbackType::Auto;
+  std::string callback_destination;     // empty: the caller's own address
+  std::optional<int> callback_delay_s;  // empty: callback.default_delay_s
+};
+
+struct Extension {
+  std::string number;
+  std::string name;
+  std::string password_hash;  // PBKDF2-HMAC-SHA256, see password.hpp; never the clear password
+  bool allow_call_relay = false;
+};
+
+// Seconds since the Unix epoch: the store keeps wall-clock times, the scheduler converts.
+using UnixTime = std::int64_t;
+
+struct CallbackJob {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> authorized_phone_id;
+  std::string caller;       // the caller address that triggered the job
+  std::string destination;  // resolved target: "sip:..." URI or a PSTN number
+  std::string line;         // line the trigger arrived on (preferred line for a PSTN callback)
+  JobState state = JobState::Pending;
+  int attempts = 0;
+  UnixTime created_at = 0;
+  UnixTime due_at = 0;
+  std::string last_result;  // "answered", "busy", "no-answer", "failed: <reason>", "cancelled"
+};
+
+struct CallRecord {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> job_id;  // links a trigger, its callback and (later) relayed calls
+  std::string direction;               // "inbound" or "outbound"
+  std::string line;                    // empty for calls that do not use a line
+  std::string caller;
+  std::string callee;
+  UnixTime started_at = 0;
+  std::optional<UnixTime> answered_at;
+  std::optional<UnixTime> ended_at;
+  std::string result;  // "triggered", "answered", "rejected", "busy", "no-answer", "failed: ..."
+};
+
+const char* to_string(CallerType t);
+const char* to_string(CallbackType t);
+const char* to_string(JobState s);
+std::optional<CallerType> caller_type_from(std::string_view s);
+std::optional<CallbackType> callback_type_from(std::string_view s);
+std::optional<JobState> job_state_from(std::string_view s);
+
+}  // namespace callbackd::store

@@ -1,0 +1,174 @@
+// Authorized phones and extensions.
+#include "web/api_handlers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "store/password.hpp"
+#include "web/json_codec.hpp"
+#include "web/validation.hpp"
+
+namespace callbackd::web {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDuplicate = "The record already exists";
+
+// Parses a request body; a body that is not JSON is a 400 naming "body".
+std::optional<Reply> parse_body(const std::string& body, json& out) {
+  out = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) return error_reply(400, "the body is not valid JSON", "body");
+  return std::nullopt;
+}
+
+Reply field_error(const FieldError& e) {
+  return error_reply(400, e.message, e.field);
+}
+
+Reply phone_not_found(std::int64_t id) {
+  return error_reply(404, "no authorized phone " + std::to_string(id), "id");
+}
+Reply extension_not_found(const std::string& n) {
+  return error_reply(404, "no extension " + n, "number");
+}
+
+// The body of POST and PUT: the entry, plus a warning when its caller pattern would trust nearly anyone.
+Reply phone_written(int status, json entry, const store::AuthorizedPhone& p) {
+  if (is_overbroad_pattern(p.caller_address)) {
+    entry["warning"] = "caller_address \"" + p.caller_address + "\" matches nearly every caller";
+  }
+  return Reply{status, entry};
+}
+
+}  // namespace
+
+Reply error_reply(int status, const std::string& message, const std::string& field) {
+  json body{{"error", message}};
+  if (!field.empty()) body["field"] = field;
+  return Reply{status, body};
+}
+
+json ApiHandlers::phone_json(const store::AuthorizedPhone& p) const {
+  json j = to_json(p);
+  j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.default_delay_s);
+  return j;
+}
+
+std::optional<Reply> ApiHandlers::check_references(const store::AuthorizedPhone& p) {
+  const auto err =
+      check_phone_references(p, [this](const std::string& n) { return store_.get_extension(n).has_value(); });
+  if (err) return field_error(*err);
+  return std::nullopt;
+}
+
+Reply ApiHandlers::list_phones() {
+  json out = json::array();
+  for (const auto& p : store_.list_phones()) out.push_back(phone_json(p));
+  return Reply{200, out};
+}
+
+Reply ApiHandlers::get_phone(std::int64_t id) {
+  const auto p = store_.get_phone(id);
+  return p ? Reply{200, phone_json(*p)} : phone_not_found(id);
+}
+
+Reply ApiHandlers::create_phone(const std::string& body) {
+  json j;
+  if (auto bad = parse_body(body, j)) return *bad;
+  store::AuthorizedPhone p;
+  if (auto err = parse_phone(j, p)) return field_error(*err);
+  if (auto bad = check_references(p)) return *bad;
+  try {
+    p = store_.create_phone(p);
+  } catch (const store::DuplicateError&) {
+    return error_reply(409, kDuplicate, "caller_address");
+  }
+  spdlog::info("api: created authorized phone {} ({} {})", p.id, store::to_string(p.caller_type),
+               p.caller_address);
+  return phone_written(201, phone_json(p), p);
+}
+
+Reply ApiHandlers::replace_phone(std::int64_t id, const std::string& body) {
+  json j;
+  if (auto bad = parse_body(body, j)) return *bad;
+  store::AuthorizedPhone p;
+  if (auto err = parse_phone(j, p)) return field_error(*err);
+  if (j.contains("id") && j["id"] != json(id)) return error_reply(400, "id does not match the URL", "id");
+  if (auto bad = check_references(p)) return *bad;
+  p.id = id;
+  try {
+    if (!store_.update_phone(p)) return phone_not_found(id);
+  } catch (const store::DuplicateError&) {
+    return error_reply(409, kDuplicate, "caller_address");
+  }
+  spdlog::info("api: replaced authorized phone {} ({} {})", id, store::to_string(p.caller_type),
+               p.caller_address);
+  return phone_written(200, phone_json(p), p);
+}
+
+Reply ApiHandlers::delete_phone(std::int64_t id) {
+  if (!store_.delete_phone(id)) return phone_not_found(id);
+  spdlog::info("api: deleted authorized phone {}", id);
+  return Reply{204, nullptr};
+}
+
+Reply ApiHandlers::list_extensions() {
+  return Reply{200, to_json_array(store_.list_extensions())};
+}
+
+Reply ApiHandlers::get_extension(const std::string& number) {
+  const auto e = store_.get_extension(number);
+  return e ? Reply{200, to_json(*e)} : extension_not_found(number);
+}
+
+Reply ApiHandlers::create_extension(const std::string& body) {
+  json j;
+  if (auto bad = parse_body(body, j)) return *bad;
+  store::Extension e;
+  std::optional<std::string> password;
+  if (auto err = parse_extension(j, /*require_password=*/true, e, password)) return field_error(*err);
+  e.password_hash = store::hash_password(*password);
+  try {
+    store_.create_extension(e);
+  } catch (const store::DuplicateError&) {
+    return error_reply(409, kDuplicate, "number");
+  }
+  spdlog::info("api: created extension {}", e.number);
+  return Reply{201, to_json(e)};
+}
+
+Reply ApiHandlers::replace_extension(const std::string& number, const std::string& body) {
+  json j;
+  if (auto bad = parse_body(body, j)) return *bad;
+  if (j.is_object() && !j.contains("number")) j["number"] = number;
+  store::Extension e;
+  std::optional<std::string> password;
+  if (auto err = parse_extension(j, /*require_password=*/false, e, password)) return field_error(*err);
+  if (e.number != number) return error_reply(400, "number does not match the URL", "number");
+  const auto old = store_.get_extension(number);
+  if (!old) return extension_not_found(number);
+  e.password_hash = password ? store::hash_password(*password) : old->password_hash;
+  if (!store_.update_extension(e)) return extension_not_found(number);
+  spdlog::info("api: replaced extension {}{}", number, password ? " (new password)" : "");
+  return Reply{200, to_json(e)};
+}
+
+Reply ApiHandlers::delete_extension(const std::string& number) {
+  for (const auto& p : store_.list_phones()) {
+    if (p.login_extension == number) {
+      return error_reply(
+          409, "extension " + number + " is the login_extension of authorized phone " + std::to_string(p.id),
+          "login_extension");
+    }
+  }
+  if (!store_.delete_extension(number)) return extension_not_found(number);
+  spdlog::info("api: deleted extension {}", number);
+  return Reply{204, nullptr};
+}
+
+void ApiHandlers::on_job_cancelled(std::function<void(std::int64_t)> cb) {
+  std::lock_guard lock(hook_mu_);
+  on_cancelled_ = std::move(cb);
+}
+
+}  // namespace callbackd::web

@@ -1,0 +1,55 @@
+#pragma once
+// The REST handlers, free of HTTP plumbing: each takes the decoded path parameter and body and returns a
+// status with a JSON body. api_server.cpp maps them onto routes and turns store exceptions into 409/503.
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "store/store.hpp"
+#include "web/api_server.hpp"
+
+namespace callbackd::web {
+
+struct Reply {
+  int status = 200;
+  nlohmann::json body;  // null: no body (204)
+};
+
+Reply error_reply(int status, const std::string& message, const std::string& field = {});
+
+class ApiHandlers {
+ public:
+  ApiHandlers(store::Store& store, ApiSettings settings) : store_(store), settings_(std::move(settings)) {}
+
+  Reply list_phones();
+  Reply get_phone(std::int64_t id);
+  Reply create_phone(const std::string& body);
+  Reply replace_phone(std::int64_t id, const std::string& body);
+  Reply delete_phone(std::int64_t id);
+
+  Reply list_extensions();
+  Reply get_extension(const std::string& number);
+  Reply create_extension(const std::string& body);
+  Reply replace_extension(const std::string& number, const std::string& body);
+  Reply delete_extension(const std::string& number);
+
+  Reply list_jobs(const std::optional<std::string>& limit);
+  Reply get_job(std::int64_t id);
+  Reply cancel_job(std::int64_t id);
+  Reply list_call_records(const std::optional<std::string>& limit);
+
+  void on_job_cancelled(std::function<void(std::int64_t)> cb);
+
+ private:
+  nlohmann::json phone_json(const store::AuthorizedPhone& p) const;
+  std::optional<Reply> check_references(const store::AuthorizedPhone& p);
+
+  store::Store& store_;
+  ApiSettings settings_;
+  std::mutex hook_mu_;
+  std::function<void(std::int64_t)> on_cancelled_;
+};
+
+}  // namespace callbackd::web

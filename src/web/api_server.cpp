@@ -1,0 +1,214 @@
+#include "web/api_server.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "web/api_handlers.hpp"
+#include "web/http.hpp"
+
+namespace callbackd::web {
+namespace {
+
+constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+constexpr const char* kJson = "application/json";
+constexpr const char* kIdRe = R"((-?\d{1,18}))";
+constexpr const char* kNumberRe = R"(([^/]+))";
+
+std::array<unsigned char, EVP_MAX_MD_SIZE> sha256(std::string_view s) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+// Compares digests so that neither the content nor the length of the token leaks through timing.
+bool token_matches(std::string_view given, std::string_view expected) {
+  if (expected.empty()) return false;
+  const auto a = sha256(given);
+  const auto b = sha256(expected);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool authorized(const httplib::Request& req, const std::string& token) {
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) return false;
+  return token_matches(std::string_view(header).substr(kBearer.size()), token);
+}
+
+void send(httplib::Response& res, const Reply& reply) {
+  res.status = reply.status;
+  if (!reply.body.is_null()) {
+    res.set_content(reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
+  }
+}
+
+const char* status_text(int status) {
+  switch (status) {
+    case 404:
+      return "not found";
+    case 413:
+      return "request body too large";
+    default:
+      return "bad request";
+  }
+}
+
+std::optional<std::string> query(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+// httplib's default also sets SO_REUSEPORT, which would let a second daemon share our port silently.
+void reuse_address_only(socket_t sock) {
+  const int on = 1;
+  setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(store::Store& store, ApiSettings s) : token(s.admin_token), handlers(store, std::move(s)) {}
+
+  // Runs a handler, mapping storage failures to 503 (never a silent loss) and anything else to 500.
+  template <typename F>
+  httplib::Server::Handler wrap(F f) {
+    return [f](const httplib::Request& req, httplib::Response& res) {
+      try {
+        send(res, f(req));
+      } catch (const store::DuplicateError&) {
+        send(res, error_reply(409, "The record already exists"));
+      } catch (const store::StoreError& e) {
+        spdlog::error("api: {} {}: storage error: {}", req.method, req.path, e.what());
+        send(res, error_reply(503, std::string("storage unavailable: ") + e.what()));
+      } catch (const std::exception& e) {
+        spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
+        send(res, error_reply(500, "internal error"));
+      }
+    };
+  }
+
+  void add_routes();
+  void add_phone_routes();
+  void add_extension_routes();
+  void add_job_routes();
+
+  std::string token;
+  ApiHandlers handlers;
+  httplib::Server server;
+  std::thread thread;
+  std::atomic<std::uint16_t> port{0};
+  std::atomic<bool> finished{false};
+};
+
+void ApiServer::Impl::add_phone_routes() {
+  const std::string base = "/api/v1/authorized-phones";
+  const std::string item = base + "/" + kIdRe;
+  auto id = [](const httplib::Request& r) { return std::stoll(r.matches[1].str()); };
+  server.Get(base, wrap([this](const auto&) { return handlers.list_phones(); }));
+  server.Post(base, wrap([this](const auto& r) { return handlers.create_phone(r.body); }));
+  server.Get(item, wrap([this, id](const auto& r) { return handlers.get_phone(id(r)); }));
+  server.Put(item, wrap([this, id](const auto& r) { return handlers.replace_phone(id(r), r.body); }));
+  server.Delete(item, wrap([this, id](const auto& r) { return handlers.delete_phone(id(r)); }));
+}
+
+void ApiServer::Impl::add_extension_routes() {
+  const std::string base = "/api/v1/extensions";
+  const std::string item = base + "/" + kNumberRe;
+  auto number = [](const httplib::Request& r) { return r.matches[1].str(); };
+  server.Get(base, wrap([this](const auto&) { return handlers.list_extensions(); }));
+  server.Post(base, wrap([this](const auto& r) { return handlers.create_extension(r.body); }));
+  server.Get(item, wrap([this, number](const auto& r) { return handlers.get_extension(number(r)); }));
+  server.Put(item,
+             wrap([this, number](const auto& r) { return handlers.replace_extension(number(r), r.body); }));
+  server.Delete(item, wrap([this, number](const auto& r) { return handlers.delete_extension(number(r)); }));
+}
+
+void ApiServer::Impl::add_job_routes() {
+  const std::string item = std::string("/api/v1/callbacks/") + kIdRe;
+  auto id = [](const httplib::Request& r) { return std::stoll(r.matches[1].str()); };
+  server.Get("/api/v1/callbacks",
+             wrap([this](const auto& r) { return handlers.list_jobs(query(r, "limit")); }));
+  server.Get(item, wrap([this, id](const auto& r) { return handlers.get_job(id(r)); }));
+  server.Delete(item, wrap([this, id](const auto& r) { return handlers.cancel_job(id(r)); }));
+  server.Get("/api/v1/call-records",
+             wrap([this](const auto& r) { return handlers.list_call_records(query(r, "limit")); }));
+}
+
+void ApiServer::Impl::add_routes() {
+  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_socket_options(reuse_address_only);
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/api/", 0) != 0 || authorized(req, token))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Bearer");
+    send(res, error_reply(401, "missing or invalid bearer token"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  server.Get("/healthz",
+             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  add_phone_routes();
+  add_extension_routes();
+  add_job_routes();
+  // Unknown routes and httplib's own errors (413, 400) get the API's error shape too.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      send(res, error_reply(res.status, status_text(res.status)));
+    }
+  });
+}
+
+ApiServer::ApiServer(store::Store& store, ApiSettings settings)
+    : impl_(std::make_unique<Impl>(store, std::move(settings))) {
+  impl_->add_routes();
+}
+
+ApiServer::~ApiServer() {
+  stop();
+}
+
+bool ApiServer::listen(const std::string& host, std::uint16_t port) {
+  if (impl_->thread.joinable()) return false;
+  int bound = port;
+  if (port == 0) {
+    bound = impl_->server.bind_to_any_port(host);
+  } else if (!impl_->server.bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    spdlog::error("api: cannot listen on {}:{}", host, port);
+    return false;
+  }
+  impl_->port = static_cast<std::uint16_t>(bound);
+  impl_->finished = false;
+  impl_->thread = std::thread([this] {
+    impl_->server.listen_after_bind();
+    impl_->finished = true;
+  });
+  // httplib's stop() is a no-op until the accept loop runs: wait for it so that an early stop() cannot hang.
+  while (!impl_->server.is_running() && !impl_->finished)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  spdlog::info("api: listening on {}:{}", host, bound);
+  return true;
+}
+
+std::uint16_t ApiServer::port() const {
+  return impl_->port;
+}
+
+void ApiServer::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->server.stop();
+  impl_->thread.join();
+}
+
+void ApiServer::on_job_cancelled(std::function<void(std::int64_t)> cb) {
+  impl_->handlers.on_job_cancelled(std::move(cb));
+}
+
+}  // namespace callbackd::web

@@ -1,0 +1,41 @@
+#pragma once
+// The REST API (docs/rest-api.md) on cpp-httplib. The server runs its own listener thread and a pool of
+// worker threads; every handler talks to the Store (which is thread safe) and never touches call state
+// directly.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace callbackd::web {
+
+struct ApiSettings {
+  std::string admin_token;  // empty: every /api call is refused (fail closed)
+  int default_delay_s = 3;  // reported as "effective_callback_delay_s" for entries without their own delay
+};
+
+class ApiServer {
+ public:
+  ApiServer(store::Store& store, ApiSettings settings);
+  ~ApiServer();  // stops and joins
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds host:port (port 0: any free port) and starts serving on its own threads. False if the bind fails or
+  // the server is already listening.
+  bool listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const;  // the bound port, 0 before listen()
+  void stop();                 // idempotent; joins the listener thread
+
+  // Called on an HTTP thread after DELETE /api/v1/callbacks/{id} cancelled a pending job, so the control
+  // thread can drop its timer (post it to the control thread; do not block). May be set at any time.
+  void on_job_cancelled(std::function<void(std::int64_t)> cb);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace callbackd::web

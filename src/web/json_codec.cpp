@@ -1,0 +1,56 @@
+#include "web/json_codec.hpp"
+
+namespace callbackd::web {
+namespace {
+
+template <typename T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const store::AuthorizedPhone& p) {
+  return {{"id", p.id},
+          {"caller_type", store::to_string(p.caller_type)},
+          {"caller_address", p.caller_address},
+          {"login_extension", or_null(p.login_extension)},
+          {"auto_call_relay", p.auto_call_relay},
+          {"description", p.description},
+          {"callback_enabled", p.callback_enabled},
+          {"callback_type", store::to_string(p.callback_type)},
+          {"callback_destination", p.callback_destination},
+          {"callback_delay_s", or_null(p.callback_delay_s)}};
+}
+
+nlohmann::json to_json(const store::Extension& e) {
+  return {{"number", e.number}, {"name", e.name}, {"allow_call_relay", e.allow_call_relay}};
+}
+
+nlohmann::json to_json(const store::CallbackJob& j) {
+  return {{"id", j.id},
+          {"authorized_phone_id", or_null(j.authorized_phone_id)},
+          {"caller", j.caller},
+          {"destination", j.destination},
+          {"line", j.line},
+          {"state", store::to_string(j.state)},
+          {"attempts", j.attempts},
+          {"created_at", j.created_at},
+          {"due_at", j.due_at},
+          {"last_result", j.last_result}};
+}
+
+nlohmann::json to_json(const store::CallRecord& r) {
+  return {{"id", r.id},
+          {"job_id", or_null(r.job_id)},
+          {"direction", r.direction},
+          {"line", r.line},
+          {"caller", r.caller},
+          {"callee", r.callee},
+          {"started_at", r.started_at},
+          {"answered_at", or_null(r.answered_at)},
+          {"ended_at", or_null(r.ended_at)},
+          {"result", r.result}};
+}
+
+}  // namespace callbackd::web

@@ -1,0 +1,132 @@
+#include "web/validation.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace callbackd::web {
+namespace {
+
+constexpr std::size_t kMaxPstnPattern = 32;
+constexpr std::size_t kMaxSipLength = 256;
+constexpr int kMinBroadLiterals = 4;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_wildcard(char c) {
+  return c == '*' || c == '?';
+}
+
+// Characters of a SIP URI user part (RFC 3261 unreserved, escaped and user-unreserved).
+bool is_user_char(char c) {
+  return is_digit(c) || is_alpha(c) || std::string_view("-_.!~'()%&=+$,;/").find(c) != std::string_view::npos;
+}
+// Host name, IPv4 address, or bracketed IPv6 address, optionally with ":port".
+bool is_host_char(char c) {
+  return is_digit(c) || is_alpha(c) || std::string_view(".-:[]").find(c) != std::string_view::npos;
+}
+
+std::string_view without_scheme(std::string_view s) {
+  for (std::string_view scheme : {"sip:", "sips:"}) {
+    if (s.size() >= scheme.size() &&
+        std::equal(scheme.begin(), scheme.end(), s.begin(), [](char a, char b) { return a == (b | 0x20); })) {
+      return s.substr(scheme.size());
+    }
+  }
+  return s;
+}
+
+bool has_scheme(std::string_view s) {
+  return without_scheme(s).size() != s.size();
+}
+
+bool all_of(std::string_view s, bool (*pred)(char), bool allow_wildcards) {
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [&](char c) { return pred(c) || (allow_wildcards && is_wildcard(c)); });
+}
+
+bool is_user_host(std::string_view s, bool allow_wildcards, bool user_required) {
+  const auto at = s.find('@');
+  if (at == std::string_view::npos) return !user_required && all_of(s, is_host_char, allow_wildcards);
+  if (s.find('@', at + 1) != std::string_view::npos) return false;
+  return all_of(s.substr(0, at), is_user_char, allow_wildcards) &&
+         all_of(s.substr(at + 1), is_host_char, allow_wildcards);
+}
+
+// Looks like a PSTN pattern rather than a SIP one (used to validate caller_type "auto").
+bool looks_like_pstn(std::string_view s) {
+  return s.find('@') == std::string_view::npos && !has_scheme(s);
+}
+
+bool is_run(std::string_view s, int step) {
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] - s[i - 1] != step) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string strip_separators(std::string_view number) {
+  std::string out;
+  for (char c : number) {
+    if (std::string_view(" -.()").find(c) == std::string_view::npos) out.push_back(c);
+  }
+  return out;
+}
+
+bool is_valid_pstn_pattern(std::string_view pattern) {
+  const std::string p = strip_separators(pattern);
+  if (p.empty() || p.size() > kMaxPstnPattern) return false;
+  const std::string_view rest = p[0] == '+' ? std::string_view(p).substr(1) : std::string_view(p);
+  return all_of(rest, is_digit, true);
+}
+
+bool is_valid_sip_pattern(std::string_view pattern) {
+  return pattern.size() <= kMaxSipLength && is_user_host(without_scheme(pattern), true, true);
+}
+
+bool is_overbroad_pattern(std::string_view pattern) {
+  const bool wild = std::any_of(pattern.begin(), pattern.end(), is_wildcard);
+  if (!wild) return false;
+  if (looks_like_pstn(pattern)) {
+    const std::string p = strip_separators(pattern);
+    return std::count_if(p.begin(), p.end(), is_digit) < kMinBroadLiterals;
+  }
+  const std::string_view s = without_scheme(pattern);
+  const std::string_view user = s.substr(0, s.find('@'));
+  if (std::all_of(user.begin(), user.end(), is_wildcard)) return true;
+  return std::count_if(s.begin(), s.end(), [](char c) { return !is_wildcard(c) && c != '@'; }) <
+         kMinBroadLiterals;
+}
+
+bool is_valid_pstn_number(std::string_view number) {
+  const std::string_view digits = !number.empty() && number[0] == '+' ? number.substr(1) : number;
+  return digits.size() >= 2 && digits.size() <= 20 && all_of(digits, is_digit, false);
+}
+
+bool is_valid_sip_uri(std::string_view uri) {
+  return has_scheme(uri) && uri.size() <= kMaxSipLength && is_user_host(without_scheme(uri), false, false);
+}
+
+bool is_valid_extension_number(std::string_view number) {
+  return number.size() >= 2 && number.size() <= 8 && all_of(number, is_digit, false);
+}
+
+std::optional<std::string> password_problem(std::string_view password) {
+  if (password.size() < 4 || password.size() > 64) return "password must be 4 to 64 characters";
+  if (std::any_of(password.begin(), password.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return "password must not contain control characters";
+  }
+  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
+    return "password must not be one repeated character";
+  }
+  if (is_run(password, 1) || is_run(password, -1)) return "password must not be a simple sequence like 1234";
+  return std::nullopt;
+}
+
+}  // namespace callbackd::web

@@ -1,0 +1,59 @@
+#pragma once
+// Validation of REST request bodies: pure functions, no store access (existence checks take a lookup
+// function), so every rule is unit-tested without a server.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/types.hpp"
+
+namespace callbackd::web {
+
+// A rejected field: answered as 400 {"error": message, "field": field}.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+// Caller address patterns (the Authorized Phones Database); '*' and '?' are wildcards.
+// PSTN: optional '+', then digits and wildcards, 1..32 characters (after removing the separators " -.()").
+bool is_valid_pstn_pattern(std::string_view pattern);
+// SIP: "user@host" with an optional "sip:"/"sips:" scheme; wildcards allowed in user and host; <= 256
+// characters.
+bool is_valid_sip_pattern(std::string_view pattern);
+// Removes the visual separators " -.()" from a PSTN number or pattern.
+std::string strip_separators(std::string_view number);
+// True for patterns so broad they would trust nearly anyone: "*", "+*", PSTN patterns with wildcards and
+// fewer than 4 literal digits, SIP patterns whose user part is only wildcards or with fewer than 4 literal
+// characters.
+bool is_overbroad_pattern(std::string_view pattern);
+
+// Callback destinations (never wildcards).
+bool is_valid_pstn_number(std::string_view number);  // optional '+', 2..20 digits
+bool is_valid_sip_uri(std::string_view uri);  // "sip:" or "sips:", optional "user@", host, optional ":port"
+bool is_valid_extension_number(std::string_view number);  // 2..8 digits
+
+// Extension passwords: 4..64 printable characters, not one repeated character ("0000") and not one ascending
+// or descending run ("1234", "9876", "abcd"). Returns why a password is refused, or nullopt when it is
+// acceptable.
+std::optional<std::string> password_problem(std::string_view password);
+
+// Parses and validates an authorized-phone body (POST or PUT). Unknown fields, wrong JSON types, enum values
+// and formats are refused; missing optional fields take their defaults (caller_type "auto", callback_type
+// "auto", bools false, strings empty, login_extension and callback_delay_s null). An "id" field is ignored.
+// PSTN addresses and destinations are stored without separators.
+std::optional<FieldError> parse_phone(const nlohmann::json& body, store::AuthorizedPhone& out);
+
+// The rules that need the extensions table: login_extension must exist, and so must a "pbx" destination.
+using ExtensionExists = std::function<bool(const std::string& number)>;
+std::optional<FieldError> check_phone_references(const store::AuthorizedPhone& phone,
+                                                 const ExtensionExists& exists);
+
+// Parses and validates an extension body. `out.password_hash` is left empty; `password` receives the clear
+// password when present. `require_password` is true for POST (a PUT without password keeps the old one).
+std::optional<FieldError> parse_extension(const nlohmann::json& body, bool require_password,
+                                          store::Extension& out, std::optional<std::string>& password);
+
+}  // namespace callbackd::web

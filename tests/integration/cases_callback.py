@@ -1,0 +1,147 @@
+"""Cases where a call back happens (or an answer): the main call flows of callbackd."""
+
+import os
+import time
+
+from flows import (callee, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback, from_uri,
+                   received_invite, ring_once, sdp_media)
+from media import RtpReceiver, describe_audio, write_dtmf_pcap
+from registry import case
+from server import LINE_NUMBER, Server, check, free_port_block
+from sipp import Sipp
+
+
+def check_prompt_audio(rtp, server_rtp_port, what):
+    """Non-silent PCMU packets, 20 ms apart, one SSRC, in order, sent from the port the server offered."""
+    packets = rtp.snapshot()
+    info = describe_audio(packets)
+    check(info["audio_packets"] >= 50, f"{what}: expected >= 50 PCMU packets (1 s), got {info}")
+    check(info["loud_packets"] >= 10 and info["max_rms"] > 1000,
+          f"{what}: the prompt audio is silent (u-law RMS <= 300 nearly everywhere): {info}")
+    check(info["payload_sizes"] == [160], f"{what}: expected 160-byte (20 ms) payloads: {info}")
+    check(len(info["ssrcs"]) == 1, f"{what}: expected one SSRC: {info}")
+    check(15 <= info["median_gap_ms"] <= 25, f"{what}: packets not paced at 20 ms: {info}")
+    steps = info["audio_packets"] - 1
+    check(info["seq_step_ok"] >= 0.95 * steps and info["ts_step_ok"] >= 0.95 * steps,
+          f"{what}: sequence numbers / timestamps do not advance by 1 / 160: {info}")
+    sources = {p.source for p in packets}
+    check(all(port == server_rtp_port for _, port in sources),
+          f"{what}: RTP must come from the port in the server's SDP ({server_rtp_port}), came from {sources}")
+    return info
+
+
+@case("trigger-expect-callback")
+def trigger_expect_callback(ctx):
+    """A trusted caller rings once: callback to a sip: URI, and (empty destination) to the caller's number via the line."""
+    with Server(ctx) as srv:
+        # Variant 1: a sip: destination is called directly.
+        uas_port = free_port_block(2)
+        srv.add_phone("+15551001", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        uas = callee(ctx, "callee-sip", "callback-answer-expect-ack.xml", uas_port,
+                     keys={"rtp_port": free_port_block(2)})
+        trigger = ring_once(ctx, srv, "+15551001", name="trigger-sip")
+        uas.expect_success(allow_server_bye=True)
+        invite = received_invite(uas)
+        check(invite.request_uri.startswith(f"sip:callee@127.0.0.1:{uas_port}"),
+              f"callback request-URI {invite.request_uri}, expected sip:callee@127.0.0.1:{uas_port}")
+        check_sdp_offer(invite)
+        elapsed = check_callback_timing(trigger, invite, 1)
+        ctx.log(f"sip: callback INVITE {elapsed:.3f} s after CANCEL")
+        job = srv.wait_job(lambda j: j["state"] == "answered", 5, "answered (sip: destination)")
+        check(job["last_result"] == "answered", f"job {job}: expected last_result answered")
+
+        # Variant 2: empty destination -> sip:<caller number>@<line gateway>, back to the gateway's port.
+        srv.add_phone("+15551002", "", delay_s=3, callback_type="pstn")
+        trigger = ring_once(ctx, srv, "+15551002", name="trigger-pstn")
+        uas = callee(ctx, "callee-gateway", "callback-answer-expect-ack.xml", srv.gateway_port,
+                     keys={"rtp_port": free_port_block(2)})
+        uas.expect_success(allow_server_bye=True)
+        invite = received_invite(uas)
+        user_host = invite.request_uri.split(";")[0]
+        check(user_host == f"sip:+15551002@{srv.gateway}",
+              f"callback request-URI {invite.request_uri}, expected sip:+15551002@{srv.gateway}")
+        check_sdp_offer(invite)
+        elapsed = check_callback_timing(trigger, invite, 3)
+        ctx.log(f"pstn: callback INVITE {elapsed:.3f} s after CANCEL")
+        srv.wait_job(lambda j: j["state"] == "answered" and "+15551002" in j.get("destination", ""), 5,
+                     "answered (caller's number through the line)")
+
+
+@case("callback-answered-expect-prompt-audio")
+def callback_answered_expect_prompt_audio(ctx):
+    """An answered callback gets the Auto Attendant's welcome prompt as paced, non-silent PCMU RTP."""
+    with Server(ctx) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("+15551003", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        with RtpReceiver() as rtp:
+            uas = callee(ctx, "callee", "callback-answer-expect-ack.xml", uas_port, keys={"rtp_port": rtp.port})
+            ring_once(ctx, srv, "+15551003")
+            uas.expect_success(allow_server_bye=True)
+            time.sleep(0.2)
+        _, server_port = check_sdp_offer(received_invite(uas))
+        info = check_prompt_audio(rtp, server_port, "callback prompt")
+        ctx.log(f"prompt audio: {info}")
+        srv.wait_job(lambda j: j["state"] == "answered", 5, "answered")
+
+
+def _dtmf_call(ctx, srv, caller, scenario, method):
+    uas_port = free_port_block(2)
+    srv.add_phone(caller, f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+    cwd = ctx.tempdir(f"dtmf-{method}")
+    write_dtmf_pcap(os.path.join(cwd, "dtmf-inband.pcap"), "159#")
+    offset = srv.log_size()
+    uas = callee(ctx, f"callee-{method}", scenario, uas_port, cwd=cwd)
+    ring_once(ctx, srv, caller, name=f"trigger-{method}")
+    uas.expect_success(allow_server_bye=True)
+    time.sleep(0.5)
+    got = dtmf_lines(srv.log_since(offset))
+    expected = [(d, method) for d in "159#"]
+    check(got == expected, f"{method}: server logged DTMF {got}, expected exactly {expected} "
+          f"(one \"dtmf '<digit>' via {method}\" line per digit)")
+    ctx.log(f"{method}: digits recognised {''.join(d for d, _ in got)}")
+
+
+@case("dtmf-expect-recognised")
+def dtmf_expect_recognised(ctx):
+    """Digits 1 5 9 # from the callee are recognised once each, as RFC 4733 events and as in-band tones."""
+    with Server(ctx) as srv:
+        _dtmf_call(ctx, srv, "+15551007", "dtmf-rfc4733-expect-recognised.xml", "rfc4733")
+        _dtmf_call(ctx, srv, "+15551008", "dtmf-inband-expect-recognised.xml", "inband")
+
+
+@case("callee-busy-expect-failed-busy")
+def callee_busy_expect_failed_busy(ctx):
+    """The callee answers 486: the server ACKs it and the job ends failed with last_result busy."""
+    with Server(ctx) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("+15551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        uas = callee(ctx, "callee-busy", "callback-busy-expect-ack.xml", uas_port)
+        ring_once(ctx, srv, "+15551006")
+        uas.expect_success()
+        job = srv.wait_job(lambda j: j["state"] in ("failed", "answered", "cancelled"), 5, "finished")
+        check(job["state"] == "failed" and job["last_result"] == "busy",
+              f"job {job}: expected state failed, last_result busy")
+        check(job["attempts"] == 1, f"job {job}: expected 1 attempt (max_attempts = 1)")
+
+
+@case("no-cancel-expect-attendant-answer")
+def no_cancel_expect_attendant_answer(ctx):
+    """A call left ringing is answered by the Auto Attendant after answer_delay_s, with prompt audio; no callback."""
+    with Server(ctx, answer_delay_s=2) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("+15551005", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        with RtpReceiver() as rtp:
+            caller = Sipp(ctx, "caller", "no-cancel-expect-answer.xml", srv.gateway_port, remote=srv.sip_target,
+                          rows=[[from_uri("+15551005", srv.gateway_port), "X-Test: no-cancel"]],
+                          keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=20)
+            caller.run(timeout=30)
+            caller.expect_success()
+            time.sleep(0.2)
+        invite = caller.first("sent", method="INVITE")
+        ok = caller.first("received", status=200)
+        waited = (ok.when - invite.when).total_seconds()
+        check(1.8 <= waited <= 3.5, f"200 OK came {waited:.3f} s after the INVITE, expected ~2 s (answer_delay_s)")
+        _, server_port = sdp_media(ok)
+        info = check_prompt_audio(rtp, server_port, "attendant prompt")
+        ctx.log(f"answered after {waited:.3f} s; prompt audio: {info}")
+        expect_no_callback(ctx, srv, [uas_port], 2.5, "answered call (not a trigger)")

@@ -1,0 +1,244 @@
+"""Runs one callbackd for one test case: free ports, a fresh config and database, REST access, clean stop."""
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+ADMIN_TOKEN = "integration-test-token-0123456789"
+LINE_NUMBER = "+15550100"
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def _can_bind(port, kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        if kind == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (the kernel picks it)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if _can_bind(port, socket.SOCK_STREAM):
+            return port
+
+
+def free_port_block(count):
+    """count consecutive ports, the first even, all free for UDP and TCP (SIP needs port+1, sipp -mp uses +2)."""
+    for _ in range(200):
+        base = free_port() & ~1
+        if base + count < 65536 and all(
+                _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM)
+                for p in range(base, base + count)):
+            return base
+    raise TestFailure(f"no block of {count} free ports found")
+
+
+class Server:
+    """One callbackd process. Use as a context manager: the server is stopped (SIGTERM) on exit."""
+
+    def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug"):
+        self.ctx = ctx
+        self.sip_port = free_port_block(2)
+        self.web_port = free_port()
+        self.gateway_port = free_port_block(2)
+        self.answer_delay_s = answer_delay_s
+        self.channels = channels
+        self.callback = {"trigger_window_s": 10, "default_delay_s": 1, "ring_timeout_s": 10,
+                         "max_attempts": 1, "min_interval_s": 60}
+        self.callback.update(callback or {})
+        self.extra_lines = list(extra_lines)
+        self.log_level = log_level
+        self.dir = ctx.tempdir("server")
+        self.config_path = os.path.join(self.dir, "callbackd.toml")
+        self.log_path = os.path.join(self.dir, "callbackd.log")
+        self.proc = None
+        self.exit_code = None
+        self._log_file = None
+        ctx.servers.append(self)
+
+    @property
+    def gateway(self):
+        return f"127.0.0.1:{self.gateway_port}"
+
+    @property
+    def sip_target(self):
+        return f"127.0.0.1:{self.sip_port}"
+
+    def config_text(self):
+        rtp_base = random.randrange(30000, 59000, 2)
+        lines = [
+            f'log_level = "{self.log_level}"',
+            "",
+            "[sip]",
+            f'listen = "127.0.0.1:{self.sip_port}"',
+            "",
+            "[media]",
+            'address = "127.0.0.1"',
+            f'rtp_ports = "{rtp_base}-{rtp_base + 1999}"',
+            f'prompts_dir = "{self.ctx.prompts}"',
+            "",
+            "[store]",
+            f'sqlite = "{os.path.join(self.dir, "callbackd.db")}"',
+            "",
+            "[web]",
+            f'listen = "127.0.0.1:{self.web_port}"',
+            f'admin_token = "{ADMIN_TOKEN}"',
+            "",
+            "[callback]",
+        ]
+        lines += [f"{k} = {v}" for k, v in self.callback.items()]
+        line_tables = [{"name": "fxo1", "gateway": self.gateway, "number": LINE_NUMBER,
+                        "channels": self.channels, "inbound": "auto-attendant",
+                        "answer_delay_s": self.answer_delay_s}] + self.extra_lines
+        for table in line_tables:
+            lines += ["", "[[line]]"]
+            lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+        return "\n".join(lines) + "\n"
+
+    def start(self):
+        with open(self.config_path, "w") as f:
+            f.write(self.config_text())
+        self._log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([self.ctx.callbackd, "--config", self.config_path],
+                                     stdout=self._log_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise TestFailure(f"callbackd exited with {self.proc.returncode} during start-up")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        self.ctx.log(f"callbackd up: sip {self.sip_target}, web {self.web_port}, "
+                                     f"gateway {self.gateway}")
+                        return self
+            except (urllib.error.URLError, ConnectionError, socket.timeout):
+                pass
+            time.sleep(0.1)
+        raise TestFailure("callbackd did not answer GET /healthz with 200 within 20 s")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM, then wait; returns the exit code (None if it had to be killed)."""
+        if self.proc is None or self.exit_code is not None:
+            return self.exit_code
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.exit_code = None
+                self._log_file.close()
+                raise TestFailure("callbackd did not exit within 15 s of SIGTERM (killed)")
+        self.exit_code = self.proc.returncode
+        self._log_file.close()
+        return self.exit_code
+
+    def stop_expect_clean(self):
+        code = self.stop()
+        check(code == 0, f"callbackd exited with {code} after SIGTERM, expected 0")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.stop_expect_clean()
+        else:
+            try:
+                self.stop()
+            except TestFailure as e:
+                self.ctx.log(str(e))
+
+    # --- log -------------------------------------------------------------------------------------------------
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.log_path)
+        except FileNotFoundError:
+            return 0
+
+    def log_since(self, offset):
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            return f.read().decode("utf-8", "replace")
+
+    # --- REST ------------------------------------------------------------------------------------------------
+    def request(self, method, path, body=None, token=ADMIN_TOKEN, raw_body=None, headers=None):
+        """(status, parsed JSON or text) for one HTTP request to the REST API."""
+        data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(f"http://127.0.0.1:{self.web_port}{path}", data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status, text = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read().decode()
+        try:
+            return status, json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return status, text
+
+    def add_phone(self, caller, destination, delay_s=1, callback_type=None, **extra):
+        entry = {"caller_type": "pstn", "caller_address": caller, "callback_enabled": True,
+                 "callback_type": callback_type or ("sip" if destination.startswith("sip:") else "pstn"),
+                 "callback_destination": destination, "callback_delay_s": delay_s}
+        entry.update(extra)
+        status, body = self.request("POST", "/api/v1/authorized-phones", entry)
+        check(status == 201, f"POST /api/v1/authorized-phones {entry} -> {status} {body}, expected 201")
+        return body
+
+    def callbacks(self):
+        status, body = self.request("GET", "/api/v1/callbacks")
+        check(status == 200, f"GET /api/v1/callbacks -> {status} {body}")
+        check(isinstance(body, list), f"GET /api/v1/callbacks: expected a JSON list, got {body!r}")
+        return body
+
+    def wait_job(self, predicate, timeout, what):
+        """The first job for which predicate holds, polling GET /api/v1/callbacks until timeout."""
+        deadline = time.monotonic() + timeout
+        jobs = []
+        while time.monotonic() < deadline:
+            jobs = self.callbacks()
+            for job in jobs:
+                if predicate(job):
+                    return job
+            time.sleep(0.2)
+        raise TestFailure(f"no callback job {what} within {timeout} s; jobs: {json.dumps(jobs)}")

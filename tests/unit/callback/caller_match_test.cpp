@@ -1,0 +1,183 @@
+#include "callback/caller_match.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace callbackd::callback {
+namespace {
+
+store::AuthorizedPhone phone(std::int64_t id, std::string address) {
+  store::AuthorizedPhone p;
+  p.id = id;
+  p.caller_address = std::move(address);
+  p.callback_enabled = true;
+  return p;
+}
+
+TEST(WildcardMatch, StarMatchesAnyRunIncludingEmpty) {
+  EXPECT_TRUE(wildcard_match("+1555*", "+15550123"));
+  EXPECT_TRUE(wildcard_match("+1555*", "+1555"));
+  EXPECT_TRUE(wildcard_match("*", "+15550123"));
+  EXPECT_TRUE(wildcard_match("+1*0123", "+15550123"));
+  EXPECT_TRUE(wildcard_match("*0123", "+15550123"));
+  EXPECT_FALSE(wildcard_match("+1556*", "+15550123"));
+  EXPECT_FALSE(wildcard_match("*9", "+15550123"));
+}
+
+TEST(WildcardMatch, QuestionMarkMatchesExactlyOneChar) {
+  EXPECT_TRUE(wildcard_match("+1555012?", "+15550123"));
+  EXPECT_TRUE(wildcard_match("+1555????", "+15550123"));
+  EXPECT_FALSE(wildcard_match("+1555???", "+15550123"));
+  EXPECT_FALSE(wildcard_match("+1555?????", "+15550123"));
+}
+
+TEST(WildcardMatch, NoWildcardMeansExact) {
+  EXPECT_TRUE(wildcard_match("+15550123", "+15550123"));
+  EXPECT_FALSE(wildcard_match("+15550123", "+155501234"));
+  EXPECT_FALSE(wildcard_match("+15550123", "15550123"));
+  EXPECT_FALSE(wildcard_match("", "+15550123"));
+}
+
+TEST(WildcardMatch, PstnNumbersCompareNormalised) {
+  EXPECT_TRUE(wildcard_match("+1 555-0100", "+15550100"));
+  EXPECT_TRUE(wildcard_match("+15550100", "+1 (555) 01.00"));
+  EXPECT_TRUE(wildcard_match("+1 555 *", "+1-555-0123"));
+}
+
+TEST(WildcardMatch, SipHostIsCaseInsensitiveUserIsNot) {
+  EXPECT_TRUE(wildcard_match("alice@example.com", "alice@EXAMPLE.com"));
+  EXPECT_TRUE(wildcard_match("*@Example.COM", "bob@example.com"));
+  EXPECT_FALSE(wildcard_match("alice@example.com", "Alice@example.com"));
+  EXPECT_FALSE(wildcard_match("alice@example.com", "alice@example.org"));
+}
+
+TEST(WildcardMatch, SipPrefixOptionalOnEitherSide) {
+  EXPECT_TRUE(wildcard_match("sip:alice@example.com", "alice@example.com"));
+  EXPECT_TRUE(wildcard_match("alice@example.com", "sip:alice@example.com"));
+  EXPECT_TRUE(wildcard_match("SIP:alice@example.com", "sip:alice@example.com"));
+  EXPECT_TRUE(wildcard_match("sip:*@example.com", "sip:carol@example.com"));
+}
+
+TEST(WildcardMatch, PathologicalPatternFinishesQuickly) {
+  // Exponential for a naive recursive matcher; linear-ish for the two-pointer one.
+  const std::string address(5000, 'a');
+  std::string pattern;
+  for (int i = 0; i < 50; ++i) pattern += "a*";
+  pattern += "b";
+  EXPECT_FALSE(wildcard_match(pattern, address + "@host"));
+  EXPECT_TRUE(wildcard_match(pattern.substr(0, pattern.size() - 1), address + "@host"));
+}
+
+TEST(PstnNumber, Validity) {
+  EXPECT_TRUE(is_valid_pstn_number("+15550123"));
+  EXPECT_TRUE(is_valid_pstn_number("15550123"));
+  EXPECT_TRUE(is_valid_pstn_number("+1 (555) 012-3"));
+  EXPECT_TRUE(is_valid_pstn_number("12"));
+  EXPECT_TRUE(is_valid_pstn_number("+" + std::string(20, '9')));
+  EXPECT_FALSE(is_valid_pstn_number("+" + std::string(21, '9')));
+  EXPECT_FALSE(is_valid_pstn_number("1"));
+  EXPECT_FALSE(is_valid_pstn_number("+"));
+  EXPECT_FALSE(is_valid_pstn_number(""));
+  EXPECT_FALSE(is_valid_pstn_number("++15550123"));
+  EXPECT_FALSE(is_valid_pstn_number("1555+0123"));
+  EXPECT_FALSE(is_valid_pstn_number("555abc"));
+  EXPECT_FALSE(is_valid_pstn_number("*15"));
+}
+
+TEST(PstnNumber, NormalizeStripsSeparatorsOnly) {
+  EXPECT_EQ(normalize_number("+1 (555) 012-3.4"), "+155501234");
+  EXPECT_EQ(normalize_number("abc"), "abc");
+  EXPECT_EQ(normalize_number(""), "");
+}
+
+TEST(ClassifyCallerId, ValidFromUser) {
+  const auto id = classify_caller_id({"+1 555 0123", "Alice", "", false});
+  EXPECT_EQ(id.status, CallerIdStatus::Valid);
+  EXPECT_EQ(id.number, "+15550123");
+}
+
+TEST(ClassifyCallerId, AssertedIdentityWinsOverFrom) {
+  const auto id = classify_caller_id({"+15550000", "", "+15559999", false});
+  EXPECT_EQ(id.status, CallerIdStatus::Valid);
+  EXPECT_EQ(id.number, "+15559999");
+  // An asserted identity that is malformed is not rescued by a good From.
+  EXPECT_EQ(classify_caller_id({"+15550000", "", "gateway", false}).status, CallerIdStatus::Malformed);
+}
+
+TEST(ClassifyCallerId, WithheldCases) {
+  EXPECT_EQ(classify_caller_id({"+15550123", "", "", true}).status, CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"", "", "", false}).status, CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"", "Alice", "", false}).status, CallerIdStatus::Withheld);
+  for (const char* word :
+       {"anonymous", "Anonymous", "UNKNOWN", "unavailable", "Restricted", "private", "Withheld"}) {
+    EXPECT_EQ(classify_caller_id({word, "", "", false}).status, CallerIdStatus::Withheld) << word;
+    EXPECT_EQ(classify_caller_id({"+15550123", word, "", false}).status, CallerIdStatus::Withheld) << word;
+    EXPECT_EQ(classify_caller_id({"", "", word, false}).status, CallerIdStatus::Withheld) << word;
+  }
+  EXPECT_EQ(classify_caller_id({"+15550123", "\"Anonymous\"", "", false}).status, CallerIdStatus::Withheld);
+  // A From that asks for anonymity is honoured even when an asserted identity is present: fail closed.
+  EXPECT_EQ(classify_caller_id({"anonymous", "Anonymous", "+15550123", false}).status,
+            CallerIdStatus::Withheld);
+  EXPECT_TRUE(classify_caller_id({"+15550123", "", "", true}).number.empty());
+}
+
+TEST(ClassifyCallerId, MalformedCases) {
+  for (const char* user : {"alice", "+", "1", "+1555abc", "+123456789012345678901", "15-55*"}) {
+    const auto id = classify_caller_id({user, "", "", false});
+    EXPECT_EQ(id.status, CallerIdStatus::Malformed) << user;
+    EXPECT_TRUE(id.number.empty());
+  }
+}
+
+TEST(FindTrustedCaller, NoMatchGivesNull) {
+  const std::vector<store::AuthorizedPhone> phones{phone(1, "+15550100"), phone(2, "+1666*")};
+  EXPECT_EQ(find_trusted_caller(phones, "+15550123"), nullptr);
+  EXPECT_EQ(find_trusted_caller({}, "+15550123"), nullptr);
+}
+
+TEST(FindTrustedCaller, ExactBeatsPattern) {
+  const std::vector<store::AuthorizedPhone> phones{phone(1, "+1555012?"), phone(2, "+1 555 0123"),
+                                                   phone(3, "*")};
+  const auto* p = find_trusted_caller(phones, "+15550123");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, 2);
+}
+
+TEST(FindTrustedCaller, MoreLiteralCharsWins) {
+  const std::vector<store::AuthorizedPhone> phones{phone(1, "*"), phone(2, "+1555*"), phone(3, "+155501*"),
+                                                   phone(4, "+1*")};
+  const auto* p = find_trusted_caller(phones, "+15550123");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, 3);
+}
+
+TEST(FindTrustedCaller, SeparatorsDoNotCountAsLiterals) {
+  const std::vector<store::AuthorizedPhone> phones{phone(1, "+1 (555) 0*"), phone(2, "+155501*")};
+  const auto* p = find_trusted_caller(phones, "+15550123");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, 2);
+}
+
+TEST(FindTrustedCaller, TieGoesToLowestId) {
+  const std::vector<store::AuthorizedPhone> phones{phone(9, "+1555*"), phone(4, "+1555????"),
+                                                   phone(7, "+155?*")};
+  const auto* p = find_trusted_caller(phones, "+15550123");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, 4);
+}
+
+TEST(OverbroadPattern, Detects) {
+  for (const char* pat :
+       {"*", "+*", "?*", "??*", "+1*", "+12?*", "1 2 3*", "*@*", "alice@*", "*@a.b", "sip:*"}) {
+    EXPECT_TRUE(is_overbroad_pattern(pat)) << pat;
+  }
+  for (const char* pat : {"+1555*", "+1 555 01??", "1234*", "+15550123", "alice@example.com", "*@example.com",
+                          "sip:*@example.com", "12"}) {
+    EXPECT_FALSE(is_overbroad_pattern(pat)) << pat;
+  }
+}
+
+}  // namespace
+}  // namespace callbackd::callback
