@@ -1,11 +1,17 @@
 #include "sip/event_loop.hpp"
 
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/su_wait.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdarg>
+#include <cstdio>
+#include <string_view>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -22,6 +28,7 @@ struct EventLoop::Impl {
   };
   struct Watch {
     su_wait_t wait{};
+    int index = -1;  // su_root's registration index, needed to deregister
     std::function<void()> fn;
   };
 
@@ -65,8 +72,26 @@ struct EventLoop::Impl {
   }
 };
 
+namespace {
+
+// Sofia's own diagnostics ("tport_udp_error: Connection refused", ...) go to our log at debug level instead of
+// raw stderr. Sofia keeps the logger per process; every loop installs the same forwarder.
+void forward_sofia_log(void* /*stream*/, char const* fmt, va_list ap) {
+  std::array<char, 512> line{};
+  va_list copy;
+  va_copy(copy, ap);
+  std::vsnprintf(line.data(), line.size(), fmt, copy);
+  va_end(copy);
+  std::string_view text(line.data());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (!text.empty()) spdlog::debug("sofia: {}", text);
+}
+
+}  // namespace
+
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {
   su_init();
+  su_log_redirect(su_log_default, &forward_sofia_log, nullptr);
   impl_->root = su_root_create(nullptr);
   if (impl_->root == nullptr) throw std::runtime_error("cannot create the SIP event loop");
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -77,7 +102,10 @@ EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {
 EventLoop::~EventLoop() {
   for (auto& [id, t] : impl_->timers) su_timer_destroy(t->timer);
   for (auto* t : impl_->spare_timers) su_timer_destroy(t);
-  for (auto& w : impl_->watches) su_wait_destroy(&w->wait);
+  for (auto& w : impl_->watches) {
+    su_root_deregister(impl_->root, w->index);
+    su_wait_destroy(&w->wait);
+  }
   su_root_destroy(impl_->root);
   ::close(impl_->wake_fd);
   su_deinit();
@@ -125,10 +153,9 @@ void EventLoop::cancel_timer(TimerId id) {
 void EventLoop::watch_fd(int fd, std::function<void()> fn) {
   auto w = std::make_unique<Impl::Watch>();
   w->fn = std::move(fn);
-  if (su_wait_create(&w->wait, fd, SU_WAIT_IN) != 0 ||
-      su_root_register(impl_->root, &w->wait, &Impl::on_readable, w.get(), 0) < 0) {
-    throw std::runtime_error("cannot watch a file descriptor");
-  }
+  if (su_wait_create(&w->wait, fd, SU_WAIT_IN) != 0) throw std::runtime_error("cannot watch a file descriptor");
+  w->index = su_root_register(impl_->root, &w->wait, &Impl::on_readable, w.get(), 0);
+  if (w->index < 0) throw std::runtime_error("cannot watch a file descriptor");
   impl_->watches.push_back(std::move(w));
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds callbackd twice (optimised, and with AddressSanitizer + UBSan) and runs every test in both: unit tests
+# (GoogleTest) and whole-call integration tests with real peers (sipp, HTTP) over loopback. Exits non-zero on any
+# failure. Set CALLBACKD_TEST_BUILDS="build" to run one build only while iterating.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc)
+
+echo "== clang-format check"
+files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp' 2>/dev/null || true)
+if [ -n "$files" ]; then
+  # shellcheck disable=SC2086
+  clang-format --dry-run --Werror $files
+fi
+
+status=0
+for build in ${CALLBACKD_TEST_BUILDS:-build build-asan}; do
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  if [ "$build" = build-asan ]; then
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DCALLBACKD_SANITIZE=ON)
+  fi
+  echo "== $build: configure and compile"
+  cmake -S . -B "$build" "${flags[@]}" >/dev/null
+  cmake --build "$build" -j"$jobs"
+  echo "== $build: tests"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  if ! ctest --test-dir "$build" --output-on-failure --timeout 600; then
+    status=1
+  fi
+done
+exit $status
