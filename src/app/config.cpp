@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <arpa/inet.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
@@ -9,7 +10,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace callbackd::app {
 namespace {
@@ -19,10 +19,13 @@ class Reader {
  public:
   explicit Reader(std::vector<ConfigError>& errors) : errors_(errors) {}
 
-  void error(std::string key, std::string message) { errors_.push_back({std::move(key), std::move(message)}); }
+  void error(std::string key, std::string message) {
+    errors_.push_back({std::move(key), std::move(message)});
+  }
 
   // Reports keys that no part of callbackd reads: a typo must not silently fall back to a default.
-  void only_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+  void only_keys(const toml::table& t, const std::string& prefix,
+                 std::initializer_list<std::string_view> known) {
     std::set<std::string_view> allowed(known);
     for (const auto& [k, v] : t) {
       if (!allowed.contains(k.str())) error(prefix + std::string(k.str()), "unknown key");
@@ -39,14 +42,16 @@ class Reader {
     }
   }
 
-  void integer(const toml::table& t, const std::string& prefix, std::string_view key, int& out, int lo, int hi) {
+  void integer(const toml::table& t, const std::string& prefix, std::string_view key, int& out, int lo,
+               int hi) {
     const auto* node = t.get(key);
     if (node == nullptr) return;
     auto v = node->value<std::int64_t>();
     if (!v || !node->is_integer()) {
       error(prefix + std::string(key), "must be an integer");
     } else if (*v < lo || *v > hi) {
-      error(prefix + std::string(key), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      error(prefix + std::string(key),
+            "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
     } else {
       out = static_cast<int>(*v);
     }
@@ -184,7 +189,8 @@ void read_lines(Reader& r, const toml::table& root, Config& c) {
       continue;
     }
     LineConfig line = read_line(r, *t, i);
-    if (!names.insert(line.name).second) r.error("line[" + std::to_string(i) + "].name", "duplicate line name");
+    if (!names.insert(line.name).second)
+      r.error("line[" + std::to_string(i) + "].name", "duplicate line name");
     if (!line.gateway.host.empty() && !gateways.insert(line.gateway.str()).second) {
       r.error("line[" + std::to_string(i) + "].gateway", "another line already uses this gateway address");
     }
@@ -225,7 +231,6 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
 }
 
 }  // namespace
-
 
 std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& toml_text) {
   std::vector<ConfigError> errors;

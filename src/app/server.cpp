@@ -1,12 +1,12 @@
 #include "app/server.hpp"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"

@@ -1,5 +1,5 @@
-// Runs the Auto Attendant state machine on an answered leg: its actions become prompts on the leg's RTP session,
-// timers on the event loop, or a hang-up.
+// Runs the Auto Attendant state machine on an answered leg: its actions become prompts on the leg's RTP
+// session, timers on the event loop, or a hang-up.
 #include <spdlog/spdlog.h>
 
 #include "pbx/call_manager.hpp"
@@ -9,13 +9,14 @@ namespace callbackd::pbx {
 void CallManager::start_attendant(Leg& leg) {
   leg.attendant.emplace();
   const sip::LegId id = leg.id;
-  leg.limit_timer = deps_.loop.start_timer(std::chrono::seconds(settings_.callback.max_call_duration_s), [this, id] {
-    if (Leg* l = find(id)) {
-      l->limit_timer.reset();
-      spdlog::info("leg {}: maximum call duration reached", id);
-      sip_->hangup(id);
-    }
-  });
+  leg.limit_timer =
+      deps_.loop.start_timer(std::chrono::seconds(settings_.callback.max_call_duration_s), [this, id] {
+        if (Leg* l = find(id)) {
+          l->limit_timer.reset();
+          spdlog::info("leg {}: maximum call duration reached", id);
+          sip_->hangup(id);
+        }
+      });
   feed_attendant(leg, {ivr::AaEvent::Kind::Start, 0});
 }
 

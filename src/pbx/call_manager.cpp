@@ -6,14 +6,22 @@ namespace callbackd::pbx {
 
 const char* to_string(LegState s) {
   switch (s) {
-    case LegState::Offered: return "Offered";
-    case LegState::Dialing: return "Dialing";
-    case LegState::Alerting: return "Alerting";
-    case LegState::Answered: return "Answered";
-    case LegState::Cancelled: return "Cancelled";
-    case LegState::Rejected: return "Rejected";
-    case LegState::Failed: return "Failed";
-    case LegState::Ended: return "Ended";
+    case LegState::Offered:
+      return "Offered";
+    case LegState::Dialing:
+      return "Dialing";
+    case LegState::Alerting:
+      return "Alerting";
+    case LegState::Answered:
+      return "Answered";
+    case LegState::Cancelled:
+      return "Cancelled";
+    case LegState::Rejected:
+      return "Rejected";
+    case LegState::Failed:
+      return "Failed";
+    case LegState::Ended:
+      return "Ended";
   }
   return "?";
 }

@@ -1,7 +1,7 @@
 #pragma once
-// The call-control core: it receives SIP and media events on the event-loop thread, screens inbound calls on the
-// lines, turns ring-once cancels from trusted callers into persistent callback jobs, dials the jobs when due and
-// runs the Auto Attendant on answered legs.
+// The call-control core: it receives SIP and media events on the event-loop thread, screens inbound calls on
+// the lines, turns ring-once cancels from trusted callers into persistent callback jobs, dials the jobs when
+// due and runs the Auto Attendant on answered legs.
 #include <memory>
 #include <string>
 #include <unordered_map>

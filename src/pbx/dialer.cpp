@@ -1,5 +1,5 @@
-// Callback jobs: one timer for the earliest due job, claiming a job exactly once, dialing it through a line or
-// directly, and recording each attempt's outcome (with retries when configured).
+// Callback jobs: one timer for the earliest due job, claiming a job exactly once, dialing it through a line
+// or directly, and recording each attempt's outcome (with retries when configured).
 #include <spdlog/spdlog.h>
 
 #include "callback/policy.hpp"
@@ -93,8 +93,8 @@ void CallManager::dial_job(std::int64_t job_id) {
       const Line* line = lines_.pick(job->line);
       if (line == nullptr) return finish_attempt(job_id, "failed: no line with a free channel");
       const std::string from_user = line->number.empty() ? "callback" : line->number;
-      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str(), "sip:" + from_user + "@" + us,
-                         line->name);
+      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str(),
+                         "sip:" + from_user + "@" + us, line->name);
       return;
     }
     case callback::DialTarget::Kind::Extension:
@@ -138,18 +138,20 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
   leg.record.started_at = now_unix();
   leg.record.id = deps_.store.add_call_record(leg.record);
   spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
-  leg.ring_timer = deps_.loop.start_timer(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
-    if (Leg* l = find(id)) {
-      l->ring_timer.reset();
-      l->ring_timed_out = true;
-      sip_->hangup(id);
-    }
-  });
+  leg.ring_timer =
+      deps_.loop.start_timer(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
+        if (Leg* l = find(id)) {
+          l->ring_timer.reset();
+          l->ring_timed_out = true;
+          sip_->hangup(id);
+        }
+      });
 }
 
 void CallManager::on_progress(sip::LegId id, int status) {
   Leg* leg = find(id);
-  if (leg != nullptr && leg->state == LegState::Dialing && status >= 180) transition(*leg, LegState::Alerting);
+  if (leg != nullptr && leg->state == LegState::Dialing && status >= 180)
+    transition(*leg, LegState::Alerting);
 }
 
 void CallManager::on_failed(sip::LegId id, int status, const std::string& phrase) {

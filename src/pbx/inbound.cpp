@@ -9,9 +9,12 @@ namespace {
 
 std::string destination_string(const callback::DialTarget& t) {
   switch (t.kind) {
-    case callback::DialTarget::Kind::SipUri: return t.value;
-    case callback::DialTarget::Kind::Pstn: return t.value;
-    case callback::DialTarget::Kind::Extension: return "ext:" + t.value;
+    case callback::DialTarget::Kind::SipUri:
+      return t.value;
+    case callback::DialTarget::Kind::Pstn:
+      return t.value;
+    case callback::DialTarget::Kind::Extension:
+      return "ext:" + t.value;
   }
   return t.value;
 }
@@ -19,7 +22,8 @@ std::string destination_string(const callback::DialTarget& t) {
 }  // namespace
 
 void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
-  const Line* line = lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
+  const Line* line =
+      lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
   if (shutting_down_) return reject_inbound(id, info, "", 503, "Service Unavailable");
   // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
   if (line == nullptr) return reject_inbound(id, info, "", 403, "Forbidden");
@@ -47,7 +51,7 @@ void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
   leg.record.started_at = now_unix();
   leg.record.id = deps_.store.add_call_record(leg.record);
   spdlog::info("leg {}: call on line {} from '{}' ({})", id, line->name, leg.caller,
-               cid.status == callback::CallerIdStatus::Valid     ? "caller ID"
+               cid.status == callback::CallerIdStatus::Valid      ? "caller ID"
                : cid.status == callback::CallerIdStatus::Withheld ? "withheld"
                                                                   : "malformed caller ID");
   sip_->ring(id);
@@ -59,8 +63,8 @@ void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
   });
 }
 
-void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line, int status,
-                                 const std::string& phrase) {
+void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line,
+                                 int status, const std::string& phrase) {
   spdlog::warn("leg {}: {} {} for call from {} ({}:{}){}", id, status, phrase, info.from_uri, info.source_ip,
                info.source_port, line.empty() ? " (not a line gateway)" : " on line " + line);
   store::CallRecord rec;
@@ -100,7 +104,8 @@ void CallManager::trigger(Leg& leg) {
     }
   }
   if (decision.verdict != callback::Verdict::Accept) {
-    spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller, callback::to_string(decision.verdict));
+    spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller,
+                 callback::to_string(decision.verdict));
     leg.record.result = "cancelled: " + std::string(callback::to_string(decision.verdict));
     return;
   }
@@ -121,8 +126,8 @@ void CallManager::trigger(Leg& leg) {
   const auto delay = seconds(job.due_at - job.created_at);
   jobs_.add(job.id, deps_.clock.now() + delay);
   arm_job_timer();
-  spdlog::info("leg {}: trigger from '{}' -> job {} to {} in {} s", leg.id, job.caller, job.id, job.destination,
-               delay.count());
+  spdlog::info("leg {}: trigger from '{}' -> job {} to {} in {} s", leg.id, job.caller, job.id,
+               job.destination, delay.count());
   leg.job_id = job.id;
   leg.record.result = "triggered job " + std::to_string(job.id);
   leg.record.job_id = job.id;

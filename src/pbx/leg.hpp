@@ -1,6 +1,6 @@
 #pragma once
-// One SIP dialog with its RTP session, as the pbx sees it. Legs are owned by CallManager and only touched on the
-// call-control thread.
+// One SIP dialog with its RTP session, as the pbx sees it. Legs are owned by CallManager and only touched on
+// the call-control thread.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,8 +28,8 @@ struct Leg {
   sip::LegId id = 0;
   LegKind kind = LegKind::Inbound;
   LegState state = LegState::Offered;
-  std::string line;            // the line this leg holds a channel of; empty when none
-  std::string caller;          // normalised caller number (inbound) or destination (callback)
+  std::string line;    // the line this leg holds a channel of; empty when none
+  std::string caller;  // normalised caller number (inbound) or destination (callback)
   callback::CallerIdInput caller_id;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::optional<media::Negotiated> remote_media;

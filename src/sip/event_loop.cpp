@@ -11,9 +11,9 @@
 #include <array>
 #include <cstdarg>
 #include <cstdio>
-#include <string_view>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -74,8 +74,8 @@ struct EventLoop::Impl {
 
 namespace {
 
-// Sofia's own diagnostics ("tport_udp_error: Connection refused", ...) go to our log at debug level instead of
-// raw stderr. Sofia keeps the logger per process; every loop installs the same forwarder.
+// Sofia's own diagnostics ("tport_udp_error: Connection refused", ...) go to our log at debug level instead
+// of raw stderr. Sofia keeps the logger per process; every loop installs the same forwarder.
 void forward_sofia_log(void* /*stream*/, char const* fmt, va_list ap) {
   std::array<char, 512> line{};
   va_list copy;
@@ -111,8 +111,12 @@ EventLoop::~EventLoop() {
   su_deinit();
 }
 
-void EventLoop::run() { su_root_run(impl_->root); }
-void EventLoop::stop() { su_root_break(impl_->root); }
+void EventLoop::run() {
+  su_root_run(impl_->root);
+}
+void EventLoop::stop() {
+  su_root_break(impl_->root);
+}
 
 void EventLoop::post(std::function<void()> fn) {
   {
@@ -153,12 +157,15 @@ void EventLoop::cancel_timer(TimerId id) {
 void EventLoop::watch_fd(int fd, std::function<void()> fn) {
   auto w = std::make_unique<Impl::Watch>();
   w->fn = std::move(fn);
-  if (su_wait_create(&w->wait, fd, SU_WAIT_IN) != 0) throw std::runtime_error("cannot watch a file descriptor");
+  if (su_wait_create(&w->wait, fd, SU_WAIT_IN) != 0)
+    throw std::runtime_error("cannot watch a file descriptor");
   w->index = su_root_register(impl_->root, &w->wait, &Impl::on_readable, w.get(), 0);
   if (w->index < 0) throw std::runtime_error("cannot watch a file descriptor");
   impl_->watches.push_back(std::move(w));
 }
 
-su_root_s* EventLoop::root() { return impl_->root; }
+su_root_s* EventLoop::root() {
+  return impl_->root;
+}
 
 }  // namespace callbackd::sip

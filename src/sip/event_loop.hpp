@@ -1,7 +1,7 @@
 #pragma once
-// The call-control thread's loop: Sofia's su_root, plus a thread-safe post() queue (an eventfd the root polls),
-// one-shot timers and file-descriptor watches. Everything that touches call state runs on this loop, so call
-// state needs no locks.
+// The call-control thread's loop: Sofia's su_root, plus a thread-safe post() queue (an eventfd the root
+// polls), one-shot timers and file-descriptor watches. Everything that touches call state runs on this loop,
+// so call state needs no locks.
 #include <chrono>
 #include <cstdint>
 #include <functional>

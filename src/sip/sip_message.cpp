@@ -38,8 +38,21 @@ std::string unescaped(const char* s) {
 // The "user" of a URI: the user part of sip:/sips:, the number of tel:.
 std::string uri_user(const url_t* url) {
   if (url == nullptr) return {};
-  if (url->url_type == url_tel) return unescaped(url->url_host);
+  // Sofia keeps a tel: number in url_user; older parsers put it in url_host.
+  if (url->url_user == nullptr && url->url_type == url_tel) return unescaped(url->url_host);
   return unescaped(url->url_user);
+}
+
+// A display name as the caller meant it: "\"Anonymous\"" becomes Anonymous (RFC 3261 quoted-string).
+std::string display_text(const char* display) {
+  std::string_view d(display);
+  if (d.size() < 2 || d.front() != '"' || d.back() != '"') return std::string(d);
+  std::string out;
+  for (std::size_t i = 1; i + 1 < d.size(); ++i) {
+    if (d[i] == '\\' && i + 2 < d.size()) ++i;
+    out += d[i];
+  }
+  return out;
 }
 
 std::string uri_string(const url_t* url) {
@@ -51,14 +64,15 @@ std::string uri_string(const url_t* url) {
 
 std::string asserted_identity_user(sip_t const* sip) {
   for (const sip_unknown_t* u = sip->sip_unknown; u != nullptr; u = u->un_next) {
-    if (u->un_name == nullptr || strcasecmp(u->un_name, "P-Asserted-Identity") != 0 || u->un_value == nullptr) {
+    if (u->un_name == nullptr || strcasecmp(u->un_name, "P-Asserted-Identity") != 0 ||
+        u->un_value == nullptr) {
       continue;
     }
     // Parse the first identity (a header may list a sip: and a tel: one, separated by a comma).
     Home home;
     std::string_view value(u->un_value);
-    std::string first(value.substr(0, value.find(">,") == std::string_view::npos ? value.size()
-                                                                                   : value.find(">,") + 1));
+    std::string first(
+        value.substr(0, value.find(">,") == std::string_view::npos ? value.size() : value.find(">,") + 1));
     if (const sip_from_t* id = sip_from_make(home.get(), first.c_str()); id != nullptr) {
       return uri_user(id->a_url);
     }
@@ -69,7 +83,8 @@ std::string asserted_identity_user(sip_t const* sip) {
 bool privacy_requested(sip_t const* sip) {
   if (sip->sip_privacy == nullptr || sip->sip_privacy->priv_values == nullptr) return false;
   for (const msg_param_t* v = sip->sip_privacy->priv_values; *v != nullptr; ++v) {
-    if (strcasecmp(*v, "id") == 0 || strcasecmp(*v, "user") == 0 || strcasecmp(*v, "header") == 0) return true;
+    if (strcasecmp(*v, "id") == 0 || strcasecmp(*v, "user") == 0 || strcasecmp(*v, "header") == 0)
+      return true;
   }
   return false;
 }
@@ -103,7 +118,7 @@ InviteInfo invite_info(sip_t const* sip, msg_t* request) {
   if (sip->sip_from != nullptr) {
     info.from_user = uri_user(sip->sip_from->a_url);
     info.from_uri = uri_string(sip->sip_from->a_url);
-    if (sip->sip_from->a_display != nullptr) info.from_display = sip->sip_from->a_display;
+    if (sip->sip_from->a_display != nullptr) info.from_display = display_text(sip->sip_from->a_display);
   }
   info.asserted_user = asserted_identity_user(sip);
   info.privacy_id = privacy_requested(sip);

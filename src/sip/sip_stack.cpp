@@ -216,6 +216,8 @@ void SipStack::hangup(LegId leg) {
   }
 }
 
-std::size_t SipStack::active_legs() const { return impl_->legs.size(); }
+std::size_t SipStack::active_legs() const {
+  return impl_->legs.size();
+}
 
 }  // namespace callbackd::sip

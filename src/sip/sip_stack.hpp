@@ -1,7 +1,8 @@
 #pragma once
-// callbackd's SIP user agent on Sofia-SIP's nua. This is the only place that includes Sofia headers besides the
-// event loop. It turns nua events into SipEvents calls keyed by LegId and offers the few dialog operations the
-// pbx layer needs. SDP is carried as opaque text (the media layer negotiates), so nua's own SOA is disabled.
+// callbackd's SIP user agent on Sofia-SIP's nua. This is the only place that includes Sofia headers besides
+// the event loop. It turns nua events into SipEvents calls keyed by LegId and offers the few dialog
+// operations the pbx layer needs. SDP is carried as opaque text (the media layer negotiates), so nua's own
+// SOA is disabled.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,12 +35,12 @@ class SipEvents {
  public:
   virtual ~SipEvents() = default;
   virtual void on_invite(LegId leg, const InviteInfo& info) = 0;
-  virtual void on_cancel(LegId leg) = 0;                      // the caller gave up before we answered
-  virtual void on_progress(LegId leg, int status) = 0;        // outgoing: 18x received
+  virtual void on_cancel(LegId leg) = 0;                            // the caller gave up before we answered
+  virtual void on_progress(LegId leg, int status) = 0;              // outgoing: 18x received
   virtual void on_answered(LegId leg, const std::string& sdp) = 0;  // outgoing: 2xx received (ACK sent)
   virtual void on_failed(LegId leg, int status, const std::string& phrase) = 0;  // outgoing: final >= 300
-  virtual void on_dtmf_info(LegId leg, char digit) = 0;       // SIP INFO application/dtmf-relay
-  virtual void on_ended(LegId leg) = 0;                       // the dialog is gone (BYE, CANCEL, failure)
+  virtual void on_dtmf_info(LegId leg, char digit) = 0;  // SIP INFO application/dtmf-relay
+  virtual void on_ended(LegId leg) = 0;                  // the dialog is gone (BYE, CANCEL, failure)
 };
 
 struct SipSettings {
@@ -60,11 +61,12 @@ class SipStack {
   // Ends every dialog and the stack; `done` runs on the loop when nua has finished.
   void shutdown(std::function<void()> done);
 
-  void ring(LegId leg);                                   // 180 Ringing
-  void answer(LegId leg, const std::string& sdp);         // 200 OK with our answer
+  void ring(LegId leg);                            // 180 Ringing
+  void answer(LegId leg, const std::string& sdp);  // 200 OK with our answer
   void reject(LegId leg, int status, const std::string& phrase);
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
-  void hangup(LegId leg);  // BYE when established, CANCEL while an outgoing call rings, 480 while incoming rings
+  void hangup(
+      LegId leg);  // BYE when established, CANCEL while an outgoing call rings, 480 while incoming rings
 
   std::size_t active_legs() const;
   const SipSettings& settings() const { return settings_; }

@@ -2,6 +2,7 @@
 #include "web/api_server.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -267,6 +268,21 @@ TEST_F(ApiServerTest, UnknownRouteIsJson404) {
   const auto r = client_->Get("/api/v1/nothing-here");
   ASSERT_EQ(r->status, 404);
   EXPECT_EQ(body_of(r)["error"], "not found");
+}
+
+TEST_F(ApiServerTest, StorageFailureIs503NotSilence) {
+  // Break the database under the server with a second, real connection.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("api.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE callback_jobs; DROP TABLE authorized_phones", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto r = post("/api/v1/authorized-phones", kPhone);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(body_of(r)["error"].get<std::string>().rfind("storage unavailable: ", 0), 0u) << r->body;
+  EXPECT_EQ(client_->Get("/api/v1/callbacks")->status, 503);
 }
 
 TEST(ApiServerLifecycle, BusyPortFailsAndStopIsIdempotent) {

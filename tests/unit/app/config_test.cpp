@@ -1,0 +1,125 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <variant>
+
+namespace callbackd::app {
+namespace {
+
+Config parse_ok(const std::string& text) {
+  auto result = parse_config(text);
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+    ADD_FAILURE() << "unexpected error: " << errors->front().key << ": " << errors->front().message;
+    return {};
+  }
+  return std::get<Config>(result);
+}
+
+std::vector<ConfigError> parse_bad(const std::string& text) {
+  auto result = parse_config(text);
+  EXPECT_TRUE(std::holds_alternative<std::vector<ConfigError>>(result)) << "configuration unexpectedly valid";
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) return *errors;
+  return {};
+}
+
+bool has_error(const std::vector<ConfigError>& errors, const std::string& key) {
+  for (const auto& e : errors) {
+    if (e.key == key) return true;
+  }
+  return false;
+}
+
+TEST(Config, EmptyFileGivesDocumentedDefaults) {
+  Config c = parse_ok("");
+  EXPECT_EQ(c.sip.listen.str(), "127.0.0.1:5060");
+  EXPECT_EQ(c.media.port_min, 20000);
+  EXPECT_EQ(c.media.port_max, 29999);
+  EXPECT_EQ(c.web.listen.str(), "127.0.0.1:8080");
+  EXPECT_EQ(c.callback.trigger_window_s, 10);
+  EXPECT_EQ(c.callback.default_delay_s, 3);
+  EXPECT_TRUE(c.lines.empty());
+}
+
+TEST(Config, ContractExampleParses) {
+  Config c = parse_ok(R"(
+[sip]
+listen = "127.0.0.1:5060"
+[media]
+address = "127.0.0.1"
+rtp_ports = "20000-29999"
+[store]
+sqlite = "/var/lib/callbackd/callbackd.db"
+[web]
+listen = "127.0.0.1:8080"
+admin_token = "change-me-to-a-long-secret"
+[callback]
+trigger_window_s = 10
+default_delay_s = 3
+[[line]]
+name = "fxo1"
+gateway = "127.0.0.1:5070"
+number = "+15550100"
+channels = 1
+inbound = "auto-attendant"
+answer_delay_s = 8
+[[line]]
+name = "trunk"
+gateway = "[::1]:5080"
+inbound = "extension:201"
+)");
+  ASSERT_EQ(c.lines.size(), 2U);
+  EXPECT_EQ(c.lines[0].gateway.port, 5070);
+  EXPECT_EQ(c.lines[0].inbound, InboundRoute::AutoAttendant);
+  EXPECT_EQ(c.lines[1].gateway.host, "::1");
+  EXPECT_EQ(c.lines[1].gateway.str(), "[::1]:5080");
+  EXPECT_EQ(c.lines[1].inbound, InboundRoute::Extension);
+  EXPECT_EQ(c.lines[1].inbound_extension, "201");
+}
+
+TEST(Config, EveryProblemIsReportedWithItsKey) {
+  auto errors = parse_bad(R"(
+bogus = 1
+[sip]
+listen = "localhost:5060"
+[media]
+rtp_ports = "30000-20000"
+[callback]
+default_delay_s = -1
+trigger_window_s = "ten"
+[[line]]
+name = "a"
+gateway = "127.0.0.1:5070"
+inbound = "voicemail"
+[[line]]
+name = "a"
+gateway = "127.0.0.1:5070"
+)");
+  EXPECT_TRUE(has_error(errors, "bogus"));
+  EXPECT_TRUE(has_error(errors, "sip.listen"));
+  EXPECT_TRUE(has_error(errors, "media.rtp_ports"));
+  EXPECT_TRUE(has_error(errors, "callback.default_delay_s"));
+  EXPECT_TRUE(has_error(errors, "callback.trigger_window_s"));
+  EXPECT_TRUE(has_error(errors, "line[0].inbound"));
+  EXPECT_TRUE(has_error(errors, "line[1].name"));
+  EXPECT_TRUE(has_error(errors, "line[1].gateway"));
+}
+
+TEST(Config, LineNeedsNameAndGateway) {
+  auto errors = parse_bad("[[line]]\nnumber = \"+1555\"\n");
+  EXPECT_TRUE(has_error(errors, "line[0].name"));
+  EXPECT_TRUE(has_error(errors, "line[0].gateway"));
+}
+
+TEST(Config, ShortAdminTokenIsRefused) {
+  EXPECT_TRUE(has_error(parse_bad("[web]\nadmin_token = \"secret\"\n"), "web.admin_token"));
+}
+
+TEST(Config, TomlSyntaxErrorNamesTheLine) {
+  auto errors = parse_bad("[sip\nlisten = 1\n");
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors.front().key.find("line 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace callbackd::app

@@ -1,0 +1,64 @@
+#include "pbx/line_pool.hpp"
+
+#include <gtest/gtest.h>
+
+namespace callbackd::pbx {
+namespace {
+
+std::vector<Line> two_lines() {
+  Line fxo{"fxo1", {"127.0.0.1", 5070}, "+15550100", 1, InboundRoute::AutoAttendant, "", 8};
+  Line trunk{"trunk", {"::1", 5080}, "+15550200", 2, InboundRoute::AutoAttendant, "", 8};
+  return {fxo, trunk};
+}
+
+TEST(LinePool, UdpSourceMustMatchAddressAndPort) {
+  LinePool pool(two_lines());
+  ASSERT_NE(pool.from_source("127.0.0.1", 5070, false), nullptr);
+  EXPECT_EQ(pool.from_source("127.0.0.1", 5070, false)->name, "fxo1");
+  EXPECT_EQ(pool.from_source("127.0.0.1", 5071, false), nullptr);
+  EXPECT_EQ(pool.from_source("127.0.0.2", 5070, false), nullptr);
+}
+
+TEST(LinePool, TcpSourceMatchesAddressWhenUnambiguous) {
+  LinePool pool(two_lines());
+  ASSERT_NE(pool.from_source("127.0.0.1", 40123, true), nullptr);
+  EXPECT_EQ(pool.from_source("127.0.0.1", 40123, true)->name, "fxo1");
+  auto lines = two_lines();
+  lines[1].gateway = {"127.0.0.1", 5090};
+  LinePool ambiguous(lines);
+  EXPECT_EQ(ambiguous.from_source("127.0.0.1", 40123, true), nullptr);
+}
+
+TEST(LinePool, Ipv6AddressesCompareByValue) {
+  LinePool pool(two_lines());
+  ASSERT_NE(pool.from_source("0:0:0:0:0:0:0:1", 5080, false), nullptr);
+  EXPECT_EQ(pool.from_source("0:0:0:0:0:0:0:1", 5080, false)->name, "trunk");
+}
+
+TEST(LinePool, ChannelsAreCountedPerLine) {
+  LinePool pool(two_lines());
+  EXPECT_TRUE(pool.acquire("fxo1"));
+  EXPECT_FALSE(pool.acquire("fxo1")) << "an FXO port carries one call";
+  EXPECT_TRUE(pool.acquire("trunk"));
+  EXPECT_TRUE(pool.acquire("trunk"));
+  EXPECT_FALSE(pool.acquire("trunk"));
+  EXPECT_FALSE(pool.acquire("nosuchline"));
+  pool.release("fxo1");
+  EXPECT_EQ(pool.in_use("fxo1"), 0);
+  pool.release("fxo1");
+  EXPECT_EQ(pool.in_use("fxo1"), 0) << "a release without an acquire must not go negative";
+}
+
+TEST(LinePool, PickPrefersTheTriggerLineThenAnyFreeOne) {
+  LinePool pool(two_lines());
+  ASSERT_NE(pool.pick("trunk"), nullptr);
+  EXPECT_EQ(pool.pick("trunk")->name, "trunk");
+  ASSERT_TRUE(pool.acquire("fxo1"));
+  EXPECT_EQ(pool.pick("fxo1")->name, "trunk");
+  ASSERT_TRUE(pool.acquire("trunk"));
+  ASSERT_TRUE(pool.acquire("trunk"));
+  EXPECT_EQ(pool.pick("fxo1"), nullptr);
+}
+
+}  // namespace
+}  // namespace callbackd::pbx
