@@ -80,7 +80,14 @@ struct ApiServer::Impl {
   httplib::Server::Handler wrap(F f) {
     return [f](const httplib::Request& req, httplib::Response& res) {
       try {
-        send(res, f(req));
+        const Reply reply = f(req);
+        // Refused changes are logged too (successful ones log their own detail); never the body: it may hold
+        // a password.
+        if (req.method != "GET" && reply.status >= 400) {
+          spdlog::info("api: {} {} refused: {} {}", req.method, req.path, reply.status,
+                       reply.body.value("field", std::string()));
+        }
+        send(res, reply);
       } catch (const store::DuplicateError&) {
         send(res, error_reply(409, "The record already exists"));
       } catch (const store::StoreError& e) {

@@ -62,7 +62,13 @@ def dump(ctx):
     for s in ctx.sipps:
         print(f"---- {s.summary()}")
     for i, srv in enumerate(ctx.servers):
-        print(f"---- callbackd #{i} log ({srv.log_path}), config:\n{srv.config_text() if not srv.proc else ''}")
+        try:
+            with open(srv.config_path) as f:
+                config = f.read()
+        except FileNotFoundError:
+            config = "(not written)"
+        print(f"---- callbackd #{i} config ({srv.config_path}):\n{config}")
+        print(f"---- callbackd #{i} log ({srv.log_path}), exit code {srv.exit_code}:")
         print(srv.log_text()[-60000:])
         print(f"---- end of callbackd #{i} log")
 

@@ -73,6 +73,7 @@ class Server:
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
         self.log_path = os.path.join(self.dir, "callbackd.log")
+        self.db_path = os.path.join(self.dir, "callbackd.db")
         self.proc = None
         self.exit_code = None
         self._log_file = None
@@ -100,7 +101,7 @@ class Server:
             f'prompts_dir = "{self.ctx.prompts}"',
             "",
             "[store]",
-            f'sqlite = "{os.path.join(self.dir, "callbackd.db")}"',
+            f'sqlite = "{self.db_path}"',
             "",
             "[web]",
             f'listen = "127.0.0.1:{self.web_port}"',

@@ -61,7 +61,7 @@ class Sipp:
     """One sipp process. Start it, then wait() for its exit code; messages() parses its message log."""
 
     def __init__(self, ctx, name, scenario, local_port, remote=None, rows=None, keys=None, service=None,
-                 calls=1, timeout_s=30, rate=None, limit=None, extra=(), cwd=None, media_port=None):
+                 calls=1, timeout_s=30, rate=None, limit=None, extra=(), cwd=None, media_port=None, trace=True):
         self.ctx = ctx
         self.name = name
         self.dir = cwd or ctx.tempdir("sipp-" + name)
@@ -75,9 +75,9 @@ class Sipp:
             cmd.append(remote)
         cmd += ["-sf", os.path.join(ctx.scenarios, scenario), "-i", "127.0.0.1", "-p", str(local_port),
                 "-mp", str(self.media_port), "-m", str(calls), "-nostdin",
-                "-timeout", f"{timeout_s}s", "-timeout_error",
-                "-trace_msg", "-message_file", self.message_file,
-                "-trace_err", "-error_file", self.error_file]
+                "-timeout", f"{timeout_s}s", "-timeout_error", "-trace_err", "-error_file", self.error_file]
+        if trace:
+            cmd += ["-trace_msg", "-message_file", self.message_file]
         if rows is not None:
             inf = os.path.join(self.dir, f"{name}.csv")
             with open(inf, "w") as f:
