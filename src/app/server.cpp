@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -71,6 +72,8 @@ void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, 
 }  // namespace
 
 int run_server(const Config& config) {
+  // The database holds caller lists and password hashes, the token file a credential: private to our user.
+  ::umask(0077);
   SignalFd signals;
   std::filesystem::create_directories(std::filesystem::path(config.store.sqlite).parent_path());
   auto store = store::open_sqlite_store(config.store.sqlite);

@@ -106,10 +106,13 @@ std::size_t RtpSession::receive(std::vector<MediaEvent>& events) {
     if (!remote_) continue;  // not started: nothing negotiated to decode with
     auto packet = parse_rtp(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
     if (!packet) continue;
-    // Symmetric RTP (RFC 4961): behind a NAT the peer's real address is where its packets come from.
+    // Symmetric RTP (RFC 4961): behind a NAT the peer's real address is where its packets come from. Once
+    // latched, packets from anywhere else are dropped: they could inject DTMF into the attendant.
     if (!remote_latched_) {
       remote_latched_ = true;
       if (!(from == *remote_)) remote_ = from;
+    } else if (!(from == *remote_)) {
+      continue;
     }
     ++count;
     on_packet(*packet, events);

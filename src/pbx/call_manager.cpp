@@ -27,7 +27,10 @@ const char* to_string(LegState s) {
 }
 
 CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
-    : deps_(deps), settings_(std::move(settings)), lines_(settings_.lines) {}
+    : deps_(deps), settings_(std::move(settings)), lines_(settings_.lines) {
+  // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).
+  next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;
+}
 
 CallManager::~CallManager() {
   *alive_ = false;
@@ -52,6 +55,20 @@ void CallManager::media_event(const media::MediaEvent& ev) {
 
 void CallManager::on_dtmf_info(sip::LegId id, char digit) {
   if (Leg* leg = find(id)) on_digit(*leg, digit, "info");
+}
+
+void CallManager::on_reinvite(sip::LegId id, const std::string& sdp) {
+  Leg* leg = find(id);
+  if (leg == nullptr || !leg->media || !leg->remote_media) return sip_->answer_reinvite(id, "");
+  const media::LocalMedia local{deps_.media.address(), leg->media_port, leg->sdp_session};
+  if (sdp.empty()) return sip_->answer_reinvite(id, media::make_answer(local, *leg->remote_media));
+  std::optional<media::Negotiated> remote;
+  if (auto offer = media::parse_sdp(sdp)) remote = media::negotiate(*offer);
+  if (!remote) return sip_->answer_reinvite(id, "");
+  // The peer may have moved its media (a new address, or a hold): send there from now on.
+  leg->remote_media = remote;
+  deps_.media.start(*leg->media, *remote);
+  sip_->answer_reinvite(id, media::make_answer(local, *remote));
 }
 
 void CallManager::on_ended(sip::LegId id) {

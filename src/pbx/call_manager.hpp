@@ -52,6 +52,7 @@ class CallManager final : public sip::SipEvents {
   void on_answered(sip::LegId leg, const std::string& sdp) override;
   void on_failed(sip::LegId leg, int status, const std::string& phrase) override;
   void on_dtmf_info(sip::LegId leg, char digit) override;
+  void on_reinvite(sip::LegId leg, const std::string& sdp) override;
   void on_ended(sip::LegId leg) override;
 
  private:

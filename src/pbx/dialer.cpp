@@ -112,7 +112,8 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
     media_legs_.erase(*probe.media);
     return finish_attempt(job.id, "failed: no line with a free channel");
   }
-  media::LocalMedia local{deps_.media.address(), probe.media_port, next_sdp_session_++};
+  const std::uint64_t sdp_session = next_sdp_session_++;
+  media::LocalMedia local{deps_.media.address(), probe.media_port, sdp_session};
   const sip::LegId id = sip_->invite(request_uri, from_uri, media::make_offer(local));
   if (id == 0) {
     deps_.media.release(*probe.media);
@@ -128,6 +129,7 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
   leg.caller = job.destination;
   leg.media = probe.media;
   leg.media_port = probe.media_port;
+  leg.sdp_session = sdp_session;
   media_legs_[*leg.media] = id;
   leg.job_id = job.id;
   leg.record.direction = "outbound";

@@ -67,6 +67,9 @@ void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, con
                                  int status, const std::string& phrase) {
   spdlog::warn("leg {}: {} {} for call from {} ({}:{}){}", id, status, phrase, info.from_uri, info.source_ip,
                info.source_port, line.empty() ? " (not a line gateway)" : " on line " + line);
+  sip_->reject(id, status, phrase);
+  // Requests from strangers are only logged: a flood of them must not turn into a flood of disk writes.
+  if (line.empty()) return;
   store::CallRecord rec;
   rec.direction = "inbound";
   rec.line = line;
@@ -80,7 +83,6 @@ void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, con
   } catch (const std::exception& e) {
     spdlog::error("leg {}: call record not written: {}", id, e.what());
   }
-  sip_->reject(id, status, phrase);
 }
 
 void CallManager::on_cancel(sip::LegId id) {
@@ -148,7 +150,8 @@ void CallManager::answer_inbound(sip::LegId id) {
     sip_->reject(id, 503, "Service Unavailable");
     return;
   }
-  media::LocalMedia local{deps_.media.address(), leg->media_port, next_sdp_session_++};
+  leg->sdp_session = next_sdp_session_++;
+  media::LocalMedia local{deps_.media.address(), leg->media_port, leg->sdp_session};
   sip_->answer(id, media::make_answer(local, *leg->remote_media));
   deps_.media.start(*leg->media, *leg->remote_media);
   transition(*leg, LegState::Answered);

@@ -35,6 +35,7 @@ struct Leg {
   std::optional<media::Negotiated> remote_media;
   std::optional<media::SessionId> media;
   std::uint16_t media_port = 0;
+  std::uint64_t sdp_session = 0;  // o= session id of our SDP, kept for re-INVITE answers
   std::optional<ivr::AutoAttendant> attendant;
   std::optional<sip::EventLoop::TimerId> answer_timer;  // inbound: answer after answer_delay_s
   std::optional<sip::EventLoop::TimerId> ring_timer;    // callback: give up after ring_timeout_s

@@ -17,6 +17,15 @@
 #include <unordered_map>
 #include <vector>
 
+// Sofia's per-module logs: exported by libsofia-sip-ua, not declared in its public headers.
+extern "C" {
+extern su_log_t tport_log[];
+extern su_log_t nta_log[];
+extern su_log_t nua_log[];
+extern su_log_t soa_log[];
+extern su_log_t sresolv_log[];
+}
+
 namespace callbackd::sip {
 
 struct EventLoop::Impl {
@@ -91,7 +100,9 @@ void forward_sofia_log(void* /*stream*/, char const* fmt, va_list ap) {
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {
   su_init();
-  su_log_redirect(su_log_default, &forward_sofia_log, nullptr);
+  for (su_log_t* log : {su_log_default, tport_log, nta_log, nua_log, soa_log, sresolv_log}) {
+    su_log_redirect(log, &forward_sofia_log, nullptr);
+  }
   impl_->root = su_root_create(nullptr);
   if (impl_->root == nullptr) throw std::runtime_error("cannot create the SIP event loop");
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

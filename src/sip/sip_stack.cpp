@@ -64,7 +64,11 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
   const LegId leg = nh != nullptr ? leg_of(nh) : 0;
   switch (event) {
     case nua_i_invite:
-      if (leg == 0) on_incoming_invite(nh, sip);
+      if (leg == 0) {
+        on_incoming_invite(nh, sip);
+      } else {
+        events.on_reinvite(leg, payload_of(sip));
+      }
       return;
     case nua_i_cancel:
       if (leg != 0) events.on_cancel(leg);
@@ -186,6 +190,17 @@ void SipStack::reject(LegId leg, int status, const std::string& phrase) {
   if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
   h->final_sent_or_received = true;
   nua_respond(h->nh, status, phrase.c_str(), TAG_END());
+}
+
+void SipStack::answer_reinvite(LegId leg, const std::string& sdp) {
+  auto* h = impl_->find(leg);
+  if (h == nullptr) return;
+  if (sdp.empty()) {
+    nua_respond(h->nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+    return;
+  }
+  nua_respond(h->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
+              TAG_END());
 }
 
 LegId SipStack::invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp) {

@@ -40,6 +40,8 @@ class SipEvents {
   virtual void on_answered(LegId leg, const std::string& sdp) = 0;  // outgoing: 2xx received (ACK sent)
   virtual void on_failed(LegId leg, int status, const std::string& phrase) = 0;  // outgoing: final >= 300
   virtual void on_dtmf_info(LegId leg, char digit) = 0;  // SIP INFO application/dtmf-relay
+  // A re-INVITE on an established leg (hold, session refresh, new address); answer with answer_reinvite().
+  virtual void on_reinvite(LegId leg, const std::string& sdp) = 0;
   virtual void on_ended(LegId leg) = 0;                  // the dialog is gone (BYE, CANCEL, failure)
 };
 
@@ -64,6 +66,7 @@ class SipStack {
   void ring(LegId leg);                            // 180 Ringing
   void answer(LegId leg, const std::string& sdp);  // 200 OK with our answer
   void reject(LegId leg, int status, const std::string& phrase);
+  void answer_reinvite(LegId leg, const std::string& sdp);  // 200 with our SDP; empty sdp: 488
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
   void hangup(
       LegId leg);  // BYE when established, CANCEL while an outgoing call rings, 480 while incoming rings
