@@ -13,12 +13,14 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree clean
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from server import Server, free_port_block  # noqa: E402,F401  (re-exported for the scripts)
-from sipp import Sipp, parse_messages  # noqa: E402,F401
+from sipp import Sipp  # noqa: E402,F401
 
 
 class BenchContext:

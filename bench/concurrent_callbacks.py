@@ -3,8 +3,8 @@
 
 For each size N a fresh callbackd gets one wildcard entry "+1555*" -> sip:callee@127.0.0.1:<uas> (delay 1 s).
 sipp sends N ring-once triggers from the gateway (distinct callers, --rate per second); a sipp UAS answers every
-callback with SDP pointing at one Python RTP sink and holds it for --hold seconds (no echo), so all N calls play
-the Auto Attendant's prompt at once. While every call is up (the plateau) the script samples callbackd's CPU% (of
+callback with SDP pointing at one Python RTP sink and holds it (no echo) until every call has been up for
+--plateau seconds, so all N calls play the Auto Attendant's prompt at once. While every call is up (the plateau) the script samples callbackd's CPU% (of
 one core, from /proc/<pid>/stat) and RSS (/proc/<pid>/status), and counts the RTP packets and streams that reach
 the sink (a Python sink may undercount at the top sizes: the figure is a lower bound).
 """
@@ -15,8 +15,8 @@ import socket
 import threading
 import time
 
-from common import (BenchContext, ProcSampler, Server, Sipp, arg_parser, caller_rows, count_jobs, free_port_block,
-                    sipp_totals, wildcard_entry)
+from common import (BenchContext, ProcSampler, Server, Sipp, arg_parser, caller_rows, count_jobs,
+                    free_port_block, sipp_totals, wildcard_entry)
 from server import LINE_NUMBER
 
 

@@ -1,6 +1,6 @@
 #pragma once
-// Matching a caller address against the Authorized Phones Database, and telling real caller IDs from withheld or
-// malformed ones (which never trigger a callback: fail closed).
+// Matching a caller address against the Authorized Phones Database, and telling real caller IDs from withheld
+// or malformed ones (which never trigger a callback: fail closed).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,10 +21,10 @@ std::string normalize_number(std::string_view number);
 enum class CallerIdStatus { Valid, Withheld, Malformed };
 
 struct CallerIdInput {
-  std::string from_user;        // user part of From (may be empty)
-  std::string from_display;     // display name of From
-  std::string asserted_user;    // user part of P-Asserted-Identity, empty when absent
-  bool privacy_id = false;      // Privacy: id (or header) present
+  std::string from_user;      // user part of From (may be empty)
+  std::string from_display;   // display name of From
+  std::string asserted_user;  // user part of P-Asserted-Identity, empty when absent
+  bool privacy_id = false;    // Privacy: id (or header) present
 };
 struct CallerId {
   CallerIdStatus status = CallerIdStatus::Withheld;

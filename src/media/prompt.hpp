@@ -14,10 +14,12 @@ struct Prompt {
 };
 using PromptPtr = std::shared_ptr<const Prompt>;
 
-// Loads a WAV file; throws std::runtime_error naming the file and the problem (not 8 kHz mono PCM, truncated...).
+// Loads a WAV file; throws std::runtime_error naming the file and the problem (not 8 kHz mono PCM,
+// truncated...).
 PromptPtr load_wav(const std::string& path, const std::string& name);
 
-// All prompts of one directory tree, keyed "en/welcome". Missing prompts are reported at start-up, not mid-call.
+// All prompts of one directory tree, keyed "en/welcome". Missing prompts are reported at start-up, not
+// mid-call.
 class PromptCatalog {
  public:
   explicit PromptCatalog(const std::string& dir);

@@ -9,8 +9,8 @@ namespace callbackd::media {
 
 class Rfc4733Decoder {
  public:
-  // Feeds the payload of one telephone-event packet with its RTP timestamp; returns the digit when this packet
-  // is the first one seen for a new event (so a digit is reported at its start, and once).
+  // Feeds the payload of one telephone-event packet with its RTP timestamp; returns the digit when this
+  // packet is the first one seen for a new event (so a digit is reported at its start, and once).
   std::optional<char> feed(std::uint32_t rtp_timestamp, std::span<const std::uint8_t> payload);
 
  private:

@@ -1,8 +1,8 @@
 #pragma once
-// The RTP engine: UDP sockets on an epoll thread with one 20 ms media clock for all its sessions (not a timer per
-// call). It plays prompts, decodes RFC 4733 events and detects in-band DTMF, and reports digits and finished
-// prompts through the event sink. All public methods are thread-safe; the sink is called on the media thread
-// and must only post (never block).
+// The RTP engine: UDP sockets on an epoll thread with one 20 ms media clock for all its sessions (not a timer
+// per call). It plays prompts, decodes RFC 4733 events and detects in-band DTMF, and reports digits and
+// finished prompts through the event sink. All public methods are thread-safe; the sink is called on the
+// media thread and must only post (never block).
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -42,7 +42,7 @@ class SipEvents {
   virtual void on_dtmf_info(LegId leg, char digit) = 0;  // SIP INFO application/dtmf-relay
   // A re-INVITE on an established leg (hold, session refresh, new address); answer with answer_reinvite().
   virtual void on_reinvite(LegId leg, const std::string& sdp) = 0;
-  virtual void on_ended(LegId leg) = 0;                  // the dialog is gone (BYE, CANCEL, failure)
+  virtual void on_ended(LegId leg) = 0;  // the dialog is gone (BYE, CANCEL, failure)
 };
 
 struct SipSettings {

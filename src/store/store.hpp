@@ -33,8 +33,8 @@ class Store {
   virtual bool update_phone(const AuthorizedPhone& p) = 0;             // false: unknown id
   virtual bool delete_phone(std::int64_t id) = 0;
 
-  // Extensions. password_hash is stored exactly as given: callers hash the clear password with hash_password()
-  // (password.hpp) first; the store never sees clear passwords.
+  // Extensions. password_hash is stored exactly as given: callers hash the clear password with
+  // hash_password() (password.hpp) first; the store never sees clear passwords.
   virtual std::vector<Extension> list_extensions() = 0;
   virtual std::optional<Extension> get_extension(const std::string& number) = 0;
   virtual void create_extension(const Extension& e) = 0;

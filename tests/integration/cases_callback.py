@@ -32,7 +32,7 @@ def check_prompt_audio(rtp, server_rtp_port, what):
 
 @case("trigger-expect-callback")
 def trigger_expect_callback(ctx):
-    """A trusted caller rings once: callback to a sip: URI, and (empty destination) to the caller's number via the line."""
+    """A trusted caller rings once: callback to a sip: URI; with an empty destination, via the line to the caller."""
     with Server(ctx) as srv:
         # Variant 1: a sip: destination is called directly.
         uas_port = free_port_block(2)
