@@ -7,6 +7,7 @@ the same way. Standard library only. Not part of CI: see bench/README.md.
 import argparse
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -33,10 +34,11 @@ class BenchContext:
         self.shared = os.path.join(REPO, "..", "shared")
         self.scenarios = os.path.join(REPO, "tests", "sip")
         self.bench_scenarios = os.path.join(HERE, "sip")
-        self.root = tempfile.mkdtemp(prefix=f"cbd-bench-{name}-")
+        self.root = tempfile.mkdtemp(prefix=f"cbd-bench-{name}-", dir=args.workdir)
         self.servers = []
         self.sipps = []
         self.started = time.monotonic()
+        self.keep = args.keep
         self._dirs = 0
 
     def tempdir(self, label):
@@ -55,6 +57,10 @@ class BenchContext:
         for srv in self.servers:
             if srv.alive():
                 srv.stop()
+        if self.keep:
+            print(f"files kept in {self.root}")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def arg_parser(description):
@@ -62,6 +68,9 @@ def arg_parser(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--callbackd", default=os.path.join(build, "callbackd"))
     p.add_argument("--prompts", default=os.path.join(build, "prompts"))
+    p.add_argument("--workdir", help="where the config, logs and SQLite file go (default: the system temp dir; "
+                   "/dev/shm takes fsync out of the measurement)")
+    p.add_argument("--keep", action="store_true", help="keep the logs, sipp files and database of each run")
     return p
 
 

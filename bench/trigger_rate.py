@@ -40,7 +40,7 @@ def run_rate(args, rate):
         result = {"offered_cps": rate, "calls": calls, "sipp_exit": code, "successful": ok, "failed": failed,
                   "jobs_created": jobs, "achieved_cps": round(ok / elapsed, 1), "wall_s": round(elapsed, 1),
                   "server_exit": srv.exit_code, **cpu}
-        if failed:
+        if failed and args.keep:
             result["sipp_errors_file"] = uac.error_file
         return result
     finally:

@@ -34,7 +34,10 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
 
 CallManager::~CallManager() {
   *alive_ = false;
-  for (auto& [id, leg] : legs_) close_leg_resources(leg);
+  for (auto& [id, leg] : legs_) {
+    close_leg_resources(leg);
+    write_record(leg);  // legs whose end the stack did not report before it stopped
+  }
   cancel_timer(job_timer_);
 }
 
@@ -83,13 +86,18 @@ void CallManager::on_ended(sip::LegId id) {
   if (leg.state == LegState::Offered) leg.record.result = "caller hung up";
   transition(leg, LegState::Ended);
   close_leg_resources(leg);
+  write_record(leg);
+  legs_.erase(it);
+}
+
+void CallManager::write_record(Leg& leg) {
+  // One insert when the leg ends, not an insert and an update: every write is an fsync on this thread.
   leg.record.ended_at = now_unix();
   try {
-    if (leg.record.id != 0) deps_.store.update_call_record(leg.record);
+    deps_.store.add_call_record(leg.record);
   } catch (const std::exception& e) {
-    spdlog::error("leg {}: call record not updated: {}", id, e.what());
+    spdlog::error("leg {}: call record not written: {}", leg.id, e.what());
   }
-  legs_.erase(it);
 }
 
 Leg* CallManager::find(sip::LegId id) {
@@ -120,15 +128,18 @@ void CallManager::close_leg_resources(Leg& leg) {
   cancel_timer(leg.ring_timer);
   cancel_timer(leg.aa_timer);
   cancel_timer(leg.limit_timer);
-  if (leg.media) {
-    deps_.media.release(*leg.media);
-    media_legs_.erase(*leg.media);
-    leg.media.reset();
-  }
+  release_media(leg);
   if (!leg.line.empty()) {
     lines_.release(leg.line);
     leg.line.clear();
   }
+}
+
+void CallManager::release_media(Leg& leg) {
+  if (!leg.media) return;
+  deps_.media.release(*leg.media);
+  media_legs_.erase(*leg.media);
+  leg.media.reset();
 }
 
 void CallManager::cancel_timer(std::optional<sip::EventLoop::TimerId>& timer) {

@@ -78,6 +78,8 @@ class CallManager final : public sip::SipEvents {
   void transition(Leg& leg, LegState next);
   bool open_media(Leg& leg);
   void close_leg_resources(Leg& leg);
+  void write_record(Leg& leg);
+  void release_media(Leg& leg);
   void cancel_timer(std::optional<sip::EventLoop::TimerId>& timer);
   store::UnixTime now_unix() const;
 

@@ -105,32 +105,10 @@ void CallManager::dial_job(std::int64_t job_id) {
 
 void CallManager::start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
                                      const std::string& from_uri, const std::string& line) {
-  Leg probe;
-  if (!open_media(probe)) return finish_attempt(job.id, "failed: no free RTP port");
-  if (!line.empty() && !lines_.acquire(line)) {
-    deps_.media.release(*probe.media);
-    media_legs_.erase(*probe.media);
-    return finish_attempt(job.id, "failed: no line with a free channel");
-  }
-  const std::uint64_t sdp_session = next_sdp_session_++;
-  media::LocalMedia local{deps_.media.address(), probe.media_port, sdp_session};
-  const sip::LegId id = sip_->invite(request_uri, from_uri, media::make_offer(local));
-  if (id == 0) {
-    deps_.media.release(*probe.media);
-    media_legs_.erase(*probe.media);
-    if (!line.empty()) lines_.release(line);
-    return finish_attempt(job.id, "failed: cannot create the SIP request");
-  }
-  Leg& leg = legs_[id];
-  leg.id = id;
+  Leg leg;
   leg.kind = LegKind::Callback;
   leg.state = LegState::Dialing;
-  leg.line = line;
   leg.caller = job.destination;
-  leg.media = probe.media;
-  leg.media_port = probe.media_port;
-  leg.sdp_session = sdp_session;
-  media_legs_[*leg.media] = id;
   leg.job_id = job.id;
   leg.record.direction = "outbound";
   leg.record.job_id = job.id;
@@ -138,7 +116,21 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
   leg.record.caller = from_uri;
   leg.record.callee = request_uri;
   leg.record.started_at = now_unix();
-  leg.record.id = deps_.store.add_call_record(leg.record);
+  if (!open_media(leg)) return finish_attempt(job.id, "failed: no free RTP port");
+  if (!line.empty() && !lines_.acquire(line)) {
+    release_media(leg);
+    return finish_attempt(job.id, "failed: no line with a free channel");
+  }
+  leg.line = line;
+  leg.sdp_session = next_sdp_session_++;
+  const media::LocalMedia local{deps_.media.address(), leg.media_port, leg.sdp_session};
+  leg.id = sip_->invite(request_uri, from_uri, media::make_offer(local));
+  if (leg.id == 0) {
+    close_leg_resources(leg);
+    return finish_attempt(job.id, "failed: cannot create the SIP request");
+  }
+  const sip::LegId id = leg.id;
+  media_legs_[*leg.media] = id;
   spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
   leg.ring_timer =
       deps_.loop.start_timer(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
@@ -148,6 +140,7 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
           sip_->hangup(id);
         }
       });
+  legs_.emplace(id, std::move(leg));
 }
 
 void CallManager::on_progress(sip::LegId id, int status) {

@@ -49,7 +49,6 @@ void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
   leg.record.caller = leg.caller;
   leg.record.callee = info.request_user;
   leg.record.started_at = now_unix();
-  leg.record.id = deps_.store.add_call_record(leg.record);
   spdlog::info("leg {}: call on line {} from '{}' ({})", id, line->name, leg.caller,
                cid.status == callback::CallerIdStatus::Valid      ? "caller ID"
                : cid.status == callback::CallerIdStatus::Withheld ? "withheld"
@@ -87,7 +86,18 @@ void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, con
 
 void CallManager::on_cancel(sip::LegId id) {
   Leg* leg = find(id);
-  if (leg == nullptr || leg->state != LegState::Offered) return;
+  if (leg == nullptr || leg->kind != LegKind::Inbound) return;
+  if (leg->state == LegState::Answered) {
+    // The stack accepted the CANCEL before our 200 went out (the answer timer ran first while the CANCEL
+    // waited in the queue): the caller never got an answer, so this is still a ring-once trigger.
+    leg->attendant.reset();
+    cancel_timer(leg->aa_timer);
+    cancel_timer(leg->limit_timer);
+    release_media(*leg);
+    leg->record.answered_at.reset();
+  } else if (leg->state != LegState::Offered) {
+    return;
+  }
   transition(*leg, LegState::Cancelled);
   cancel_timer(leg->answer_timer);
   trigger(*leg);
