@@ -192,6 +192,9 @@ bool is_overbroad_pattern(std::string_view pattern) {
   // A SIP pattern must at least pin the domain: "alice@*" trusts anyone who calls himself alice.
   const auto at = key.find('@');
   if (at == std::string::npos || has_wildcard(std::string_view(key).substr(at + 1))) return true;
+  // "*@example.com" trusts everyone who can claim that domain.
+  const std::string_view user = std::string_view(key).substr(0, at);
+  if (std::all_of(user.begin(), user.end(), is_wildcard)) return true;
   return literal_count(key) - 1 < kMinLiteralSipChars;  // '@' itself says nothing
 }
 

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "callback/caller_match.hpp"
 #include "store/password.hpp"
 #include "web/json_codec.hpp"
 #include "web/validation.hpp"
@@ -34,7 +35,7 @@ Reply extension_not_found(const std::string& n) {
 
 // The body of POST and PUT: the entry, plus a warning when its caller pattern would trust nearly anyone.
 Reply phone_written(int status, json entry, const store::AuthorizedPhone& p) {
-  if (is_overbroad_pattern(p.caller_address)) {
+  if (callback::is_overbroad_pattern(p.caller_address)) {
     entry["warning"] = "caller_address \"" + p.caller_address + "\" matches nearly every caller";
   }
   return Reply{status, entry};

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <array>
 
+#include "callback/caller_match.hpp"
+
 namespace callbackd::web {
 namespace {
 
 constexpr std::size_t kMaxPstnPattern = 32;
 constexpr std::size_t kMaxSipLength = 256;
-constexpr int kMinBroadLiterals = 4;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -56,11 +57,6 @@ bool is_user_host(std::string_view s, bool allow_wildcards, bool user_required) 
          all_of(s.substr(at + 1), is_host_char, allow_wildcards);
 }
 
-// Looks like a PSTN pattern rather than a SIP one (used to validate caller_type "auto").
-bool looks_like_pstn(std::string_view s) {
-  return s.find('@') == std::string_view::npos && !has_scheme(s);
-}
-
 bool is_run(std::string_view s, int step) {
   for (std::size_t i = 1; i < s.size(); ++i) {
     if (s[i] - s[i - 1] != step) return false;
@@ -70,16 +66,8 @@ bool is_run(std::string_view s, int step) {
 
 }  // namespace
 
-std::string strip_separators(std::string_view number) {
-  std::string out;
-  for (char c : number) {
-    if (std::string_view(" -.()").find(c) == std::string_view::npos) out.push_back(c);
-  }
-  return out;
-}
-
 bool is_valid_pstn_pattern(std::string_view pattern) {
-  const std::string p = strip_separators(pattern);
+  const std::string p = callback::normalize_number(pattern);
   if (p.empty() || p.size() > kMaxPstnPattern) return false;
   const std::string_view rest = p[0] == '+' ? std::string_view(p).substr(1) : std::string_view(p);
   return all_of(rest, is_digit, true);
@@ -87,25 +75,6 @@ bool is_valid_pstn_pattern(std::string_view pattern) {
 
 bool is_valid_sip_pattern(std::string_view pattern) {
   return pattern.size() <= kMaxSipLength && is_user_host(without_scheme(pattern), true, true);
-}
-
-bool is_overbroad_pattern(std::string_view pattern) {
-  const bool wild = std::any_of(pattern.begin(), pattern.end(), is_wildcard);
-  if (!wild) return false;
-  if (looks_like_pstn(pattern)) {
-    const std::string p = strip_separators(pattern);
-    return std::count_if(p.begin(), p.end(), is_digit) < kMinBroadLiterals;
-  }
-  const std::string_view s = without_scheme(pattern);
-  const std::string_view user = s.substr(0, s.find('@'));
-  if (std::all_of(user.begin(), user.end(), is_wildcard)) return true;
-  return std::count_if(s.begin(), s.end(), [](char c) { return !is_wildcard(c) && c != '@'; }) <
-         kMinBroadLiterals;
-}
-
-bool is_valid_pstn_number(std::string_view number) {
-  const std::string_view digits = !number.empty() && number[0] == '+' ? number.substr(1) : number;
-  return digits.size() >= 2 && digits.size() <= 20 && all_of(digits, is_digit, false);
 }
 
 bool is_valid_sip_uri(std::string_view uri) {

@@ -23,15 +23,8 @@ bool is_valid_pstn_pattern(std::string_view pattern);
 // SIP: "user@host" with an optional "sip:"/"sips:" scheme; wildcards allowed in user and host; <= 256
 // characters.
 bool is_valid_sip_pattern(std::string_view pattern);
-// Removes the visual separators " -.()" from a PSTN number or pattern.
-std::string strip_separators(std::string_view number);
-// True for patterns so broad they would trust nearly anyone: "*", "+*", PSTN patterns with wildcards and
-// fewer than 4 literal digits, SIP patterns whose user part is only wildcards or with fewer than 4 literal
-// characters.
-bool is_overbroad_pattern(std::string_view pattern);
 
 // Callback destinations (never wildcards).
-bool is_valid_pstn_number(std::string_view number);  // optional '+', 2..20 digits
 bool is_valid_sip_uri(std::string_view uri);  // "sip:" or "sips:", optional "user@", host, optional ":port"
 bool is_valid_extension_number(std::string_view number);  // 2..8 digits
 

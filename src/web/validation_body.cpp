@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "callback/caller_match.hpp"
 #include "web/validation.hpp"
 
 namespace callbackd::web {
@@ -89,16 +90,16 @@ std::optional<FieldError> check_caller_address(store::AuthorizedPhone& p) {
                                  store::to_string(p.caller_type) +
                                  " address (PSTN: +digits with * and ?; SIP: user@host)"};
   }
-  if (pstn_ok) a = strip_separators(a);
+  if (pstn_ok) a = callback::normalize_number(a);
   return std::nullopt;
 }
 
 std::optional<FieldError> check_destination(store::AuthorizedPhone& p) {
   std::string& d = p.callback_destination;
   if (d.empty()) return std::nullopt;
-  const std::string number = strip_separators(d);
+  const std::string number = callback::normalize_number(d);
   const bool pstn_ok =
-      d.find('@') == std::string::npos && !d.starts_with("sip") && is_valid_pstn_number(number);
+      d.find('@') == std::string::npos && !d.starts_with("sip") && callback::is_valid_pstn_number(number);
   const bool ok = p.callback_type == store::CallbackType::Pstn  ? pstn_ok
                   : p.callback_type == store::CallbackType::Sip ? is_valid_sip_uri(d)
                   : p.callback_type == store::CallbackType::Pbx ? is_valid_extension_number(d)

@@ -169,12 +169,12 @@ TEST(FindTrustedCaller, TieGoesToLowestId) {
 }
 
 TEST(OverbroadPattern, Detects) {
-  for (const char* pat :
-       {"*", "+*", "?*", "??*", "+1*", "+12?*", "1 2 3*", "*@*", "alice@*", "*@a.b", "sip:*"}) {
+  for (const char* pat : {"*", "+*", "?*", "??*", "+1*", "+12?*", "1 2 3*", "*@*", "alice@*", "*@a.b",
+                          "sip:*", "*@example.com", "sip:*@example.com", "a@*"}) {
     EXPECT_TRUE(is_overbroad_pattern(pat)) << pat;
   }
-  for (const char* pat : {"+1555*", "+1 555 01??", "1234*", "+15550123", "alice@example.com", "*@example.com",
-                          "sip:*@example.com", "12"}) {
+  for (const char* pat : {"+1555*", "+1 555 01??", "1234*", "+15550123", "alice@example.com",
+                          "sip:alice*@example.com", "12", "112"}) {
     EXPECT_FALSE(is_overbroad_pattern(pat)) << pat;
   }
 }
