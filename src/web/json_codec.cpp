@@ -1,11 +1,29 @@
 #include "web/json_codec.hpp"
 
+#include <array>
+#include <ctime>
+
 namespace callbackd::web {
 namespace {
 
 template <typename T>
 nlohmann::json or_null(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+// Times go out as ISO 8601 UTC ("2026-11-26T07:27:34Z"): what an admin reads, and what every JSON client
+// parses.
+nlohmann::json iso8601(store::UnixTime t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  if (gmtime_r(&tt, &tm) == nullptr) return nullptr;
+  std::array<char, 32> buf{};
+  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf.data(), n);
+}
+
+nlohmann::json iso8601(const std::optional<store::UnixTime>& t) {
+  return t ? iso8601(*t) : nullptr;
 }
 
 }  // namespace
@@ -35,8 +53,8 @@ nlohmann::json to_json(const store::CallbackJob& j) {
           {"line", j.line},
           {"state", store::to_string(j.state)},
           {"attempts", j.attempts},
-          {"created_at", j.created_at},
-          {"due_at", j.due_at},
+          {"created_at", iso8601(j.created_at)},
+          {"due_at", iso8601(j.due_at)},
           {"last_result", j.last_result}};
 }
 
@@ -47,9 +65,9 @@ nlohmann::json to_json(const store::CallRecord& r) {
           {"line", r.line},
           {"caller", r.caller},
           {"callee", r.callee},
-          {"started_at", r.started_at},
-          {"answered_at", or_null(r.answered_at)},
-          {"ended_at", or_null(r.ended_at)},
+          {"started_at", iso8601(r.started_at)},
+          {"answered_at", iso8601(r.answered_at)},
+          {"ended_at", iso8601(r.ended_at)},
           {"result", r.result}};
 }
 

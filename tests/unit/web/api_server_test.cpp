@@ -254,7 +254,7 @@ TEST_F(ApiServerTest, CallRecordsAreListed) {
   store::CallRecord rec;
   rec.direction = "inbound";
   rec.caller = "+15550123";
-  rec.started_at = 10;
+  rec.started_at = 1795678054;
   rec.result = "triggered";
   store_->add_call_record(rec);
   const auto r = client_->Get("/api/v1/call-records");
@@ -262,6 +262,7 @@ TEST_F(ApiServerTest, CallRecordsAreListed) {
   ASSERT_EQ(body_of(r).size(), 1u);
   EXPECT_EQ(body_of(r)[0]["result"], "triggered");
   EXPECT_TRUE(body_of(r)[0]["answered_at"].is_null());
+  EXPECT_EQ(body_of(r)[0]["started_at"], "2026-11-26T07:27:34Z");
 }
 
 TEST_F(ApiServerTest, UnknownRouteIsJson404) {
