@@ -4,16 +4,10 @@
 
 #include "callback/policy.hpp"
 #include "pbx/call_manager.hpp"
+#include "pbx/job_destination.hpp"
 
 namespace callbackd::pbx {
 namespace {
-
-callback::DialTarget parse_destination(const std::string& destination) {
-  using Kind = callback::DialTarget::Kind;
-  if (destination.starts_with("sip:")) return {Kind::SipUri, destination};
-  if (destination.starts_with("ext:")) return {Kind::Extension, destination.substr(4)};
-  return {Kind::Pstn, destination};
-}
 
 std::string outcome_of(int status, const std::string& phrase) {
   if (status == 486 || status == 600 || status == 603) return "busy";
@@ -78,7 +72,7 @@ void CallManager::dial_job(std::int64_t job_id) {
   }
   const auto job = deps_.store.get_job(job_id);
   if (!job) return;
-  const auto target = parse_destination(job->destination);
+  const auto target = from_job_destination(job->destination);
   if (auto why = callback::check_outgoing(target); !why.empty()) {
     spdlog::warn("job {}: destination {} refused by policy: {}", job_id, job->destination, why);
     deps_.store.transition_job(job_id, store::JobState::Dialing, store::JobState::Failed, "failed: " + why);

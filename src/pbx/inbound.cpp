@@ -3,28 +3,13 @@
 
 #include "callback/policy.hpp"
 #include "pbx/call_manager.hpp"
+#include "pbx/job_destination.hpp"
 
 namespace callbackd::pbx {
-namespace {
-
-std::string destination_string(const callback::DialTarget& t) {
-  switch (t.kind) {
-    case callback::DialTarget::Kind::SipUri:
-      return t.value;
-    case callback::DialTarget::Kind::Pstn:
-      return t.value;
-    case callback::DialTarget::Kind::Extension:
-      return "ext:" + t.value;
-  }
-  return t.value;
-}
-
-}  // namespace
-
 void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
   const Line* line =
       lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
-  if (shutting_down_) return reject_inbound(id, info, "", 503, "Service Unavailable");
+  if (shutting_down_) return reject_inbound(id, info, line ? line->name : "", 503, "Service Unavailable");
   // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
   if (line == nullptr) return reject_inbound(id, info, "", 403, "Forbidden");
   if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603, "Decline");
@@ -130,7 +115,7 @@ void CallManager::trigger(Leg& leg) {
   store::CallbackJob job;
   job.authorized_phone_id = decision.phone->id;
   job.caller = decision.caller_number;
-  job.destination = destination_string(*target);
+  job.destination = to_job_destination(*target);
   job.line = leg.line;
   job.created_at = now_unix();
   job.due_at = job.created_at + decision.phone->callback_delay_s.value_or(settings_.callback.default_delay_s);
