@@ -39,6 +39,10 @@ CallManager::~CallManager() {
     write_record(leg);  // legs whose end the stack did not report before it stopped
   }
   cancel_timer(job_timer_);
+  cancel_timer(unsaved_timer_);
+  for (const auto& job : unsaved_jobs_) {
+    spdlog::error("callback for '{}' lost: never stored before shutdown", job.caller);
+  }
 }
 
 void CallManager::media_event(const media::MediaEvent& ev) {

@@ -62,6 +62,7 @@ class CallManager final : public sip::SipEvents {
   void answer_inbound(sip::LegId id);
   void trigger(Leg& leg);
   // dialer.cpp
+  std::optional<std::int64_t> persist_job(const store::CallbackJob& job);  // nullopt: kept for a retry
   void arm_job_timer();
   void run_due_jobs();
   void dial_job(std::int64_t job_id);
@@ -91,6 +92,10 @@ class CallManager final : public sip::SipEvents {
   std::unordered_map<media::SessionId, sip::LegId> media_legs_;
   callback::JobScheduler jobs_;
   std::optional<sip::EventLoop::TimerId> job_timer_;
+  // Triggers whose job the store refused (locked, disk full): stored by a retry timer, dialed after that.
+  static constexpr std::chrono::seconds kStoreRetry{2};
+  std::vector<store::CallbackJob> unsaved_jobs_;
+  std::optional<sip::EventLoop::TimerId> unsaved_timer_;
   std::uint64_t next_sdp_session_ = 1;
   bool shutting_down_ = false;
   // Posted closures check this before touching the manager: media and HTTP threads may post after shutdown.

@@ -36,6 +36,31 @@ void CallManager::start() {
   arm_job_timer();
 }
 
+std::optional<std::int64_t> CallManager::persist_job(const store::CallbackJob& job) {
+  try {
+    const auto stored = deps_.store.create_job(job);
+    const auto wait = std::chrono::seconds(std::max<store::UnixTime>(stored.due_at - now_unix(), 0));
+    jobs_.add(stored.id, deps_.clock.now() + wait);
+    arm_job_timer();
+    spdlog::info("job {}: stored for '{}', due in {} s", stored.id, stored.caller, wait.count());
+    return stored.id;
+  } catch (const store::StoreError& e) {
+    // The trigger was real and the caller has hung up: keep the job in memory and store it when the database
+    // is back (a locked or full disk), rather than lose the callback.
+    spdlog::error("callback for '{}' not stored yet, storage unavailable ({}); retrying every {} s",
+                  job.caller, e.what(), kStoreRetry.count());
+    unsaved_jobs_.push_back(job);
+    if (!unsaved_timer_) {
+      unsaved_timer_ = deps_.loop.start_timer(kStoreRetry, [this] {
+        unsaved_timer_.reset();
+        auto pending = std::exchange(unsaved_jobs_, {});
+        for (const auto& j : pending) persist_job(j);
+      });
+    }
+    return std::nullopt;
+  }
+}
+
 void CallManager::job_cancelled(std::int64_t id) {
   deps_.loop.post([this, alive = alive_, id] {
     if (*alive && jobs_.remove(id)) arm_job_timer();

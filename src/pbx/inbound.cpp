@@ -1,6 +1,8 @@
 // Inbound calls on a line: screening, ringing, the ring-once trigger, and the Auto Attendant answer.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "callback/policy.hpp"
 #include "pbx/call_manager.hpp"
 #include "pbx/job_destination.hpp"
@@ -85,7 +87,14 @@ void CallManager::on_cancel(sip::LegId id) {
   }
   transition(*leg, LegState::Cancelled);
   cancel_timer(leg->answer_timer);
-  trigger(*leg);
+  try {
+    trigger(*leg);
+  } catch (const store::StoreError& e) {
+    // Screening could not even read the database: the caller has hung up, so say loudly that this one is
+    // lost.
+    spdlog::error("leg {}: trigger from '{}' lost, storage unavailable: {}", id, leg->caller, e.what());
+    leg->record.result = "failed: storage unavailable";
+  }
 }
 
 void CallManager::trigger(Leg& leg) {
@@ -96,7 +105,9 @@ void CallManager::trigger(Leg& leg) {
   auto decision = callback::screen_trigger(in, phones);
   if (decision.verdict == callback::Verdict::Accept) {
     const auto since = now_unix() - settings_.callback.min_interval_s;
-    if (deps_.store.latest_job_for_caller(decision.caller_number, since)) {
+    if (deps_.store.latest_job_for_caller(decision.caller_number, since) ||
+        std::any_of(unsaved_jobs_.begin(), unsaved_jobs_.end(),
+                    [&](const store::CallbackJob& j) { return j.caller == decision.caller_number; })) {
       decision.verdict = callback::Verdict::RejectDuplicate;
     }
   }
@@ -119,15 +130,14 @@ void CallManager::trigger(Leg& leg) {
   job.line = leg.line;
   job.created_at = now_unix();
   job.due_at = job.created_at + decision.phone->callback_delay_s.value_or(settings_.callback.default_delay_s);
-  job = deps_.store.create_job(job);
-  const auto delay = seconds(job.due_at - job.created_at);
-  jobs_.add(job.id, deps_.clock.now() + delay);
-  arm_job_timer();
-  spdlog::info("leg {}: trigger from '{}' -> job {} to {} in {} s", leg.id, job.caller, job.id,
-               job.destination, delay.count());
-  leg.job_id = job.id;
-  leg.record.result = "triggered job " + std::to_string(job.id);
-  leg.record.job_id = job.id;
+  spdlog::info("leg {}: trigger from '{}' -> callback to {} in {} s", leg.id, job.caller, job.destination,
+               job.due_at - job.created_at);
+  if (const auto id = persist_job(job)) {
+    leg.record.result = "triggered job " + std::to_string(*id);
+    leg.record.job_id = *id;
+  } else {
+    leg.record.result = "triggered, job waiting for storage";
+  }
 }
 
 void CallManager::answer_inbound(sip::LegId id) {

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sip/guard.hpp"
+
 // Sofia's per-module logs: exported by libsofia-sip-ua, not declared in its public headers.
 extern "C" {
 extern su_log_t tport_log[];
@@ -53,10 +55,10 @@ struct EventLoop::Impl {
 
   static void on_timer(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
     auto* t = static_cast<Timer*>(arg);
-    t->owner->fire(t->id);
+    guarded("timer", [&] { t->owner->fire(t->id); });
   }
   static int on_readable(su_root_magic_t*, su_wait_t*, su_wakeup_arg_t* arg) {
-    static_cast<Watch*>(arg)->fn();
+    guarded("event loop", [&] { static_cast<Watch*>(arg)->fn(); });
     return 0;
   }
 
@@ -77,7 +79,7 @@ struct EventLoop::Impl {
       std::lock_guard lock(mutex);
       batch.swap(posted);
     }
-    for (auto& fn : batch) fn();
+    for (auto& fn : batch) guarded("posted event", fn);
   }
 };
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "sip/guard.hpp"
 #include "sip/sip_message.hpp"
 
 namespace callbackd::sip {
@@ -34,7 +35,8 @@ struct SipStack::Impl {
 
   static void callback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/, nua_magic_t* magic,
                        nua_handle_t* nh, nua_hmagic_t* /*hmagic*/, sip_t const* sip, tagi_t tags[]) {
-    static_cast<Impl*>(magic)->dispatch(event, status, phrase ? phrase : "", nh, sip, tags);
+    guarded(nua_event_name(event),
+            [&] { static_cast<Impl*>(magic)->dispatch(event, status, phrase ? phrase : "", nh, sip, tags); });
   }
 
   Handle* find(LegId leg) {

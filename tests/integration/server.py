@@ -121,7 +121,8 @@ class Server:
     def start(self):
         with open(self.config_path, "w") as f:
             f.write(self.config_text())
-        self._log_file = open(self.log_path, "wb")
+        self._log_file = open(self.log_path, "ab")  # a restart appends, so the whole story stays in one log
+        self.exit_code = None
         self.proc = subprocess.Popen([self.ctx.callbackd, "--config", self.config_path],
                                      stdout=self._log_file, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
