@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds callbackd twice (optimised, and with AddressSanitizer + UBSan) and runs every test in both: unit tests
-# (GoogleTest) and whole-call integration tests with real peers (sipp, HTTP) over loopback. Exits non-zero on any
-# failure. Set CALLBACKD_TEST_BUILDS="build" to run one build only while iterating.
+# (GoogleTest) and whole-call integration tests with real peers (sipp, HTTP) over loopback; then clang-format
+# and clang-tidy. Exits non-zero on any failure. Set CALLBACKD_TEST_BUILDS="build" to run one build only while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,4 +30,6 @@ for build in ${CALLBACKD_TEST_BUILDS:-build build-asan}; do
     status=1
   fi
 done
+echo "== clang-tidy"
+bash scripts/lint.sh || status=1
 exit $status

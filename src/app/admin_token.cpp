@@ -39,7 +39,7 @@ std::string resolve_admin_token(const Config& config) {
     if (token.size() >= 16) return token;
     throw std::runtime_error(path.string() + " holds no usable token (delete it to generate a new one)");
   }
-  const std::string token = random_hex(24);
+  std::string token = random_hex(24);
   // O_EXCL|0600: the token is created private, never readable by others even for an instant.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + path.string());

@@ -38,9 +38,7 @@ int serve(const std::string& path) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"callbackd: SIP call-back and call-relay server"};
   std::string config_path;
   std::string check_path;
@@ -55,4 +53,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   return serve(config_path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "callbackd: " << e.what() << "\n";
+    return 1;
+  }
 }

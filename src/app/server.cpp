@@ -62,10 +62,10 @@ pbx::PbxSettings pbx_settings(const Config& c) {
 }
 
 void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang) {
-  for (const char* key : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
-    if (!prompts.find(lang + "/" + key)) {
-      throw std::runtime_error("prompt " + lang + "/" + key + ".wav is missing in " + dir);
-    }
+  for (const char* name : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
+    std::string key = lang;
+    key.append("/").append(name);
+    if (!prompts.find(key)) throw std::runtime_error("prompt " + key + ".wav is missing in " + dir);
   }
 }
 

@@ -102,7 +102,7 @@ bool is_privacy_word(std::string_view s) {
 
 // Pattern key used for specificity: literal characters in the form the match compares.
 std::string comparable_pattern(std::string_view pattern) {
-  const auto normalised = normalize_number(pattern);
+  auto normalised = normalize_number(pattern);
   if (std::all_of(normalised.begin(), normalised.end(),
                   [](char c) { return is_digit(c) || c == '+' || is_wildcard(c); })) {
     return normalised;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "media/rtp_session.hpp"
@@ -183,7 +184,8 @@ std::optional<RtpEngine::Allocation> RtpEngine::allocate() {
     auto bound = bind_udp(*make_address(m.address, port));  // the constructor checked the address
     if (bound.result == BindResult::InUse) continue;
     if (bound.result == BindResult::Error) {
-      spdlog::error("rtp: cannot bind {}:{}: {}", m.address, port, std::strerror(bound.error));
+      spdlog::error("rtp: cannot bind {}:{}: {}", m.address, port,
+                    std::error_code(bound.error, std::generic_category()).message());
       return std::nullopt;
     }
     const SessionId id = m.next_id++;

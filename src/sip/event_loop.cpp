@@ -89,10 +89,7 @@ namespace {
 // of raw stderr. Sofia keeps the logger per process; every loop installs the same forwarder.
 void forward_sofia_log(void* /*stream*/, char const* fmt, va_list ap) {
   std::array<char, 512> line{};
-  va_list copy;
-  va_copy(copy, ap);
-  std::vsnprintf(line.data(), line.size(), fmt, copy);
-  va_end(copy);
+  std::vsnprintf(line.data(), line.size(), fmt, ap);
   std::string_view text(line.data());
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   if (!text.empty()) spdlog::debug("sofia: {}", text);

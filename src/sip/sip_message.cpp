@@ -32,7 +32,8 @@ std::string unescaped(const char* s) {
   if (s == nullptr) return {};
   std::string out(std::char_traits<char>::length(s) + 1, '\0');
   url_unescape(out.data(), s);
-  return std::string(out.c_str());
+  out.resize(std::char_traits<char>::length(out.c_str()));  // unescaping only shortens
+  return out;
 }
 
 // The "user" of a URI: the user part of sip:/sips:, the number of tel:.

@@ -220,15 +220,15 @@ LegId SipStack::invite(const std::string& request_uri, const std::string& from_u
 void SipStack::hangup(LegId leg) {
   auto* h = impl_->find(leg);
   if (h == nullptr) return;
-  if (h->established) {
-    nua_bye(h->nh, TAG_END());
-  } else if (h->incoming && !h->final_sent_or_received) {
-    h->final_sent_or_received = true;
-    nua_respond(h->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
-  } else if (!h->incoming && !h->final_sent_or_received) {
-    nua_cancel(h->nh, TAG_END());
+  if (!h->established && !h->final_sent_or_received) {
+    if (h->incoming) {
+      h->final_sent_or_received = true;
+      nua_respond(h->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
+    } else {
+      nua_cancel(h->nh, TAG_END());
+    }
   } else {
-    // Answered by us but never confirmed by ACK: BYE is still the way to end it.
+    // Established, or answered by us but not yet confirmed by ACK: BYE ends both.
     nua_bye(h->nh, TAG_END());
   }
 }

@@ -79,8 +79,8 @@ int latest_schema_version() {
 
 int apply_migrations(Db& db) {
   db.exec(kCreateVersionTable);
-  int version = current_version(db);
-  for (int next = version + 1; next <= latest_schema_version(); ++next) {
+  const int start = current_version(db);
+  for (int next = start + 1; next <= latest_schema_version(); ++next) {
     Transaction tx(db);
     // Re-read inside the write lock: another process may have migrated meanwhile.
     if (current_version(db) >= next) continue;
@@ -88,7 +88,6 @@ int apply_migrations(Db& db) {
     Statement(db, kInsertVersion).bind(1, next).run();
     tx.commit();
     spdlog::info("store: applied schema migration {}", next);
-    version = next;
   }
   return current_version(db);
 }

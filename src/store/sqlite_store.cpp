@@ -15,8 +15,8 @@ using sqlite::Db;
 using sqlite::Statement;
 namespace sql = sqlite::sql;
 
-// Only another process (an admin's sqlite3 session) can hold the write lock; the call-control thread waits this
-// long for it and then gets a StoreError, so a forgotten lock stalls calls for half a second, not five.
+// Only another process (an admin's sqlite3 session) can hold the write lock; the call-control thread waits
+// this long for it and then gets a StoreError, so a forgotten lock stalls calls for half a second, not five.
 constexpr int kBusyTimeoutMs = 500;
 
 JobState job_state_or_throw(const std::string& s) {

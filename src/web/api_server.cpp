@@ -14,7 +14,7 @@
 namespace callbackd::web {
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 constexpr const char* kJson = "application/json";
 constexpr const char* kIdRe = R"((-?\d{1,18}))";
 constexpr const char* kNumberRe = R"(([^/]+))";
