@@ -1,6 +1,7 @@
 #include "app/server.hpp"
 
 #include <signal.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -65,7 +66,7 @@ void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, 
   for (const char* name : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
     std::string key = lang;
     key.append("/").append(name);
-    if (!prompts.find(key)) throw std::runtime_error("prompt " + key + ".wav is missing in " + dir);
+    if (!prompts.find(key)) throw std::runtime_error(fmt::format("prompt {}.wav is missing in {}", key, dir));
   }
 }
 

@@ -164,14 +164,20 @@ void CallManager::start_callback_leg(const store::CallbackJob& job, const std::s
 
 void CallManager::on_progress(sip::LegId id, int status) {
   Leg* leg = find(id);
-  if (leg != nullptr && leg->state == LegState::Dialing && status >= 180)
-    transition(*leg, LegState::Alerting);
+  if (leg == nullptr) return;
+  leg->far_end_responded = true;
+  if (leg->state == LegState::Dialing && status >= 180) transition(*leg, LegState::Alerting);
 }
 
 void CallManager::on_failed(sip::LegId id, int status, const std::string& phrase) {
   Leg* leg = find(id);
   if (leg == nullptr || leg->kind != LegKind::Callback) return;
-  const std::string outcome = leg->ring_timed_out ? "no-answer" : outcome_of(status, phrase);
+  // A far end that never said anything (not even 100 Trying) is down or unreachable: that is a failure of the
+  // line or the network, not a callee who did not pick up, and the admin must see the difference.
+  const bool silent = !leg->far_end_responded && (leg->ring_timed_out || status == 408);
+  const std::string outcome = silent                ? "failed: no response from " + leg->record.callee
+                              : leg->ring_timed_out ? "no-answer"
+                                                    : outcome_of(status, phrase);
   transition(*leg, LegState::Failed);
   leg->record.result = outcome;
   if (leg->job_id) finish_attempt(*leg->job_id, outcome);

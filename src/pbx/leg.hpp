@@ -44,6 +44,7 @@ struct Leg {
   std::optional<std::int64_t> job_id;
   store::CallRecord record;  // written when the leg starts, updated when it ends
   bool ring_timed_out = false;
+  bool far_end_responded = false;  // callback: any response at all, so silence can be told from no answer
 };
 
 }  // namespace callbackd::pbx

@@ -21,6 +21,7 @@ struct SipStack::Impl {
     bool incoming = false;
     bool final_sent_or_received = false;  // a final response to the INVITE exists
     bool established = false;
+    bool provisional = false;  // outgoing: a 1xx arrived, so the INVITE may be CANCELled
   };
 
   EventLoop& loop;
@@ -120,7 +121,8 @@ void SipStack::Impl::on_invite_result(LegId leg, int status, const char* phrase,
   Handle* h = find(leg);
   if (h == nullptr || status < 100) return;
   if (status < 200) {
-    if (status > 100) events.on_progress(leg, status);
+    h->provisional = true;
+    events.on_progress(leg, status);
     return;
   }
   h->final_sent_or_received = true;
@@ -224,13 +226,29 @@ void SipStack::hangup(LegId leg) {
     if (h->incoming) {
       h->final_sent_or_received = true;
       nua_respond(h->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
-    } else {
+    } else if (h->provisional) {
       nua_cancel(h->nh, TAG_END());
+    } else {
+      abandon(leg);
     }
   } else {
     // Established, or answered by us but not yet confirmed by ACK: BYE ends both.
     nua_bye(h->nh, TAG_END());
   }
+}
+
+void SipStack::abandon(LegId leg) {
+  // RFC 3261 9.1: no CANCEL before a provisional response. A far end that has said nothing at all would keep
+  // the INVITE alive until timer B (32 s), so the transaction is dropped and the leg ends as a timeout now.
+  auto* h = impl_->find(leg);
+  if (h == nullptr) return;
+  nua_handle_destroy(h->nh);
+  impl_->by_handle.erase(h->nh);
+  impl_->legs.erase(leg);
+  impl_->loop.post([impl = impl_.get(), leg] {
+    impl->events.on_failed(leg, 408, "Request Timeout (no response)");
+    impl->events.on_ended(leg);
+  });
 }
 
 std::size_t SipStack::active_legs() const {

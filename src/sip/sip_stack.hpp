@@ -36,7 +36,7 @@ class SipEvents {
   virtual ~SipEvents() = default;
   virtual void on_invite(LegId leg, const InviteInfo& info) = 0;
   virtual void on_cancel(LegId leg) = 0;                            // the caller gave up before we answered
-  virtual void on_progress(LegId leg, int status) = 0;              // outgoing: 18x received
+  virtual void on_progress(LegId leg, int status) = 0;              // outgoing: 1xx received
   virtual void on_answered(LegId leg, const std::string& sdp) = 0;  // outgoing: 2xx received (ACK sent)
   virtual void on_failed(LegId leg, int status, const std::string& phrase) = 0;  // outgoing: final >= 300
   virtual void on_dtmf_info(LegId leg, char digit) = 0;  // SIP INFO application/dtmf-relay
@@ -68,13 +68,16 @@ class SipStack {
   void reject(LegId leg, int status, const std::string& phrase);
   void answer_reinvite(LegId leg, const std::string& sdp);  // 200 with our SDP; empty sdp: 488
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
-  void hangup(
-      LegId leg);  // BYE when established, CANCEL while an outgoing call rings, 480 while incoming rings
+  // BYE when established, CANCEL while an outgoing call rings (or drop it when the far end never answered at
+  // all), 480 while an incoming call rings.
+  void hangup(LegId leg);
 
   std::size_t active_legs() const;
   const SipSettings& settings() const { return settings_; }
 
  private:
+  void abandon(LegId leg);  // drops an outgoing INVITE that got no response at all; reports 408 and the end
+
   struct Impl;
   SipSettings settings_;
   std::unique_ptr<Impl> impl_;

@@ -1,6 +1,7 @@
 """Cases where the world under the server fails: the database is locked by another writer, or the server
 restarts with a job pending. The server must say so clearly, keep serving calls, and lose nothing it stored."""
 
+import socket
 import sqlite3
 import time
 
@@ -76,3 +77,23 @@ def restart_expect_pending_job_dialed(ctx):
         done = srv.wait_job(lambda j: j["id"] == job["id"] and j["state"] == "failed", 5, "dialed after restart")
         check(done["attempts"] == 1 and done["last_result"] == "busy",
               f"job after restart: {done}, expected one attempt ending busy")
+
+
+@case("dead-callee-expect-failed-no-response")
+def dead_callee_expect_failed_no_response(ctx):
+    """A callback to a far end that never answers anything (not even 100 Trying) fails after ring_timeout_s as
+    'failed: no response from ...', not as a callee who did not pick up."""
+    with Server(ctx, callback={"ring_timeout_s": 5}) as srv:
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))  # bound, so no ICMP error: the INVITEs vanish like into a dead gateway
+        try:
+            port = silent.getsockname()[1]
+            srv.add_phone("+15552201", f"sip:callee@127.0.0.1:{port}", delay_s=0)
+            ring_once(ctx, srv, "+15552201", name="trigger-to-silence")
+            job = srv.wait_job(lambda j: j["state"] == "failed", 12, "failed after the ring timeout")
+            check(job["last_result"].startswith("failed: no response from sip:callee@127.0.0.1"),
+                  f"job {job}: expected last_result 'failed: no response from ...'")
+            silent.settimeout(0.1)
+            check(b"INVITE sip:callee@" in silent.recv(65535), "the silent far end received no INVITE")
+        finally:
+            silent.close()
