@@ -157,12 +157,19 @@ void read_inbound(Reader& r, const std::string& prefix, const std::string& text,
 
 LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   const std::string prefix = "line[" + std::to_string(index) + "].";
-  r.only_keys(t, prefix, {"name", "gateway", "number", "channels", "inbound", "answer_delay_s"});
+  r.only_keys(t, prefix, {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s"});
   LineConfig line;
   r.str(t, prefix, "name", line.name);
   if (line.name.empty()) r.error(prefix + "name", "is required");
   if (t.get("gateway") == nullptr) r.error(prefix + "gateway", "is required");
   r.host_port(t, prefix, "gateway", line.gateway);
+  std::string transport = "udp";
+  r.str(t, prefix, "transport", transport);
+  if (transport == "tcp") {
+    line.transport = LineTransport::Tcp;
+  } else if (transport != "udp") {
+    r.error(prefix + "transport", "must be \"udp\" or \"tcp\"");
+  }
   r.str(t, prefix, "number", line.number);
   r.integer(t, prefix, "channels", line.channels, 1, 1000);
   std::string inbound = "auto-attendant";

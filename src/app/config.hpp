@@ -36,6 +36,7 @@ struct WebConfig {
 using CallbackConfig = pbx::CallbackSettings;
 using InboundRoute = pbx::InboundRoute;
 using LineConfig = pbx::Line;
+using LineTransport = pbx::LineTransport;
 
 struct Config {
   SipConfig sip;

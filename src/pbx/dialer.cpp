@@ -112,7 +112,8 @@ void CallManager::dial_job(std::int64_t job_id) {
       const Line* line = lines_.pick(job->line);
       if (line == nullptr) return finish_attempt(job_id, "failed: no line with a free channel");
       const std::string from_user = line->number.empty() ? "callback" : line->number;
-      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str(),
+      const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
+      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str() + params,
                          "sip:" + from_user + "@" + us, line->name);
       return;
     }

@@ -14,10 +14,12 @@ struct HostPort {
 };
 
 enum class InboundRoute { AutoAttendant, Reject, Extension };
+enum class LineTransport { Udp, Tcp };
 
 struct Line {
   std::string name;
   HostPort gateway;
+  LineTransport transport = LineTransport::Udp;  // how callbacks reach the gateway
   std::string number;
   int channels = 1;
   InboundRoute inbound = InboundRoute::AutoAttendant;

@@ -1,6 +1,7 @@
 """Cases where a call back happens (or an answer): the main call flows of callbackd."""
 
 import os
+import socket
 import time
 
 from flows import (callee, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback, from_uri,
@@ -145,3 +146,39 @@ def no_cancel_expect_attendant_answer(ctx):
         info = check_prompt_audio(rtp, server_port, "attendant prompt")
         ctx.log(f"answered after {waited:.3f} s; prompt audio: {info}")
         expect_no_callback(ctx, srv, [uas_port], 2.5, "answered call (not a trigger)")
+
+
+def _wait_tcp_listen(port, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    check(False, f"nothing listens on TCP port {port}")
+
+
+@case("tcp-line-expect-callback")
+def tcp_line_expect_callback(ctx):
+    """A gateway on TCP: its ring-once INVITE arrives over TCP (from an ephemeral port, matched to the line by
+    address), and with the line's transport "tcp" the callback to the caller goes back over TCP."""
+    with Server(ctx, line_options={"transport": "tcp"}) as srv:
+        srv.add_phone("+15552301", "", delay_s=2, callback_type="pstn")
+        trigger = Sipp(ctx, "trigger-tcp", "ring-once-expect-487.xml", srv.gateway_port, remote=srv.sip_target,
+                       rows=[[from_uri("+15552301", srv.gateway_port), "X-Test: tcp"]], service=LINE_NUMBER,
+                       timeout_s=20, extra=("-t", "t1"))
+        trigger.run(timeout=30)
+        trigger.expect_success()
+        check(trigger.first("sent", method="INVITE") is not None, "the TCP trigger sent no INVITE")
+        uas = Sipp(ctx, "callee-tcp", "callback-busy-expect-ack.xml", srv.gateway_port, timeout_s=20,
+                   extra=("-t", "t1")).start()
+        _wait_tcp_listen(srv.gateway_port)
+        uas.expect_success()
+        invite = received_invite(uas)
+        check(invite.request_uri.startswith(f"sip:+15552301@127.0.0.1:{srv.gateway_port};transport=tcp"),
+              f"callback request-URI {invite.request_uri}: expected the caller at the gateway, transport=tcp")
+        with open(uas.message_file) as f:
+            check("TCP message received" in f.read(), "the callback did not arrive over TCP")
+        job = srv.wait_job(lambda j: j["caller"] == "+15552301" and j["state"] == "failed", 5, "busy over TCP")
+        check(job["last_result"] == "busy", f"job {job}: expected busy")

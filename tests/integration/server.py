@@ -58,7 +58,8 @@ def free_port_block(count):
 class Server:
     """One callbackd process. Use as a context manager: the server is stopped (SIGTERM) on exit."""
 
-    def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug"):
+    def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug",
+                 line_options=None):
         self.ctx = ctx
         self.sip_port = free_port_block(2)
         self.web_port = free_port()
@@ -69,6 +70,7 @@ class Server:
                          "max_attempts": 1, "min_interval_s": 60}
         self.callback.update(callback or {})
         self.extra_lines = list(extra_lines)
+        self.line_options = dict(line_options or {})  # more keys for the fxo1 line, e.g. transport
         self.log_level = log_level
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
@@ -112,7 +114,7 @@ class Server:
         lines += [f"{k} = {v}" for k, v in self.callback.items()]
         line_tables = [{"name": "fxo1", "gateway": self.gateway, "number": LINE_NUMBER,
                         "channels": self.channels, "inbound": "auto-attendant",
-                        "answer_delay_s": self.answer_delay_s}] + self.extra_lines
+                        "answer_delay_s": self.answer_delay_s, **self.line_options}] + self.extra_lines
         for table in line_tables:
             lines += ["", "[[line]]"]
             lines += [f"{k} = {json.dumps(v)}" for k, v in table.items()]

@@ -66,6 +66,7 @@ answer_delay_s = 8
 [[line]]
 name = "trunk"
 gateway = "[::1]:5080"
+transport = "tcp"
 inbound = "extension:201"
 )");
   ASSERT_EQ(c.lines.size(), 2U);
@@ -75,6 +76,8 @@ inbound = "extension:201"
   EXPECT_EQ(c.lines[1].gateway.str(), "[::1]:5080");
   EXPECT_EQ(c.lines[1].inbound, InboundRoute::Extension);
   EXPECT_EQ(c.lines[1].inbound_extension, "201");
+  EXPECT_EQ(c.lines[0].transport, LineTransport::Udp);
+  EXPECT_EQ(c.lines[1].transport, LineTransport::Tcp);
 }
 
 TEST(Config, EveryProblemIsReportedWithItsKey) {
@@ -91,6 +94,7 @@ trigger_window_s = "ten"
 name = "a"
 gateway = "127.0.0.1:5070"
 inbound = "voicemail"
+transport = "sctp"
 [[line]]
 name = "a"
 gateway = "127.0.0.1:5070"
@@ -101,6 +105,7 @@ gateway = "127.0.0.1:5070"
   EXPECT_TRUE(has_error(errors, "callback.default_delay_s"));
   EXPECT_TRUE(has_error(errors, "callback.trigger_window_s"));
   EXPECT_TRUE(has_error(errors, "line[0].inbound"));
+  EXPECT_TRUE(has_error(errors, "line[0].transport"));
   EXPECT_TRUE(has_error(errors, "line[1].name"));
   EXPECT_TRUE(has_error(errors, "line[1].gateway"));
 }
