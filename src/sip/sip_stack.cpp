@@ -160,7 +160,9 @@ void SipStack::start() {
                           std::to_string(settings_.listen_port);
   impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
                           NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
-                          NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                          // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
+                          // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
+                          SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
                           SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) throw std::runtime_error("cannot listen for SIP on " + url + " (UDP and TCP)");
   spdlog::info("sip: listening on {} (UDP and TCP)", url);
