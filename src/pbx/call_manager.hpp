@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"
@@ -66,6 +67,7 @@ class CallManager final : public sip::SipEvents {
   void arm_job_timer();
   void run_due_jobs();
   void dial_job(std::int64_t job_id);
+  bool wait_for_line(std::int64_t job_id);  // true: the job was put back to wait for a free line
   void finish_attempt(std::int64_t job_id, const std::string& outcome);
   void start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
                           const std::string& from_uri, const std::string& line);
@@ -96,6 +98,9 @@ class CallManager final : public sip::SipEvents {
   static constexpr std::chrono::seconds kStoreRetry{2};
   std::vector<store::CallbackJob> unsaved_jobs_;
   std::optional<sip::EventLoop::TimerId> unsaved_timer_;
+  // PSTN jobs due while every line is busy are looked at again every kLineRetry, up to line_wait_s.
+  static constexpr std::chrono::seconds kLineRetry{1};
+  std::unordered_set<std::int64_t> waiting_for_line_;
   std::uint64_t next_sdp_session_ = 1;
   bool shutting_down_ = false;
   // Posted closures check this before touching the manager: media and HTTP threads may post after shutdown.

@@ -89,7 +89,27 @@ void CallManager::run_due_jobs() {
   arm_job_timer();
 }
 
+bool CallManager::wait_for_line(std::int64_t job_id) {
+  const auto job = deps_.store.get_job(job_id);
+  if (!job || job->state != store::JobState::Pending) return false;
+  if (from_job_destination(job->destination).kind != callback::DialTarget::Kind::Pstn) return false;
+  if (lines_.pick(job->line) != nullptr) return false;
+  if (now_unix() - job->due_at >= settings_.callback.line_wait_s) {
+    waiting_for_line_.erase(job_id);
+    return false;  // waited long enough: the attempt is made, and fails for want of a line
+  }
+  // An FXO line carries one call at a time: wait for it rather than spend an attempt on a line that is busy.
+  if (waiting_for_line_.insert(job_id).second) {
+    spdlog::info("job {}: every line is busy, waiting up to {} s for a free one", job_id,
+                 settings_.callback.line_wait_s);
+  }
+  jobs_.add(job_id, deps_.clock.now() + kLineRetry);
+  return true;
+}
+
 void CallManager::dial_job(std::int64_t job_id) {
+  if (wait_for_line(job_id)) return;
+  waiting_for_line_.erase(job_id);
   // The claim is the store's compare-and-set: a job an admin cancelled meanwhile is skipped here.
   if (!deps_.store.transition_job(job_id, store::JobState::Pending, store::JobState::Dialing, "dialing")) {
     spdlog::info("job {}: no longer pending, not dialed", job_id);

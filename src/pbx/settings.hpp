@@ -35,6 +35,7 @@ struct CallbackSettings {
   int retry_delay_s = 60;
   int min_interval_s = 60;         // a second trigger from the same caller within this makes no new job
   int max_call_duration_s = 3600;  // an answered call is hung up after this
+  int line_wait_s = 300;           // a PSTN callback due while every line is busy waits this long for one
 };
 
 struct PbxSettings {

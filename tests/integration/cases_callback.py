@@ -4,8 +4,8 @@ import os
 import socket
 import time
 
-from flows import (callee, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback, from_uri,
-                   received_invite, ring_once, sdp_media)
+from flows import (callee, cancel_time, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback,
+                   from_uri, received_invite, ring_once, sdp_media)
 from media import RtpReceiver, describe_audio, write_dtmf_pcap
 from registry import case
 from server import LINE_NUMBER, Server, check, free_port_block
@@ -182,3 +182,29 @@ def tcp_line_expect_callback(ctx):
             check("TCP message received" in f.read(), "the callback did not arrive over TCP")
         job = srv.wait_job(lambda j: j["caller"] == "+15552301" and j["state"] == "failed", 5, "busy over TCP")
         check(job["last_result"] == "busy", f"job {job}: expected busy")
+
+
+@case("busy-line-expect-callback-when-free")
+def busy_line_expect_callback_when_free(ctx):
+    """A PSTN callback that falls due while the line's only channel carries another call waits for the line
+    (no attempt spent) and is dialed once that call hangs up."""
+    with Server(ctx, answer_delay_s=1, channels=1) as srv:
+        srv.add_phone("+15552401", "", delay_s=2, callback_type="pstn")
+        trigger = ring_once(ctx, srv, "+15552401", name="trigger")
+        # Another caller takes the line over TCP (matched to the line by address): answered by the attendant
+        # after 1 s, it hangs up 3 s later, after the callback fell due.
+        holder = Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2), remote=srv.sip_target,
+                      rows=[[from_uri("+15559000", srv.gateway_port), "X-Test: holder"]], service=LINE_NUMBER,
+                      keys={"rtp_port": free_port_block(2)}, timeout_s=20, extra=("-t", "t1")).start()
+        uas = callee(ctx, "callee-gateway", "callback-busy-expect-ack.xml", srv.gateway_port, timeout_s=30)
+        holder.expect_success(allow_server_bye=True)
+        uas.expect_success()
+        invite = received_invite(uas)
+        bye = holder.first("sent", method="BYE")
+        check(bye is not None, f"the line holder never hung up\n  {holder.summary()}")
+        check(invite.when > bye.when, f"callback INVITE at {invite.when} before the line was free at {bye.when}")
+        check("every line is busy, waiting" in srv.log_text(), "the wait for a free line must be logged")
+        job = srv.wait_job(lambda j: j["caller"] == "+15552401" and j["state"] == "failed", 5, "after the wait")
+        check(job["attempts"] == 1 and job["last_result"] == "busy",
+              f"job {job}: expected one attempt (waiting costs none) ending busy")
+        check((invite.when - cancel_time(trigger)).total_seconds() > 2.5, "the callback did not wait for the line")
