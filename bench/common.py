@@ -10,7 +10,6 @@ import re
 import shutil
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 
@@ -22,30 +21,17 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from server import Server, free_port_block  # noqa: E402,F401  (re-exported for the scripts)
 from sipp import Sipp  # noqa: E402,F401
+from context import Context  # noqa: E402
 
 
-class BenchContext:
-    """The same interface as the test harness's context, with quieter logging."""
+class BenchContext(Context):
+    """The test harness's context, with quieter logging, an optional work dir, and kept or removed files."""
 
     def __init__(self, args, name):
-        self.name = name
-        self.callbackd = os.path.abspath(args.callbackd)
-        self.prompts = os.path.abspath(args.prompts)
-        self.shared = os.path.join(REPO, "..", "shared")
-        self.scenarios = os.path.join(REPO, "tests", "sip")
+        super().__init__(name, args.callbackd, args.prompts, os.path.join(REPO, "..", "shared"),
+                         os.path.join(REPO, "tests", "sip"), prefix="cbd-bench-", workdir=args.workdir)
         self.bench_scenarios = os.path.join(HERE, "sip")
-        self.root = tempfile.mkdtemp(prefix=f"cbd-bench-{name}-", dir=args.workdir)
-        self.servers = []
-        self.sipps = []
-        self.started = time.monotonic()
         self.keep = args.keep
-        self._dirs = 0
-
-    def tempdir(self, label):
-        self._dirs += 1
-        path = os.path.join(self.root, f"{self._dirs:02d}-{label}")
-        os.makedirs(path)
-        return path
 
     def log(self, message):
         if not message.startswith("sipp "):

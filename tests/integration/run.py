@@ -12,7 +12,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 
@@ -23,41 +22,9 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 import cases_callback  # noqa: E402,F401  (registers cases)
 import cases_edge  # noqa: E402,F401
 import cases_resilience  # noqa: E402,F401
+from context import Context  # noqa: E402
 from registry import CASES  # noqa: E402
 from server import TestFailure  # noqa: E402
-
-
-class Context:
-    """What a case gets: paths, a private temp dir, and the servers and sipps it started (for the failure dump)."""
-
-    def __init__(self, args, name):
-        self.name = name
-        self.callbackd = os.path.abspath(args.callbackd)
-        self.prompts = os.path.abspath(args.prompts)
-        self.shared = os.path.abspath(args.shared)
-        self.scenarios = os.path.abspath(args.scenarios)
-        self.root = tempfile.mkdtemp(prefix=f"cbd-it-{name}-")
-        self.servers = []
-        self.sipps = []
-        self.started = time.monotonic()
-        self._dirs = 0
-
-    def tempdir(self, label):
-        self._dirs += 1
-        path = os.path.join(self.root, f"{self._dirs:02d}-{label}")
-        os.makedirs(path)
-        return path
-
-    def log(self, message):
-        print(f"[{time.monotonic() - self.started:7.3f}] {self.name}: {message}", flush=True)
-
-    def cleanup(self):
-        for s in self.sipps:
-            s.kill()
-        for srv in self.servers:
-            if srv.alive():
-                srv.proc.kill()
-                srv.proc.wait()
 
 
 def dump(ctx):
@@ -76,7 +43,7 @@ def dump(ctx):
 
 
 def run_case(args, name):
-    ctx = Context(args, name)
+    ctx = Context(name, args.callbackd, args.prompts, args.shared, args.scenarios)
     ctx.log("start")
     ok = False
     try:
