@@ -95,7 +95,6 @@ bool CallManager::wait_for_line(std::int64_t job_id) {
   if (from_job_destination(job->destination).kind != callback::DialTarget::Kind::Pstn) return false;
   if (lines_.pick(job->line) != nullptr) return false;
   if (now_unix() - job->due_at >= settings_.callback.line_wait_s) {
-    waiting_for_line_.erase(job_id);
     return false;  // waited long enough: the attempt is made, and fails for want of a line
   }
   // An FXO line carries one call at a time: wait for it rather than spend an attempt on a line that is busy.
