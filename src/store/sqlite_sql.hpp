@@ -68,8 +68,5 @@ inline constexpr const char* kInsertRecord =
     "INSERT INTO call_records (job_id, direction, line, caller, callee, started_at, answered_at, ended_at, "
     "result) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-inline constexpr const char* kUpdateRecord =
-    "UPDATE call_records SET job_id = ?, direction = ?, line = ?, caller = ?, callee = ?, started_at = ?, "
-    "answered_at = ?, ended_at = ? , result = ? WHERE id = ?";
 
 }  // namespace callbackd::store::sqlite::sql

@@ -252,13 +252,6 @@ class SqliteStore final : public Store {
     st.run();
     return db_.last_insert_id();
   }
-  void update_call_record(const CallRecord& r) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kUpdateRecord);
-    bind_record(st, r);
-    st.bind(10, r.id).run();
-    if (db_.changes() != 1) throw StoreError("update_call_record: no call record " + std::to_string(r.id));
-  }
   std::vector<CallRecord> list_call_records(int limit) override {
     std::lock_guard lock(mu_);
     Statement st(db_, sql::kListRecords);

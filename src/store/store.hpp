@@ -57,7 +57,6 @@ class Store {
 
   // Call records
   virtual std::int64_t add_call_record(const CallRecord& r) = 0;
-  virtual void update_call_record(const CallRecord& r) = 0;  // StoreError when r.id is unknown
   virtual std::vector<CallRecord> list_call_records(int limit) = 0;
 };
 
