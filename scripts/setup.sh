@@ -21,3 +21,5 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# Debian's Sofia-SIP has an assertion two packets can reach; we run it rebuilt with our patches.
+bash "$(dirname "$0")/build-sofia.sh"

@@ -58,8 +58,7 @@ class CallManager final : public sip::SipEvents {
 
  private:
   // inbound.cpp
-  void reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line, int status,
-                      const std::string& phrase);
+  void reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line, int status);
   void answer_inbound(sip::LegId id);
   void trigger(Leg& leg);
   // dialer.cpp

@@ -11,14 +11,14 @@ namespace callbackd::pbx {
 void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
   const Line* line =
       lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
-  if (shutting_down_) return reject_inbound(id, info, line ? line->name : "", 503, "Service Unavailable");
+  if (shutting_down_) return reject_inbound(id, info, line ? line->name : "", 503);
   // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
-  if (line == nullptr) return reject_inbound(id, info, "", 403, "Forbidden");
-  if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603, "Decline");
+  if (line == nullptr) return reject_inbound(id, info, "", 403);
+  if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603);
   if (line->inbound == InboundRoute::Extension) {
-    return reject_inbound(id, info, line->name, 480, "Temporarily Unavailable");
+    return reject_inbound(id, info, line->name, 480);
   }
-  if (!lines_.acquire(line->name)) return reject_inbound(id, info, line->name, 486, "Busy Here");
+  if (!lines_.acquire(line->name)) return reject_inbound(id, info, line->name, 486);
 
   Leg& leg = legs_[id];
   leg.id = id;
@@ -50,10 +50,11 @@ void CallManager::on_invite(sip::LegId id, const sip::InviteInfo& info) {
 }
 
 void CallManager::reject_inbound(sip::LegId id, const sip::InviteInfo& info, const std::string& line,
-                                 int status, const std::string& phrase) {
+                                 int status) {
+  const std::string phrase = sip::status_phrase(status);
   spdlog::warn("leg {}: {} {} for call from {} ({}:{}){}", id, status, phrase, info.from_uri, info.source_ip,
                info.source_port, line.empty() ? " (not a line gateway)" : " on line " + line);
-  sip_->reject(id, status, phrase);
+  sip_->reject(id, status);
   // Requests from strangers are only logged: a flood of them must not turn into a flood of disk writes.
   if (line.empty()) return;
   store::CallRecord rec;
@@ -146,13 +147,13 @@ void CallManager::answer_inbound(sip::LegId id) {
   if (!leg->remote_media) {
     leg->record.result = "rejected: 488 no acceptable SDP offer";
     transition(*leg, LegState::Rejected);
-    sip_->reject(id, 488, "Not Acceptable Here");
+    sip_->reject(id, 488);
     return;
   }
   if (!open_media(*leg)) {
     leg->record.result = "rejected: 503 no media port";
     transition(*leg, LegState::Rejected);
-    sip_->reject(id, 503, "Service Unavailable");
+    sip_->reject(id, 503);
     return;
   }
   leg->sdp_session = next_sdp_session_++;

@@ -1,5 +1,6 @@
 #include "sip/sip_stack.hpp"
 
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -160,6 +161,9 @@ void SipStack::start() {
                           std::to_string(settings_.listen_port);
   impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
                           NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
+                          // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
+                          // like rport on every request: see third_party/sofia-sip/README.md.
+                          NTATAG_SERVER_RPORT(2),
                           // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
                           // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
                           SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
@@ -191,11 +195,18 @@ void SipStack::answer(LegId leg, const std::string& sdp) {
               TAG_END());
 }
 
-void SipStack::reject(LegId leg, int status, const std::string& phrase) {
+const char* status_phrase(int status) {
+  const char* phrase = sip_status_phrase(status);
+  return phrase != nullptr ? phrase : "";
+}
+
+void SipStack::reject(LegId leg, int status) {
   auto* h = impl_->find(leg);
   if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
   h->final_sent_or_received = true;
-  nua_respond(h->nh, status, phrase.c_str(), TAG_END());
+  // nua_respond() stores the phrase pointer and reads it when the response is built, after this returns:
+  // Sofia's own table is static, so the phrase outlives the transaction.
+  nua_respond(h->nh, status, status_phrase(status), TAG_END());
 }
 
 void SipStack::answer_reinvite(LegId leg, const std::string& sdp) {

@@ -51,6 +51,9 @@ struct SipSettings {
   std::string user_agent = "callbackd";
 };
 
+// RFC 3261's reason phrase for a status ("Forbidden" for 403), static text; "" for an unknown status.
+const char* status_phrase(int status);
+
 class SipStack {
  public:
   SipStack(EventLoop& loop, SipSettings settings, SipEvents& events);
@@ -65,7 +68,9 @@ class SipStack {
 
   void ring(LegId leg);                            // 180 Ringing
   void answer(LegId leg, const std::string& sdp);  // 200 OK with our answer
-  void reject(LegId leg, int status, const std::string& phrase);
+  // The reason phrase is always the status's standard one: nua keeps the phrase pointer, not a copy, until
+  // it builds the response later, so only static text may be handed to it.
+  void reject(LegId leg, int status);
   void answer_reinvite(LegId leg, const std::string& sdp);  // 200 with our SDP; empty sdp: 488
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
   // BYE when established, CANCEL while an outgoing call rings (or drop it when the far end never answered at
