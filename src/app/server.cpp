@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "app/ports.hpp"
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"
 #include "media/rtp_engine.hpp"
@@ -91,10 +92,13 @@ int run_server(const Config& config) {
                             if (auto* m = manager_ptr.load()) m->media_event(ev);
                           });
   callback::SystemClock clock;
-  pbx::CallManager manager({loop, *store, engine, prompts, clock}, pbx_settings(config));
+  LoopPort loop_port(loop);
+  MediaPort media_port(engine);
+  SipSignalling signalling;
+  pbx::CallManager manager({loop_port, signalling, media_port, *store, prompts, clock}, pbx_settings(config));
   manager_ptr = &manager;
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
-  manager.attach(sip);
+  signalling.attach(sip);
   sip.start();
   manager.start();
 

@@ -1,0 +1,61 @@
+#pragma once
+// The call core's ports (pbx/ports.hpp) on the real thing: Sofia-SIP's stack, the su_root loop and the RTP
+// engine. Thin forwarding only; the flow tests put fakes in their place.
+#include "media/rtp_engine.hpp"
+#include "pbx/ports.hpp"
+#include "sip/event_loop.hpp"
+#include "sip/sip_stack.hpp"
+
+namespace callbackd::app {
+
+// The stack is created after the call core (it needs the core as its event sink), hence attach().
+class SipSignalling final : public pbx::Signalling {
+ public:
+  void attach(sip::SipStack& stack) { stack_ = &stack; }
+  void ring(pbx::LegId leg) override { stack_->ring(leg); }
+  void answer(pbx::LegId leg, const std::string& sdp) override { stack_->answer(leg, sdp); }
+  void reject(pbx::LegId leg, int status) override { stack_->reject(leg, status); }
+  void answer_reinvite(pbx::LegId leg, const std::string& sdp) override { stack_->answer_reinvite(leg, sdp); }
+  pbx::LegId invite(const std::string& uri, const std::string& from, const std::string& sdp) override {
+    return stack_->invite(uri, from, sdp);
+  }
+  void hangup(pbx::LegId leg) override { stack_->hangup(leg); }
+
+ private:
+  sip::SipStack* stack_ = nullptr;
+};
+
+class LoopPort final : public pbx::Loop {
+ public:
+  explicit LoopPort(sip::EventLoop& loop) : loop_(loop) {}
+  void post(std::function<void()> fn) override { loop_.post(std::move(fn)); }
+  TimerId start_timer(std::chrono::milliseconds after, std::function<void()> fn) override {
+    return loop_.start_timer(after, std::move(fn));
+  }
+  void cancel_timer(TimerId id) override { loop_.cancel_timer(id); }
+
+ private:
+  sip::EventLoop& loop_;
+};
+
+class MediaPort final : public pbx::Media {
+ public:
+  explicit MediaPort(media::RtpEngine& engine) : engine_(engine) {}
+  std::optional<Allocation> allocate() override {
+    auto a = engine_.allocate();
+    if (!a) return std::nullopt;
+    return Allocation{a->id, a->port};
+  }
+  void start(std::uint64_t id, const media::Negotiated& remote) override { engine_.start(id, remote); }
+  void play(std::uint64_t id, std::vector<media::PromptPtr> prompts) override {
+    engine_.play(id, std::move(prompts));
+  }
+  void stop_playback(std::uint64_t id) override { engine_.stop_playback(id); }
+  void release(std::uint64_t id) override { engine_.release(id); }
+  const std::string& address() const override { return engine_.address(); }
+
+ private:
+  media::RtpEngine& engine_;
+};
+
+}  // namespace callbackd::app

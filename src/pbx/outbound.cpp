@@ -1,0 +1,128 @@
+// Callback legs: the job runner's attempts become INVITEs through a line or straight to a SIP URI, and the
+// far end's answers move the leg and end the attempt.
+#include <spdlog/spdlog.h>
+
+#include "callback/policy.hpp"
+#include "pbx/call_manager.hpp"
+#include "pbx/job_destination.hpp"
+
+namespace callbackd::pbx {
+
+bool CallManager::waits_for_line(const store::CallbackJob& job) {
+  return from_job_destination(job.destination).kind == callback::DialTarget::Kind::Pstn &&
+         lines_.pick(job.line) == nullptr;
+}
+
+std::optional<std::string> CallManager::dial(const store::CallbackJob& job) {
+  const auto target = from_job_destination(job.destination);
+  if (auto why = callback::check_outgoing(target); !why.empty()) {
+    spdlog::warn("job {}: destination {} refused by policy: {}", job.id, job.destination, why);
+    return describe({EndKind::Refused, 0, why});
+  }
+  const std::string us = settings_.sip_listen.str();
+  switch (target.kind) {
+    case callback::DialTarget::Kind::SipUri:
+      return start_callback_leg(job, target.value, "sip:callback@" + us, "");
+    case callback::DialTarget::Kind::Pstn: {
+      const Line* line = lines_.pick(job.line);
+      if (line == nullptr) return describe({EndKind::NoLine, 0, ""});
+      const std::string from_user = line->number.empty() ? "callback" : line->number;
+      const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
+      return start_callback_leg(job, "sip:" + target.value + "@" + line->gateway.str() + params,
+                                "sip:" + from_user + "@" + us, line->name);
+    }
+    case callback::DialTarget::Kind::Extension:
+      // Extensions register from the registrar issue on; until then none can be reached.
+      return describe({EndKind::Unreachable, 0, "extension " + target.value + " is not registered"});
+  }
+  return "failed: unknown destination";
+}
+
+std::optional<std::string> CallManager::start_callback_leg(const store::CallbackJob& job,
+                                                           const std::string& request_uri,
+                                                           const std::string& from_uri,
+                                                           const std::string& line) {
+  // Media first, with no leg id yet: the offer needs our port before the INVITE exists.
+  Leg probe(deps_.loop, 0, LegKind::Callback, LegState::Dialing);
+  if (!open_media(probe)) return describe({EndKind::NoMediaPort, 0, ""});
+  if (!line.empty() && !lines_.acquire(line)) {
+    release_media(probe);
+    return describe({EndKind::NoLine, 0, ""});
+  }
+  const std::uint64_t session = next_sdp_session_++;
+  const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
+  const LegId id = deps_.sip.invite(request_uri, from_uri, media::make_offer(local));
+  if (id == 0) {
+    if (!line.empty()) lines_.release(line);
+    release_media(probe);
+    return describe({EndKind::NoSipRequest, 0, ""});
+  }
+  Leg& leg = add_leg(id, LegKind::Callback, LegState::Dialing);
+  leg.media = std::exchange(probe.media, std::nullopt);
+  leg.media_port = probe.media_port;
+  media_legs_[*leg.media] = id;
+  leg.sdp_session = session;
+  leg.line = line;
+  leg.caller = job.destination;
+  leg.job_id = job.id;
+  leg.record.direction = "outbound";
+  leg.record.job_id = job.id;
+  leg.record.line = line;
+  leg.record.caller = from_uri;
+  leg.record.callee = request_uri;
+  leg.record.started_at = now_unix();
+  spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
+  leg.ring_timer.start(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
+    Leg* l = find(id);
+    if (l == nullptr) return;
+    // A far end that never said anything (not even 100 Trying) is down or unreachable: a failure of the line
+    // or the network, not a callee who did not pick up, and the admin must see the difference.
+    decide(*l, l->state == LegState::Dialing ? EndCause{EndKind::NoResponse, 0, l->record.callee}
+                                             : EndCause{EndKind::NoAnswer, 0, ""});
+    if (transition(*l, LegEvent::RingTimeout)) deps_.sip.hangup(id);
+  });
+  return std::nullopt;
+}
+
+void CallManager::end_attempt(Leg& leg) {
+  if (!leg.job_id) return;
+  jobs_.attempt_failed(*std::exchange(leg.job_id, std::nullopt), describe(leg.cause.value_or(EndCause{})));
+}
+
+void CallManager::on_progress(LegId id, int status) {
+  Leg* leg = find(id);
+  if (leg == nullptr || leg->kind != LegKind::Callback) return;
+  transition(*leg, status >= 180 ? LegEvent::Ringing : LegEvent::Trying);
+}
+
+void CallManager::on_failed(LegId id, int status, const std::string& phrase) {
+  Leg* leg = find(id);
+  if (leg == nullptr || leg->kind != LegKind::Callback) return;
+  const bool silent = leg->state == LegState::Dialing && status == 408;
+  if (!transition(*leg, LegEvent::Failure)) return;
+  decide(*leg, silent ? EndCause{EndKind::NoResponse, status, leg->record.callee}
+                      : cause_of_failure(status, phrase));
+  end_attempt(*leg);
+}
+
+void CallManager::on_answered(LegId id, const std::string& sdp) {
+  Call* call = call_of(id);
+  Leg* leg = call != nullptr ? call->leg(id) : nullptr;
+  if (leg == nullptr || leg->kind != LegKind::Callback || !transition(*leg, LegEvent::Answer)) return;
+  leg->ring_timer.cancel();
+  std::optional<media::Negotiated> remote;
+  if (auto answer = media::parse_sdp(sdp)) remote = media::negotiate(*answer);
+  // The callee picked up: whatever a ring timeout decided, the call was answered.
+  leg->cause = EndCause{remote ? EndKind::Answered : EndKind::NoSdpAnswer, 0, ""};
+  if (leg->job_id) jobs_.answered(*std::exchange(leg->job_id, std::nullopt), remote.has_value());
+  leg->record.answered_at = now_unix();
+  if (!remote) {
+    deps_.sip.hangup(id);
+    return;
+  }
+  leg->remote_media = remote;
+  deps_.media.start(*leg->media, *remote);
+  start_attendant(*call, *leg);
+}
+
+}  // namespace callbackd::pbx

@@ -1,0 +1,91 @@
+#pragma once
+// What the call core needs from the world, as small interfaces: signalling, the control loop's timers and
+// queue, the media engine and the clock. app/ wires them to Sofia-SIP, the su_root loop and the RTP engine;
+// the flow tests wire them to fakes and a fake clock, so whole calls run in process without waiting.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "callback/job_scheduler.hpp"
+#include "media/prompt.hpp"
+#include "media/rtp_engine.hpp"  // MediaEvent
+#include "media/sdp.hpp"
+#include "sip/sip_stack.hpp"
+
+namespace callbackd::pbx {
+
+using LegId = sip::LegId;
+using Clock = callback::ClockSource;
+using TimePoint = callback::TimePoint;
+
+// Dialog operations on legs; events come back through sip::SipEvents.
+class Signalling {
+ public:
+  virtual ~Signalling() = default;
+  virtual void ring(LegId leg) = 0;
+  virtual void answer(LegId leg, const std::string& sdp) = 0;
+  virtual void reject(LegId leg, int status) = 0;
+  virtual void answer_reinvite(LegId leg, const std::string& sdp) = 0;  // empty sdp: 488
+  virtual LegId invite(const std::string& request_uri, const std::string& from_uri,
+                       const std::string& sdp) = 0;
+  virtual void hangup(LegId leg) = 0;
+};
+
+// The call-control loop: everything in the core runs on it, so call state needs no locks.
+class Loop {
+ public:
+  using TimerId = std::uint64_t;
+  virtual ~Loop() = default;
+  virtual void post(std::function<void()> fn) = 0;  // from any thread
+  virtual TimerId start_timer(std::chrono::milliseconds after, std::function<void()> fn) = 0;
+  virtual void cancel_timer(TimerId id) = 0;  // no-op for a fired or unknown timer
+};
+
+// RTP sessions, one per leg.
+class Media {
+ public:
+  struct Allocation {
+    std::uint64_t id;
+    std::uint16_t port;
+  };
+  virtual ~Media() = default;
+  virtual std::optional<Allocation> allocate() = 0;
+  virtual void start(std::uint64_t id, const media::Negotiated& remote) = 0;
+  virtual void play(std::uint64_t id, std::vector<media::PromptPtr> prompts) = 0;
+  virtual void stop_playback(std::uint64_t id) = 0;
+  virtual void release(std::uint64_t id) = 0;
+  virtual const std::string& address() const = 0;
+};
+
+// A one-shot timer owned by a leg, a call or a job: cancelled when it is reset or destroyed, so no callback
+// can outlive what it belongs to.
+class Timer {
+ public:
+  explicit Timer(Loop& loop) : loop_(loop) {}
+  // Not movable: the armed callback refers to this object.
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  ~Timer() { cancel(); }
+
+  void start(std::chrono::milliseconds after, std::function<void()> fn) {
+    cancel();
+    id_ = loop_.start_timer(after, [this, fn = std::move(fn)] {
+      id_.reset();
+      fn();  // may destroy this timer's owner: nothing here touches `this` after it
+    });
+  }
+  void cancel() {
+    if (id_) loop_.cancel_timer(*id_);
+    id_.reset();
+  }
+  bool armed() const { return id_.has_value(); }
+
+ private:
+  Loop& loop_;
+  std::optional<Loop::TimerId> id_;
+};
+
+}  // namespace callbackd::pbx
