@@ -1,0 +1,316 @@
+// Whole flows through the call core, in process: fake signalling, media, loop and clock; a real SQLite file.
+// Each test names one behaviour and fails when it is broken.
+#include <gtest/gtest.h>
+
+#include "pbx/call_manager.hpp"
+#include "unit/pbx/fakes.hpp"
+
+namespace callbackd::pbx {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeClock;
+using testing::FakeLoop;
+using testing::FakeMedia;
+using testing::FakeSignalling;
+using testing::FlakyStore;
+
+constexpr const char* kOffer =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+constexpr const char* kTrusted = "+15551001";
+constexpr const char* kCallbackUri = "sip:+15551001@127.0.0.1:5070";
+
+class CallFlow : public ::testing::Test {
+ protected:
+  CallFlow()
+      : dir_(std::filesystem::temp_directory_path() /
+             ("cbd-flow-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        loop(clock),
+        prompts(CALLBACKD_PROMPTS_DIR) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store = std::make_unique<FlakyStore>((dir_ / "callbackd.db").string());
+    settings.sip_listen = {"127.0.0.1", 5060};
+    settings.callback = {10, 1, 5, 1, 60, 60, 3600, 300};
+    settings.lines = {Line{
+        "fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, "+15550100", 1, InboundRoute::AutoAttendant, "", 2}};
+  }
+  ~CallFlow() override {
+    manager.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void start() {
+    manager =
+        std::make_unique<CallManager>(CallManagerDeps{loop, sip, media, *store, prompts, clock}, settings);
+    manager->start();
+  }
+  std::int64_t trust(const std::string& number, int delay_s = 1) {
+    store::AuthorizedPhone p;
+    p.caller_address = number;
+    p.callback_enabled = true;
+    p.callback_delay_s = delay_s;
+    return store->create_phone(p).id;
+  }
+  void invite_from_gateway(LegId leg, const std::string& caller, bool with_sdp = true) {
+    sip::InviteInfo info;
+    info.from_user = caller;
+    info.from_uri = "sip:" + caller + "@127.0.0.1:5070";
+    info.request_user = "+15550100";
+    info.source_ip = "127.0.0.1";
+    info.source_port = 5070;
+    info.transport = sip::Transport::Udp;
+    info.sdp = with_sdp ? kOffer : "";
+    manager->on_invite(leg, info);
+  }
+  // The ring-once call: INVITE, ringing for `ring`, CANCEL; the stack then ends the dialog.
+  void ring_once(LegId leg, std::chrono::milliseconds ring = 800ms) {
+    invite_from_gateway(leg, kTrusted);
+    loop.advance(ring);
+    manager->on_cancel(leg);
+    manager->on_ended(leg);
+  }
+  std::vector<store::CallbackJob> jobs() { return store->list_jobs(100); }
+  store::CallbackJob only_job() {
+    auto all = jobs();
+    EXPECT_EQ(all.size(), 1u);
+    return all.empty() ? store::CallbackJob{} : all.front();
+  }
+  std::size_t invites() const { return sip.all("invite").size(); }
+
+  std::filesystem::path dir_;
+  FakeClock clock;
+  FakeLoop loop;
+  FakeSignalling sip;
+  FakeMedia media;
+  std::unique_ptr<FlakyStore> store;
+  media::PromptCatalog prompts;
+  PbxSettings settings;
+  std::unique_ptr<CallManager> manager;
+};
+
+TEST_F(CallFlow, RingOnceTriggerCallsBackAfterTheEntrysDelay) {
+  start();
+  trust(kTrusted, 3);
+  ring_once(1);
+  const auto job = only_job();
+  EXPECT_EQ(job.state, store::JobState::Pending);
+  EXPECT_EQ(job.destination, kTrusted);
+  EXPECT_TRUE(sip.all("answer").empty()) << "a ring-once call must never be answered";
+  loop.advance(2900ms);
+  EXPECT_EQ(invites(), 0u) << "dialed before the entry's 3 s delay";
+  loop.advance(200ms);
+  ASSERT_EQ(invites(), 1u);
+  EXPECT_EQ(sip.all("invite")[0].text, kCallbackUri);
+  EXPECT_EQ(store->get_job(job.id)->state, store::JobState::Dialing);
+}
+
+TEST_F(CallFlow, CancelOvertakingOurAnswerIsStillATrigger) {
+  start();
+  trust(kTrusted);
+  invite_from_gateway(1, kTrusted);
+  loop.advance(2000ms);  // answer_delay_s: the attendant answers...
+  ASSERT_EQ(sip.all("answer").size(), 1u);
+  manager->on_cancel(1);  // ...but the caller's CANCEL was already in the stack's queue
+  manager->on_ended(1);
+  EXPECT_EQ(only_job().state, store::JobState::Pending);
+  EXPECT_EQ(media.open, 0) << "the attendant's RTP session must be released";
+  const auto records = store->list_call_records(10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].answered_at.has_value());
+  EXPECT_EQ(records[0].result, "triggered job " + std::to_string(only_job().id));
+}
+
+TEST_F(CallFlow, CallLeftRingingIsAnsweredByTheAttendantAfterAnswerDelay) {
+  start();
+  trust(kTrusted);
+  invite_from_gateway(1, kTrusted);
+  EXPECT_EQ(sip.all("ring").size(), 1u);
+  loop.advance(1999ms);
+  EXPECT_TRUE(sip.all("answer").empty()) << "answered before answer_delay_s";
+  loop.advance(1ms);
+  ASSERT_EQ(sip.all("answer").size(), 1u);
+  EXPECT_NE(sip.all("answer")[0].text.find("m=audio"), std::string::npos);
+  EXPECT_EQ(media.played.size(), 1u) << "the welcome prompt";
+  EXPECT_TRUE(jobs().empty()) << "an answered call makes no callback";
+}
+
+TEST_F(CallFlow, CallWithoutSdpIsRefusedWith488WhenAnswered) {
+  start();
+  invite_from_gateway(1, "+15559999", false);
+  loop.advance(2000ms);
+  ASSERT_EQ(sip.all("reject").size(), 1u);
+  EXPECT_EQ(sip.all("reject")[0].status, 488);
+}
+
+TEST_F(CallFlow, RingTimeoutWithoutAnyResponseIsNoResponse) {
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  ASSERT_EQ(invites(), 1u);
+  const LegId out = sip.all("invite")[0].leg;
+  loop.advance(5000ms);  // ring_timeout_s with not even a 100 Trying
+  ASSERT_EQ(sip.all("hangup").size(), 1u);
+  manager->on_failed(out, 408, "Request Timeout");
+  manager->on_ended(out);
+  const auto job = only_job();
+  EXPECT_EQ(job.state, store::JobState::Failed);
+  EXPECT_EQ(job.last_result, std::string("failed: no response from ") + kCallbackUri);
+}
+
+TEST_F(CallFlow, RingTimeoutAfterRingingIsNoAnswer) {
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  const LegId out = sip.all("invite")[0].leg;
+  manager->on_progress(out, 180);
+  loop.advance(5000ms);
+  ASSERT_EQ(sip.all("hangup").size(), 1u);
+  manager->on_failed(out, 487, "Request Terminated");
+  manager->on_ended(out);
+  EXPECT_EQ(only_job().last_result, "no-answer");
+  EXPECT_EQ(only_job().state, store::JobState::Failed);
+}
+
+TEST_F(CallFlow, BusyCalleeFailsTheJobAsBusyAndRetriesWhenAllowed) {
+  settings.callback.max_attempts = 2;
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  const LegId out = sip.all("invite")[0].leg;
+  manager->on_failed(out, 486, "Busy Here");
+  manager->on_ended(out);
+  EXPECT_EQ(only_job().state, store::JobState::Pending);
+  EXPECT_EQ(only_job().last_result, "busy");
+  loop.advance(59'000ms);
+  EXPECT_EQ(invites(), 1u) << "retried before retry_delay_s";
+  loop.advance(1'000ms);
+  ASSERT_EQ(invites(), 2u);
+  const LegId second = sip.all("invite")[1].leg;
+  manager->on_failed(second, 486, "Busy Here");
+  manager->on_ended(second);
+  EXPECT_EQ(only_job().state, store::JobState::Failed);
+  EXPECT_EQ(only_job().attempts, 2);
+}
+
+TEST_F(CallFlow, AnsweredCallbackEndsTheJobAndStartsTheAttendant) {
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  const LegId out = sip.all("invite")[0].leg;
+  manager->on_progress(out, 180);
+  manager->on_answered(out, kOffer);
+  EXPECT_EQ(only_job().state, store::JobState::Answered);
+  EXPECT_EQ(only_job().last_result, "answered");
+  EXPECT_EQ(media.played.size(), 1u);
+  loop.advance(6000ms);
+  EXPECT_TRUE(sip.all("hangup").empty()) << "the ring timer must stop at the answer";
+}
+
+TEST_F(CallFlow, EveryLineBusyWaitsThenDialsWhenOneFrees) {
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  invite_from_gateway(2, "+15552000");  // the line's only channel: answered by the attendant
+  loop.advance(2000ms);
+  ASSERT_EQ(sip.all("answer").size(), 1u);
+  loop.advance(5000ms);
+  EXPECT_EQ(invites(), 0u) << "dialed through a busy line";
+  EXPECT_EQ(only_job().attempts, 0) << "waiting for a line must not spend an attempt";
+  manager->on_ended(2);  // that call hangs up
+  loop.advance(1000ms);
+  ASSERT_EQ(invites(), 1u);
+  EXPECT_EQ(sip.all("invite")[0].text, kCallbackUri);
+}
+
+TEST_F(CallFlow, JobTheStoreRefusedIsStoredWhenItIsBackAndDialed) {
+  start();
+  trust(kTrusted);
+  store->refuse_writes = true;
+  ring_once(1);
+  EXPECT_TRUE(jobs().empty());
+  EXPECT_EQ(manager->jobs().unsaved(), 1u);
+  loop.advance(2000ms);  // still refused at the first retry
+  EXPECT_TRUE(jobs().empty());
+  store->refuse_writes = false;
+  loop.advance(2000ms);
+  EXPECT_EQ(only_job().caller, kTrusted);
+  EXPECT_EQ(manager->jobs().unsaved(), 0u);
+  loop.advance(1000ms);
+  EXPECT_EQ(invites(), 1u);
+}
+
+TEST_F(CallFlow, ShutdownWhileDialingPutsTheJobBackToPending) {
+  settings.callback.max_attempts = 1;
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  const LegId out = sip.all("invite")[0].leg;
+  manager->on_progress(out, 180);
+  manager->shutdown();
+  ASSERT_EQ(sip.all("hangup").size(), 1u);
+  manager->on_failed(out, 487, "Request Terminated");
+  manager->on_ended(out);
+  const auto job = only_job();
+  EXPECT_EQ(job.state, store::JobState::Pending) << "a restart must dial it again";
+  EXPECT_EQ(job.last_result, "interrupted by shutdown");
+  loop.advance(120'000ms);
+  EXPECT_EQ(invites(), 1u) << "nothing is dialed after shutdown";
+}
+
+TEST_F(CallFlow, RestCancelBeforeTheDialIsNeverDialed) {
+  start();
+  trust(kTrusted, 5);
+  ring_once(1);
+  const auto id = only_job().id;
+  ASSERT_TRUE(store->transition_job(id, store::JobState::Pending, store::JobState::Cancelled, "cancelled"));
+  manager->job_cancelled(id);
+  loop.advance(10'000ms);
+  EXPECT_EQ(invites(), 0u);
+  EXPECT_EQ(manager->jobs().scheduled(), 0u);
+}
+
+TEST_F(CallFlow, RestCancelRacingTheDialLosesToTheStoresCompareAndSet) {
+  start();
+  trust(kTrusted, 5);
+  ring_once(1);
+  const auto id = only_job().id;
+  // The admin's cancel is in the store, but its notice has not reached the loop when the job falls due.
+  ASSERT_TRUE(store->transition_job(id, store::JobState::Pending, store::JobState::Cancelled, "cancelled"));
+  loop.advance(5'000ms);
+  EXPECT_EQ(invites(), 0u);
+  EXPECT_EQ(store->get_job(id)->state, store::JobState::Cancelled);
+  EXPECT_EQ(store->get_job(id)->attempts, 0);
+}
+
+TEST_F(CallFlow, LateCancelIsOnlyAMissedCall) {
+  settings.lines[0].answer_delay_s = 30;
+  start();
+  trust(kTrusted);
+  ring_once(1, 10'001ms);  // trigger_window_s is 10: this caller let it ring too long
+  EXPECT_TRUE(jobs().empty());
+  ASSERT_EQ(store->list_call_records(10).size(), 1u);
+  EXPECT_EQ(store->list_call_records(10)[0].result, "cancelled: reject-late-cancel");
+}
+
+TEST_F(CallFlow, StrangerIsRefusedWith403AndLeavesNoRecord) {
+  start();
+  sip::InviteInfo info;
+  info.from_user = kTrusted;
+  info.source_ip = "127.0.0.1";
+  info.source_port = 5999;
+  manager->on_invite(1, info);
+  ASSERT_EQ(sip.all("reject").size(), 1u);
+  EXPECT_EQ(sip.all("reject")[0].status, 403);
+  EXPECT_TRUE(store->list_call_records(10).empty());
+}
+
+}  // namespace
+}  // namespace callbackd::pbx
