@@ -1,7 +1,10 @@
 #pragma once
 // The call core's ports (pbx/ports.hpp) on the real thing: Sofia-SIP's stack, the su_root loop and the RTP
 // engine. Thin forwarding only; the flow tests put fakes in their place.
+#include <mutex>
+
 #include "media/rtp_engine.hpp"
+#include "pbx/call_manager.hpp"
 #include "pbx/ports.hpp"
 #include "sip/event_loop.hpp"
 #include "sip/sip_stack.hpp"
@@ -56,6 +59,28 @@ class MediaPort final : public pbx::Media {
 
  private:
   media::RtpEngine& engine_;
+};
+
+// The RTP engine's event sink. The media thread may be inside it when the call core goes away: detach()
+// takes the same lock, so it returns only after that event has been handed over, and none follows.
+class MediaEventRelay {
+ public:
+  void attach(pbx::CallManager& manager) {
+    std::lock_guard lock(mu_);
+    target_ = &manager;
+  }
+  void detach() {
+    std::lock_guard lock(mu_);
+    target_ = nullptr;
+  }
+  void deliver(const media::MediaEvent& ev) {
+    std::lock_guard lock(mu_);  // media_event() only posts to the loop: held for microseconds
+    if (target_ != nullptr) target_->media_event(ev);
+  }
+
+ private:
+  std::mutex mu_;
+  pbx::CallManager* target_ = nullptr;
 };
 
 }  // namespace callbackd::app

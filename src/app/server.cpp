@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
+#include <functional>
 
 #include "app/ports.hpp"
 #include "callback/job_scheduler.hpp"
@@ -86,17 +86,15 @@ int run_server(const Config& config) {
   check_prompts(prompts, prompts_dir, config.media.language);
 
   sip::EventLoop loop;
-  std::atomic<pbx::CallManager*> manager_ptr{nullptr};
+  MediaEventRelay relay;
   media::RtpEngine engine(config.media.address, config.media.port_min, config.media.port_max,
-                          [&manager_ptr](const media::MediaEvent& ev) {
-                            if (auto* m = manager_ptr.load()) m->media_event(ev);
-                          });
+                          [&relay](const media::MediaEvent& ev) { relay.deliver(ev); });
   callback::SystemClock clock;
   LoopPort loop_port(loop);
   MediaPort media_port(engine);
   SipSignalling signalling;
   pbx::CallManager manager({loop_port, signalling, media_port, *store, prompts, clock}, pbx_settings(config));
-  manager_ptr = &manager;
+  relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
   sip.start();
@@ -111,6 +109,20 @@ int run_server(const Config& config) {
                config.sip.listen.str(), config.web.listen.str(), config.lines.size(), prompts.size());
 
   bool stopping = false;
+  std::function<void(int)> finish_when_quiet;
+  // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
+  // peer that never answers them must not hold the process: after kDrainTries its dialogs are dropped.
+  constexpr int kDrainTries = 50;  // x 100 ms
+  finish_when_quiet = [&](int tries) {
+    if (sip.active_legs() > 0 && tries < kDrainTries) {
+      loop.start_timer(std::chrono::milliseconds(100),
+                       [&finish_when_quiet, tries] { finish_when_quiet(tries + 1); });
+      return;
+    }
+    sip.drop_dialogs();
+    sip.shutdown([&loop] { loop.stop(); });
+    loop.start_timer(std::chrono::seconds(3), [&loop] { loop.stop(); });
+  };
   loop.watch_fd(signals.fd(), [&] {
     const int sig = signals.read_signal();
     if (stopping) return;
@@ -118,12 +130,10 @@ int run_server(const Config& config) {
     spdlog::info("callbackd: signal {}, stopping", sig);
     api.stop();
     manager.shutdown();
-    sip.shutdown([&loop] { loop.stop(); });
-    // A peer that never answers our BYE must not hold the process: stop regardless after a few seconds.
-    loop.start_timer(std::chrono::seconds(5), [&loop] { loop.stop(); });
+    finish_when_quiet(0);
   });
   loop.run();
-  manager_ptr = nullptr;
+  relay.detach();  // waits for a media event in flight: none reaches the manager once it is gone
   spdlog::info("callbackd: stopped");
   return 0;
 }

@@ -176,11 +176,16 @@ RtpEngine::~RtpEngine() {
 
 std::optional<RtpEngine::Allocation> RtpEngine::allocate() {
   auto& m = *impl_;
-  std::lock_guard lock(m.mu);
   const std::size_t candidates = (m.port_max - m.port_min) / 2 + 1;
   for (std::size_t i = 0; i < candidates; ++i) {
-    const std::uint16_t port = m.next_port;
-    m.next_port = port + 2 > m.port_max ? m.port_min : static_cast<std::uint16_t>(port + 2);
+    std::uint16_t port = 0;
+    {
+      std::lock_guard lock(m.mu);
+      port = m.next_port;
+      m.next_port = port + 2 > m.port_max ? m.port_min : static_cast<std::uint16_t>(port + 2);
+    }
+    // bind() is a system call that can take a while: done outside the lock, so the media tick never waits
+    // for it (one late tick delays every stream at once).
     auto bound = bind_udp(*make_address(m.address, port));  // the constructor checked the address
     if (bound.result == BindResult::InUse) continue;
     if (bound.result == BindResult::Error) {
@@ -188,11 +193,15 @@ std::optional<RtpEngine::Allocation> RtpEngine::allocate() {
                     std::error_code(bound.error, std::generic_category()).message());
       return std::nullopt;
     }
-    const SessionId id = m.next_id++;
     const int raw_fd = bound.fd.get();
-    const StreamStart stream{static_cast<std::uint32_t>(m.rng()), static_cast<std::uint16_t>(m.rng()),
-                             static_cast<std::uint32_t>(m.rng())};
-    m.sessions.emplace(id, std::make_unique<RtpSession>(id, std::move(bound.fd), stream));
+    SessionId id = 0;
+    {
+      std::lock_guard lock(m.mu);
+      id = m.next_id++;
+      const StreamStart stream{static_cast<std::uint32_t>(m.rng()), static_cast<std::uint16_t>(m.rng()),
+                               static_cast<std::uint32_t>(m.rng())};
+      m.sessions.emplace(id, std::make_unique<RtpSession>(id, std::move(bound.fd), stream));
+    }
     watch(m.epoll.get(), raw_fd, id);
     return Allocation{id, port};
   }

@@ -32,6 +32,8 @@ struct SipStack::Impl {
   std::unordered_map<LegId, Handle> legs;
   std::unordered_map<nua_handle_t*, LegId> by_handle;
   std::function<void()> shutdown_done;
+  bool shutdown_started = false;
+  bool shutdown_final = false;  // nua_r_shutdown >= 200 arrived: nua_destroy() is allowed
 
   Impl(EventLoop& l, SipEvents& e) : loop(l), events(e) {}
 
@@ -89,7 +91,10 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
       }
       return;
     case nua_r_shutdown:
-      if (status >= 200 && shutdown_done) std::exchange(shutdown_done, nullptr)();
+      if (status >= 200) {
+        shutdown_final = true;
+        if (shutdown_done) std::exchange(shutdown_done, nullptr)();
+      }
       return;
     case nua_i_error:
       spdlog::warn("sip: stack error {} {}", status, phrase);
@@ -152,7 +157,13 @@ SipStack::SipStack(EventLoop& loop, SipSettings settings, SipEvents& events)
     : settings_(std::move(settings)), impl_(std::make_unique<Impl>(loop, events)) {}
 
 SipStack::~SipStack() {
-  if (impl_->nua != nullptr) nua_destroy(impl_->nua);
+  if (impl_->nua == nullptr) return;
+  if (!impl_->shutdown_started || impl_->shutdown_final) {
+    nua_destroy(impl_->nua);
+    return;
+  }
+  // nua refuses to be destroyed mid-shutdown; the loop no longer runs, so none of its callbacks can reach us.
+  spdlog::error("sip: the stack did not finish its shutdown in time; left to the process exit");
 }
 
 void SipStack::start() {
@@ -178,6 +189,7 @@ void SipStack::shutdown(std::function<void()> done) {
     return;
   }
   impl_->shutdown_done = std::move(done);
+  impl_->shutdown_started = true;
   nua_shutdown(impl_->nua);
 }
 
@@ -247,6 +259,23 @@ void SipStack::hangup(LegId leg) {
   } else {
     // Established, or answered by us but not yet confirmed by ACK: BYE ends both.
     nua_bye(h->nh, TAG_END());
+  }
+}
+
+void SipStack::drop_dialogs() {
+  std::vector<LegId> legs;
+  for (const auto& [leg, handle] : impl_->legs) legs.push_back(leg);
+  if (!legs.empty()) spdlog::warn("sip: {} dialog(s) still open at shutdown, dropped", legs.size());
+  for (LegId leg : legs) {
+    const Impl::Handle h = impl_->legs.at(leg);
+    if (!h.incoming && !h.established && !h.final_sent_or_received) {
+      abandon(leg);  // an outgoing call that never got a final response ends as a timeout
+      continue;
+    }
+    nua_handle_destroy(h.nh);
+    impl_->by_handle.erase(h.nh);
+    impl_->legs.erase(leg);
+    impl_->loop.post([impl = impl_.get(), leg] { impl->events.on_ended(leg); });
   }
 }
 

@@ -97,3 +97,52 @@ def dead_callee_expect_failed_no_response(ctx):
             check(b"INVITE sip:callee@" in silent.recv(65535), "the silent far end received no INVITE")
         finally:
             silent.close()
+
+
+def _answered_then_silent(srv):
+    """A call from the gateway that the attendant answers; we ACK the 200 and then never answer anything."""
+    import re
+    from hostile_sip import SDP, invite
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", srv.gateway_port))
+    inv, _ = invite(srv.sip_port, f"127.0.0.1:{srv.gateway_port};rport", caller="+15558000", sdp=SDP,
+                    contact=f"127.0.0.1:{srv.gateway_port}")
+    sock.sendto(inv, ("127.0.0.1", srv.sip_port))
+    sock.settimeout(5)
+    while True:
+        data = sock.recvfrom(65535)[0]
+        if data.startswith(b"SIP/2.0 200 "):
+            break
+    head = data.split(b"\r\n\r\n", 1)[0].decode()
+    to = re.search(r"\r\nTo: *([^\r\n]+)", head, re.I).group(1)
+    contact = re.search(r"\r\nContact: *<([^>]+)>", head, re.I).group(1)
+    call_id = re.search(r"\r\nCall-ID: *([^\r\n]+)", head, re.I).group(1)
+    from_ = re.search(r"\r\nFrom: *([^\r\n]+)", head, re.I).group(1)
+    ack = (f"ACK {contact} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{srv.gateway_port};branch=z9hG4bKack{time.time_ns()}"
+           f";rport\r\nMax-Forwards: 70\r\nFrom: {from_}\r\nTo: {to}\r\nCall-ID: {call_id}\r\nCSeq: 1 ACK\r\n"
+           "Content-Length: 0\r\n\r\n")
+    sock.sendto(ack.encode(), ("127.0.0.1", srv.sip_port))
+    return sock  # kept open and never read again: the server's BYE goes unanswered
+
+
+@case("shutdown-silent-peer-expect-clean-exit")
+def shutdown_silent_peer_expect_clean_exit(ctx):
+    """SIGTERM with an answered call whose peer never answers our BYE: the dialog is dropped after 5 s, the SIP
+    stack finishes its shutdown (no 'did not finish' error), the process exits 0 within 8 s, and the call's
+    record is written."""
+    with Server(ctx, answer_delay_s=1) as srv:
+        sock = _answered_then_silent(srv)
+        time.sleep(0.5)
+        started = time.monotonic()
+        code = srv.stop()
+        took = time.monotonic() - started
+        sock.close()
+        check(code == 0, f"exit code {code} after SIGTERM, expected 0")
+        check(took < 8.0, f"took {took:.1f} s to stop, expected under 8 s")
+        log = srv.log_text()
+        check("dialog(s) still open at shutdown, dropped" in log, "the silent peer's dialog was not dropped")
+        check("did not finish its shutdown" not in log, "the SIP stack was left mid-shutdown")
+        with sqlite3.connect(srv.db_path) as db:
+            rows = db.execute("SELECT result FROM call_records WHERE caller = '+15558000'").fetchall()
+        check(rows and rows[0][0] == "answered by attendant", f"call record of the silent peer's call: {rows}")
+        ctx.log(f"stopped in {took:.1f} s with the peer silent; call record {rows[0][0]!r}")

@@ -32,7 +32,8 @@ HOSTILE_VIAS = [
 ]
 
 
-def invite(target_port, sentby, transport="UDP", call_id=None, branch=None, caller="+15551001", sdp=None):
+def invite(target_port, sentby, transport="UDP", call_id=None, branch=None, caller="+15551001", sdp=None,
+           contact="127.0.0.1"):
     """(INVITE, its ACK): same Call-ID, branch and CSeq number, as a client sends for a non-2xx final answer."""
     call_id = call_id or uuid.uuid4().hex + "@hostile"
     branch = branch or "z9hG4bK" + uuid.uuid4().hex[:16]
@@ -41,7 +42,7 @@ def invite(target_port, sentby, transport="UDP", call_id=None, branch=None, call
             f"Via: SIP/2.0/{transport} {sentby};branch={branch}\r\nMax-Forwards: 70\r\n"
             f"From: <sip:{caller}@127.0.0.1>;tag=h{branch[-8:]}\r\nTo: <sip:{LINE_NUMBER}@127.0.0.1>\r\n"
             f"Call-ID: {call_id}\r\n")
-    inv = (f"INVITE {head}CSeq: 1 INVITE\r\nContact: <sip:{caller}@127.0.0.1>\r\n"
+    inv = (f"INVITE {head}CSeq: 1 INVITE\r\nContact: <sip:{caller}@{contact}>\r\n"
            + ("Content-Type: application/sdp\r\n" if body else "")
            + f"Content-Length: {len(body.encode())}\r\n\r\n{body}")
     ack = f"ACK {head}CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
