@@ -35,8 +35,7 @@ const char* to_string(JobEvent e) {
 
 JobRunner::JobRunner(Loop& loop, store::Store& store, const Clock& clock, const CallbackSettings& settings,
                      JobDialer& dialer)
-    : loop_(loop),
-      store_(store),
+    : store_(store),
       clock_(clock),
       settings_(settings),
       dialer_(dialer),

@@ -62,7 +62,6 @@ class JobRunner {
   void retry_unsaved();
   store::UnixTime now_unix() const;
 
-  Loop& loop_;
   store::Store& store_;
   const Clock& clock_;
   const CallbackSettings& settings_;

@@ -16,13 +16,24 @@
 
 namespace callbackd::sip {
 
+namespace {
+
+// The INVITE dialog as the stack sees it; the call's own states live in pbx.
+enum class DialogState {
+  Calling,     // outgoing, nothing received yet: cannot be CANCELled (RFC 3261 9.1)
+  Proceeding,  // outgoing, a 1xx arrived
+  Offered,     // incoming, no final response sent yet
+  Final,       // a final response was sent or received (a 2xx may still await its ACK)
+  Established,
+};
+
+}  // namespace
+
 struct SipStack::Impl {
   struct Handle {
     nua_handle_t* nh = nullptr;
     bool incoming = false;
-    bool final_sent_or_received = false;  // a final response to the INVITE exists
-    bool established = false;
-    bool provisional = false;  // outgoing: a 1xx arrived, so the INVITE may be CANCELled
+    DialogState state = DialogState::Calling;
   };
 
   EventLoop& loop;
@@ -53,7 +64,7 @@ struct SipStack::Impl {
   }
   LegId add(nua_handle_t* nh, bool incoming) {
     LegId leg = next_leg++;
-    legs.emplace(leg, Handle{nh, incoming, false, false});
+    legs.emplace(leg, Handle{nh, incoming, incoming ? DialogState::Offered : DialogState::Calling});
     by_handle.emplace(nh, leg);
     return leg;
   }
@@ -127,13 +138,12 @@ void SipStack::Impl::on_invite_result(LegId leg, int status, const char* phrase,
   Handle* h = find(leg);
   if (h == nullptr || status < 100) return;
   if (status < 200) {
-    h->provisional = true;
+    h->state = DialogState::Proceeding;
     events.on_progress(leg, status);
     return;
   }
-  h->final_sent_or_received = true;
+  h->state = status < 300 ? DialogState::Established : DialogState::Final;
   if (status < 300) {
-    h->established = true;
     events.on_answered(leg, payload_of(sip));
   } else {
     events.on_failed(leg, status, phrase);
@@ -144,7 +154,7 @@ void SipStack::Impl::on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]) {
   int state = nua_callstate_init;
   tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
   if (state == nua_callstate_ready) {
-    if (Handle* h = find(leg)) h->established = true;
+    if (Handle* h = find(leg)) h->state = DialogState::Established;
   }
   if (state != nua_callstate_terminated) return;
   legs.erase(leg);
@@ -194,15 +204,15 @@ void SipStack::shutdown(std::function<void()> done) {
 }
 
 void SipStack::ring(LegId leg) {
-  if (auto* h = impl_->find(leg); h != nullptr && h->incoming && !h->final_sent_or_received) {
+  if (auto* h = impl_->find(leg); h != nullptr && h->state == DialogState::Offered) {
     nua_respond(h->nh, SIP_180_RINGING, TAG_END());
   }
 }
 
 void SipStack::answer(LegId leg, const std::string& sdp) {
   auto* h = impl_->find(leg);
-  if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
-  h->final_sent_or_received = true;
+  if (h == nullptr || h->state != DialogState::Offered) return;
+  h->state = DialogState::Final;
   nua_respond(h->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),
               TAG_END());
 }
@@ -214,8 +224,8 @@ const char* status_phrase(int status) {
 
 void SipStack::reject(LegId leg, int status) {
   auto* h = impl_->find(leg);
-  if (h == nullptr || !h->incoming || h->final_sent_or_received) return;
-  h->final_sent_or_received = true;
+  if (h == nullptr || h->state != DialogState::Offered) return;
+  h->state = DialogState::Final;
   // nua_respond() stores the phrase pointer and reads it when the response is built, after this returns:
   // Sofia's own table is static, so the phrase outlives the transaction.
   nua_respond(h->nh, status, status_phrase(status), TAG_END());
@@ -247,18 +257,22 @@ LegId SipStack::invite(const std::string& request_uri, const std::string& from_u
 void SipStack::hangup(LegId leg) {
   auto* h = impl_->find(leg);
   if (h == nullptr) return;
-  if (!h->established && !h->final_sent_or_received) {
-    if (h->incoming) {
-      h->final_sent_or_received = true;
+  switch (h->state) {
+    case DialogState::Offered:
+      h->state = DialogState::Final;
       nua_respond(h->nh, SIP_480_TEMPORARILY_UNAVAILABLE, TAG_END());
-    } else if (h->provisional) {
+      return;
+    case DialogState::Proceeding:
       nua_cancel(h->nh, TAG_END());
-    } else {
+      return;
+    case DialogState::Calling:
       abandon(leg);
-    }
-  } else {
-    // Established, or answered by us but not yet confirmed by ACK: BYE ends both.
-    nua_bye(h->nh, TAG_END());
+      return;
+    case DialogState::Final:
+    case DialogState::Established:
+      // Established, or answered by us but not yet confirmed by ACK: BYE ends both.
+      nua_bye(h->nh, TAG_END());
+      return;
   }
 }
 
@@ -268,7 +282,7 @@ void SipStack::drop_dialogs() {
   if (!legs.empty()) spdlog::warn("sip: {} dialog(s) still open at shutdown, dropped", legs.size());
   for (LegId leg : legs) {
     const Impl::Handle h = impl_->legs.at(leg);
-    if (!h.incoming && !h.established && !h.final_sent_or_received) {
+    if (h.state == DialogState::Calling || h.state == DialogState::Proceeding) {
       abandon(leg);  // an outgoing call that never got a final response ends as a timeout
       continue;
     }
