@@ -103,11 +103,11 @@ void CallManager::trigger(Leg& leg) {
   callback::TriggerInput in{leg.caller_id, duration_cast<milliseconds>(steady_clock::now() - leg.started),
                             seconds(settings_.callback.trigger_window_s)};
   // Indexed lookup: only the entries that can match this number are read, not the whole database.
-  const auto id = callback::classify_caller_id(in.caller);
-  const auto phone = id.status == callback::CallerIdStatus::Valid
-                         ? callback::find_trusted_caller(deps_.store, id.number)
+  const auto caller_id = callback::classify_caller_id(in.caller);
+  const auto phone = caller_id.status == callback::CallerIdStatus::Valid
+                         ? callback::find_trusted_caller(deps_.store, caller_id.number)
                          : std::nullopt;
-  auto decision = callback::screen_trigger(in, id, phone ? &*phone : nullptr);
+  auto decision = callback::screen_trigger(in, caller_id, phone ? &*phone : nullptr);
   if (decision.verdict == callback::Verdict::Accept) {
     const auto since = now_unix() - settings_.callback.min_interval_s;
     if (deps_.store.latest_job_for_caller(decision.caller_number, since) ||
