@@ -257,6 +257,20 @@ class SqliteStore final : public Store {
     st.run();
     return db_.last_insert_id();
   }
+  std::vector<std::int64_t> add_call_records(const std::vector<CallRecord>& records) override {
+    std::lock_guard lock(mu_);
+    sqlite::Transaction tx(db_);
+    std::vector<std::int64_t> ids;
+    ids.reserve(records.size());
+    for (const auto& r : records) {
+      Statement st(db_, sql::kInsertRecord);
+      bind_record(st, r);
+      st.run();
+      ids.push_back(db_.last_insert_id());
+    }
+    tx.commit();
+    return ids;
+  }
   std::vector<CallRecord> list_call_records(int limit) override {
     return all<CallRecord>(sql::kListRecords, read_record,
                            [&](Statement& st) { st.bind(1, sql_limit(limit)); });

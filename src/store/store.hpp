@@ -66,6 +66,8 @@ class Store {
 
   // Call records
   virtual std::int64_t add_call_record(const CallRecord& r) = 0;
+  // All in one transaction (one fsync: group commit); their ids, in order. All or none are written.
+  virtual std::vector<std::int64_t> add_call_records(const std::vector<CallRecord>& records) = 0;
   virtual std::vector<CallRecord> list_call_records(int limit) = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -67,6 +68,11 @@ class StoreWorker {
     });
   }
 
+  // Writes `record`. Call records queued back to back go to disk in one transaction (group commit: one fsync
+  // for the lot); each done still gets its own id, or the batch's failure.
+  using RecordDone = std::function<void(const StoreOutcome<std::int64_t>&)>;
+  void add_call_record(CallRecord record, RecordDone done);
+
   // Runs what is queued, posts its results, and joins the thread. Idempotent.
   void stop();
 
@@ -95,14 +101,27 @@ class StoreWorker {
     }
   }
 
-  void enqueue(Task task);
+  struct RecordWrite {
+    CallRecord record;
+    RecordDone done;
+  };
+  // A call (task) or a call record to batch (record); exactly one is set.
+  struct Item {
+    Task task;
+    std::optional<RecordWrite> record;
+  };
+
+  void enqueue(Item item);
+  void enqueue(Task task) { enqueue(Item{std::move(task), std::nullopt}); }
+  void refuse(Item& item);
+  void write_records(std::vector<RecordWrite>& batch);
   void loop();
 
   Store& store_;
   Post post_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Task> queue_;
+  std::deque<Item> queue_;
   bool stopping_ = false;
   std::thread thread_;  // last: started once the members above exist
 };

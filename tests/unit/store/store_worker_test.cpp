@@ -113,6 +113,52 @@ TEST_F(StoreWorkerTest, StopDrainsTheQueueAndLaterSubmitsAreRefused) {
   EXPECT_EQ(store_->list_phones().size(), 50u);
 }
 
+CallRecord record(const std::string& caller) {
+  CallRecord r;
+  r.direction = "inbound";
+  r.caller = caller;
+  r.started_at = 1000;
+  return r;
+}
+
+// Records queued behind a slow call are written together; a call queued between records still sees
+// exactly the records submitted before it.
+TEST_F(StoreWorkerTest, CallRecordsAreBatchedWithoutReordering) {
+  StoreWorker worker(*store_, loop_.post());
+  std::mutex gate;
+  std::unique_lock hold(gate);
+  worker.submit([&](Store&) { std::lock_guard wait(gate); }, [](const StoreOutcome<std::monostate>&) {});
+  std::vector<std::int64_t> ids;
+  auto keep = [&](const StoreOutcome<std::int64_t>& out) {
+    ASSERT_TRUE(out.ok()) << out.error;
+    ids.push_back(*out.value);
+  };
+  for (int i = 0; i < 5; ++i) worker.add_call_record(record("+1" + std::to_string(i)), keep);
+  std::size_t seen_by_call = 0;
+  worker.submit([](Store& s) { return s.list_call_records(0).size(); },
+                [&](const StoreOutcome<std::size_t>& out) { seen_by_call = *out.value; });
+  for (int i = 5; i < 8; ++i) worker.add_call_record(record("+1" + std::to_string(i)), keep);
+  hold.unlock();
+  loop_.run(1 + 8 + 1);
+  EXPECT_EQ(seen_by_call, 5u);
+  ASSERT_EQ(ids.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  const auto stored = store_->list_call_records(0);  // newest first
+  ASSERT_EQ(stored.size(), 8u);
+  EXPECT_EQ(stored.front().caller, "+17");
+  EXPECT_EQ(stored.back().caller, "+10");
+}
+
+TEST_F(StoreWorkerTest, RecordsAfterStopAreRefused) {
+  StoreWorker worker(*store_, loop_.post());
+  worker.stop();
+  StoreFailure failure = StoreFailure::None;
+  worker.add_call_record(record("+1"), [&](const StoreOutcome<std::int64_t>& out) { failure = out.failure; });
+  loop_.run(1);
+  EXPECT_EQ(failure, StoreFailure::Unavailable);
+  EXPECT_TRUE(store_->list_call_records(0).empty());
+}
+
 // The HTTP threads read on their own connections while the worker writes.
 TEST_F(StoreWorkerTest, ReadersRunBesideTheWriter) {
   StoreWorker worker(*store_, loop_.post());
