@@ -8,10 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "store/caller_key.hpp"
+
 namespace callbackd::callback {
 namespace {
 
-constexpr std::string_view kSeparators = " -.()";
 constexpr std::string_view kSipPrefix = "sip:";
 constexpr std::size_t kMinPstnDigits = 2;
 constexpr std::size_t kMaxPstnDigits = 20;
@@ -126,12 +127,7 @@ struct Specificity {
 }  // namespace
 
 std::string normalize_number(std::string_view number) {
-  std::string out;
-  out.reserve(number.size());
-  for (char c : number) {
-    if (kSeparators.find(c) == std::string_view::npos) out.push_back(c);
-  }
-  return out;
+  return store::normalize_number(number);
 }
 
 bool is_valid_pstn_number(std::string_view number) {
@@ -179,6 +175,17 @@ const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::Autho
     }
   }
   return best;
+}
+
+std::optional<store::AuthorizedPhone> find_trusted_caller(store::Store& store,
+                                                          std::string_view caller_number) {
+  // The candidates are a superset of the matching entries (an exact entry matches only its own normalised
+  // number, a pattern only numbers that start with its literal prefix), so ranking them gives the same winner
+  // as ranking the whole table.
+  const auto candidates = store.trusted_caller_candidates(std::string(caller_number));
+  const auto* best = find_trusted_caller(candidates, caller_number);
+  if (best == nullptr) return std::nullopt;
+  return *best;
 }
 
 bool is_overbroad_pattern(std::string_view pattern) {

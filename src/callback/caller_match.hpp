@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/store.hpp"
 #include "store/types.hpp"
 
 namespace callbackd::callback {
@@ -37,6 +38,11 @@ CallerId classify_caller_id(const CallerIdInput& in);
 // literal characters wins. nullptr when none matches.
 const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,
                                                   std::string_view caller_number);
+
+// The same choice over the store's indexed candidates (Store::trusted_caller_candidates): O(log n) with a
+// million entries instead of reading them all. nullopt when none matches.
+std::optional<store::AuthorizedPhone> find_trusted_caller(store::Store& store,
+                                                          std::string_view caller_number);
 
 // True for patterns so broad they would trust nearly anyone ("*", "+*", "??*" ...): the API warns about them.
 bool is_overbroad_pattern(std::string_view pattern);

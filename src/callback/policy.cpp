@@ -167,8 +167,13 @@ std::string_view to_string(Verdict v) {
 
 TriggerDecision screen_trigger(const TriggerInput& in, const std::vector<store::AuthorizedPhone>& phones) {
   const CallerId id = classify_caller_id(in.caller);
+  const bool valid = id.status == CallerIdStatus::Valid;
+  return screen_trigger(in, id, valid ? find_trusted_caller(phones, id.number) : nullptr);
+}
+
+TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
+                               const store::AuthorizedPhone* phone) {
   if (const auto v = check_caller_id(id)) return {*v, {}, nullptr};
-  const auto* phone = find_trusted_caller(phones, id.number);
   if (phone == nullptr) return {Verdict::RejectUnknown, id.number, nullptr};
   if (const auto v = check_enabled(*phone)) return {*v, id.number, phone};
   if (const auto v = check_window(in)) return {*v, id.number, phone};

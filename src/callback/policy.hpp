@@ -38,6 +38,11 @@ struct TriggerDecision {
 
 // Steps, in order: caller ID (withheld, malformed) -> trusted caller -> callback enabled -> trigger window.
 TriggerDecision screen_trigger(const TriggerInput& in, const std::vector<store::AuthorizedPhone>& phones);
+// The same steps when the caller looked the entry up itself (find_trusted_caller(Store&, ...), maybe on the
+// store worker): `id` is classify_caller_id(in.caller), `phone` the entry found for id.number or nullptr.
+// The decision's phone is `phone`.
+TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
+                               const store::AuthorizedPhone* phone);
 
 struct DialTarget {
   enum class Kind { SipUri, Pstn, Extension };

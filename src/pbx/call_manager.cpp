@@ -160,4 +160,8 @@ store::UnixTime CallManager::now_unix() const {
   return std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.now().time_since_epoch()).count();
 }
 
+store::UnixTimeMs CallManager::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.now().time_since_epoch()).count();
+}
+
 }  // namespace callbackd::pbx

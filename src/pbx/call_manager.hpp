@@ -82,6 +82,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void close_leg(Leg& leg);
   void write_record(Leg& leg);
   store::UnixTime now_unix() const;
+  store::UnixTimeMs now_ms() const;
 
   CallManagerDeps deps_;
   PbxSettings settings_;

@@ -92,11 +92,17 @@ void CallManager::trigger(Leg& leg) {
   using namespace std::chrono;
   callback::TriggerInput in{leg.caller_id, duration_cast<milliseconds>(deps_.clock.now() - leg.started),
                             seconds(settings_.callback.trigger_window_s)};
-  const auto phones = deps_.store.list_phones();
-  auto decision = callback::screen_trigger(in, phones);
+  // Indexed lookup: only the entries that can match this number are read, not the whole database.
+  const auto caller_id = callback::classify_caller_id(in.caller);
+  const auto phone = caller_id.status == callback::CallerIdStatus::Valid
+                         ? callback::find_trusted_caller(deps_.store, caller_id.number)
+                         : std::nullopt;
+  auto decision = callback::screen_trigger(in, caller_id, phone ? &*phone : nullptr);
   if (decision.verdict == callback::Verdict::Accept) {
-    const auto since = now_unix() - settings_.callback.min_interval_s;
-    if (deps_.store.latest_job_for_caller(decision.caller_number, since) ||
+    // In milliseconds: two triggers within one wall-clock second are two triggers unless min_interval_s says
+    // not.
+    const auto since_ms = now_ms() - std::int64_t{settings_.callback.min_interval_s} * 1000;
+    if (deps_.store.latest_job_for_caller_ms(decision.caller_number, since_ms) ||
         jobs_.has_unsaved_for(decision.caller_number)) {
       decision.verdict = callback::Verdict::RejectDuplicate;
     }
@@ -116,7 +122,8 @@ void CallManager::trigger(Leg& leg) {
   job.caller = decision.caller_number;
   job.destination = to_job_destination(*target);
   job.line = leg.line;
-  job.created_at = now_unix();
+  job.created_at_ms = now_ms();
+  job.created_at = job.created_at_ms / 1000;
   job.due_at = job.created_at + decision.phone->callback_delay_s.value_or(settings_.callback.default_delay_s);
   spdlog::info("leg {}: trigger from '{}' -> callback to {} in {} s", leg.id, job.caller, job.destination,
                job.due_at - job.created_at);

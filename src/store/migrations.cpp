@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "store/caller_key.hpp"
+
 namespace callbackd::store::sqlite {
 namespace {
 
@@ -63,8 +65,39 @@ CREATE TABLE call_records (
 CREATE INDEX call_records_job ON call_records (job_id);
 )sql";
 
+// Version 2: indexed trusted-caller lookup and millisecond trigger times. exact_key / pattern_prefix come
+// from caller_keys() (C++, not SQL, so the rule exists once); backfill_keys fills them for existing rows.
+// created_at_ms keeps the old rows' second resolution (x 1000).
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE authorized_phones ADD COLUMN exact_key TEXT;
+ALTER TABLE authorized_phones ADD COLUMN pattern_prefix TEXT;
+CREATE INDEX authorized_phones_exact_key ON authorized_phones (exact_key) WHERE exact_key IS NOT NULL;
+CREATE INDEX authorized_phones_pattern_prefix ON authorized_phones (pattern_prefix)
+  WHERE pattern_prefix IS NOT NULL;
+ALTER TABLE callback_jobs ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE callback_jobs SET created_at_ms = created_at * 1000;
+CREATE INDEX callback_jobs_caller_created_ms ON callback_jobs (caller, created_at_ms);
+)sql";
+
+void backfill_keys(Db& db) {
+  Statement select(db, "SELECT id, caller_address FROM authorized_phones");
+  while (select.step()) {
+    const auto keys = caller_keys(select.text(1));
+    Statement(db, "UPDATE authorized_phones SET exact_key = ?, pattern_prefix = ? WHERE id = ?")
+        .bind(1, keys.exact_key)
+        .bind(2, keys.pattern_prefix)
+        .bind(3, select.int64(0))
+        .run();
+  }
+}
+
+struct Migration {
+  const char* sql;
+  void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
+};
+
 // Append new migrations here; never edit a released one.
-constexpr std::array<const char*, 1> kMigrations{kMigration1};
+constexpr std::array<Migration, 2> kMigrations{{{kMigration1, nullptr}, {kMigration2, backfill_keys}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);
@@ -84,7 +117,9 @@ int apply_migrations(Db& db) {
     Transaction tx(db);
     // Re-read inside the write lock: another process may have migrated meanwhile.
     if (current_version(db) >= next) continue;
-    db.exec(kMigrations[static_cast<std::size_t>(next - 1)]);
+    const Migration& m = kMigrations[static_cast<std::size_t>(next - 1)];
+    db.exec(m.sql);
+    if (m.after != nullptr) m.after(db);
     Statement(db, kInsertVersion).bind(1, next).run();
     tx.commit();
     spdlog::info("store: applied schema migration {}", next);

@@ -14,9 +14,9 @@ void throw_error(sqlite3* db, int rc, std::string_view context) {
   throw StoreError(what);
 }
 
-Db::Db(const std::string& path) {
+Db::Db(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);  // sqlite hands back a handle even on failure; it must be closed either way
   if (rc != SQLITE_OK) throw_error(raw, rc, "open " + path);
   sqlite3_extended_result_codes(raw, 1);

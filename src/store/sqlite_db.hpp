@@ -15,7 +15,7 @@ namespace callbackd::store::sqlite {
 
 class Db {
  public:
-  explicit Db(const std::string& path);
+  explicit Db(const std::string& path, int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* get() const { return db_.get(); }
   void exec(const char* sql);  // one or more statements without parameters or results
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_.get()); }

@@ -1,9 +1,12 @@
-// The SQLite backend of Store: one connection, serialised by a mutex (the control thread and the HTTP threads
-// share it). Durability over speed: WAL with synchronous=FULL, since trusted callers, credentials and jobs
-// must survive a power cut.
+// The SQLite backend of Store: one write connection, serialised by a mutex, and a pool of reader
+// connections, so reads (HTTP lists, the trigger's lookups) never queue behind a write's fsync or each other.
+// Durability over speed: WAL with synchronous=FULL, since trusted callers, credentials and jobs must survive
+// a power cut. A write returns after its commit, so any later read, on any connection, sees it.
 #include <mutex>
 
+#include "store/caller_key.hpp"
 #include "store/migrations.hpp"
+#include "store/reader_pool.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_sql.hpp"
 #include "store/store.hpp"
@@ -12,6 +15,7 @@ namespace callbackd::store {
 namespace {
 
 using sqlite::Db;
+using sqlite::ReaderPool;
 using sqlite::Statement;
 namespace sql = sqlite::sql;
 
@@ -50,6 +54,9 @@ void bind_phone(Statement& st, const AuthorizedPhone& p) {
       .bind(7, to_string(p.callback_type))
       .bind(8, p.callback_destination)
       .bind(9, p.callback_delay_s);
+  // The index keys follow the address on every create and update, so the lookup never sees a stale key.
+  const auto keys = caller_keys(p.caller_address);
+  st.bind(10, keys.exact_key).bind(11, keys.pattern_prefix);
 }
 
 Extension read_extension(const Statement& st) {
@@ -68,6 +75,7 @@ CallbackJob read_job(const Statement& st) {
   j.created_at = st.int64(7);
   j.due_at = st.int64(8);
   j.last_result = st.text(9);
+  j.created_at_ms = st.int64(10);
   return j;
 }
 
@@ -116,24 +124,30 @@ std::optional<T> read_one(Statement& st, Reader read) {
   return read(st);
 }
 
+// Old callers set created_at (seconds) only, new ones created_at_ms: each row gets both, consistent.
+CallbackJob with_both_times(CallbackJob j) {
+  if (j.created_at_ms == 0) j.created_at_ms = j.created_at * 1000;
+  if (j.created_at == 0) j.created_at = j.created_at_ms / 1000;
+  return j;
+}
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const std::string& path) : db_(path) {
+  explicit SqliteStore(const std::string& path) : db_(path), readers_(path, kBusyTimeoutMs) {
     db_.exec(sql::kPragmas);
     sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
     sqlite::apply_migrations(db_);
   }
 
   std::vector<AuthorizedPhone> list_phones() override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kListPhones);
-    return read_all<AuthorizedPhone>(st, read_phone);
+    return all<AuthorizedPhone>(sql::kListPhones, read_phone, [](Statement&) {});
   }
   std::optional<AuthorizedPhone> get_phone(std::int64_t id) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kGetPhone);
-    st.bind(1, id);
-    return read_one<AuthorizedPhone>(st, read_phone);
+    return one<AuthorizedPhone>(sql::kGetPhone, read_phone, [&](Statement& st) { st.bind(1, id); });
+  }
+  std::vector<AuthorizedPhone> trusted_caller_candidates(const std::string& number) override {
+    return all<AuthorizedPhone>(sql::kTrustedCandidates, read_phone,
+                                [&](Statement& st) { st.bind(1, normalize_number(number)); });
   }
   AuthorizedPhone create_phone(const AuthorizedPhone& p) override {
     std::lock_guard lock(mu_);
@@ -148,21 +162,16 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Statement st(db_, sql::kUpdatePhone);
     bind_phone(st, p);
-    st.bind(10, p.id).run();
+    st.bind(12, p.id).run();
     return db_.changes() == 1;
   }
   bool delete_phone(std::int64_t id) override { return run_changes(sql::kDeletePhone, id); }
 
   std::vector<Extension> list_extensions() override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kListExtensions);
-    return read_all<Extension>(st, read_extension);
+    return all<Extension>(sql::kListExtensions, read_extension, [](Statement&) {});
   }
   std::optional<Extension> get_extension(const std::string& number) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kGetExtension);
-    st.bind(1, number);
-    return read_one<Extension>(st, read_extension);
+    return one<Extension>(sql::kGetExtension, read_extension, [&](Statement& st) { st.bind(1, number); });
   }
   void create_extension(const Extension& e) override {
     std::lock_guard lock(mu_);
@@ -187,7 +196,8 @@ class SqliteStore final : public Store {
     return run_changes(sql::kDeleteExtension, number);
   }
 
-  CallbackJob create_job(const CallbackJob& j) override {
+  CallbackJob create_job(const CallbackJob& given) override {
+    const CallbackJob j = with_both_times(given);
     std::lock_guard lock(mu_);
     Statement(db_, sql::kInsertJob)
         .bind(1, j.authorized_phone_id)
@@ -199,28 +209,20 @@ class SqliteStore final : public Store {
         .bind(7, j.created_at)
         .bind(8, j.due_at)
         .bind(9, j.last_result)
+        .bind(10, j.created_at_ms)
         .run();
     CallbackJob out = j;
     out.id = db_.last_insert_id();
     return out;
   }
   std::optional<CallbackJob> get_job(std::int64_t id) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kGetJob);
-    st.bind(1, id);
-    return read_one<CallbackJob>(st, read_job);
+    return one<CallbackJob>(sql::kGetJob, read_job, [&](Statement& st) { st.bind(1, id); });
   }
   std::vector<CallbackJob> list_jobs(int limit) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kListJobs);
-    st.bind(1, sql_limit(limit));
-    return read_all<CallbackJob>(st, read_job);
+    return all<CallbackJob>(sql::kListJobs, read_job, [&](Statement& st) { st.bind(1, sql_limit(limit)); });
   }
   std::vector<CallbackJob> jobs_in_state(JobState s) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kJobsInState);
-    st.bind(1, to_string(s));
-    return read_all<CallbackJob>(st, read_job);
+    return all<CallbackJob>(sql::kJobsInState, read_job, [&](Statement& st) { st.bind(1, to_string(s)); });
   }
   bool transition_job(std::int64_t id, JobState from, JobState to, const std::string& last_result) override {
     std::lock_guard lock(mu_);
@@ -239,10 +241,13 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
   std::optional<CallbackJob> latest_job_for_caller(const std::string& caller, UnixTime since) override {
-    std::lock_guard lock(mu_);
-    Statement st(db_, sql::kLatestJobForCaller);
-    st.bind(1, caller).bind(2, since);
-    return read_one<CallbackJob>(st, read_job);
+    return one<CallbackJob>(sql::kLatestJobForCaller, read_job,
+                            [&](Statement& st) { st.bind(1, caller).bind(2, since); });
+  }
+  std::optional<CallbackJob> latest_job_for_caller_ms(const std::string& caller,
+                                                      UnixTimeMs since_ms) override {
+    return one<CallbackJob>(sql::kLatestJobForCallerMs, read_job,
+                            [&](Statement& st) { st.bind(1, caller).bind(2, since_ms); });
   }
 
   std::int64_t add_call_record(const CallRecord& r) override {
@@ -252,14 +257,42 @@ class SqliteStore final : public Store {
     st.run();
     return db_.last_insert_id();
   }
-  std::vector<CallRecord> list_call_records(int limit) override {
+  std::vector<std::int64_t> add_call_records(const std::vector<CallRecord>& records) override {
     std::lock_guard lock(mu_);
-    Statement st(db_, sql::kListRecords);
-    st.bind(1, sql_limit(limit));
-    return read_all<CallRecord>(st, read_record);
+    sqlite::Transaction tx(db_);
+    std::vector<std::int64_t> ids;
+    ids.reserve(records.size());
+    for (const auto& r : records) {
+      Statement st(db_, sql::kInsertRecord);
+      bind_record(st, r);
+      st.run();
+      ids.push_back(db_.last_insert_id());
+    }
+    tx.commit();
+    return ids;
+  }
+  std::vector<CallRecord> list_call_records(int limit) override {
+    return all<CallRecord>(sql::kListRecords, read_record,
+                           [&](Statement& st) { st.bind(1, sql_limit(limit)); });
   }
 
  private:
+  // Reads run on a pooled reader connection, never under mu_.
+  template <typename T, typename Reader, typename Binder>
+  std::vector<T> all(const char* statement, Reader read, Binder bind) {
+    auto lease = readers_.acquire();
+    Statement st(lease.db(), statement);
+    bind(st);
+    return read_all<T>(st, read);
+  }
+  template <typename T, typename Reader, typename Binder>
+  std::optional<T> one(const char* statement, Reader read, Binder bind) {
+    auto lease = readers_.acquire();
+    Statement st(lease.db(), statement);
+    bind(st);
+    return read_one<T>(st, read);
+  }
+
   template <typename Key>
   bool run_changes(const char* statement, const Key& key) {
     std::lock_guard lock(mu_);
@@ -267,8 +300,9 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
 
-  std::mutex mu_;
+  std::mutex mu_;  // serialises writes on db_
   Db db_;
+  ReaderPool readers_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // The storage interface. SQLite is the embedded default; PostgreSQL comes later behind the same interface.
-// Every method is safe to call from any thread (the SQLite backend serialises on one connection).
+// Every method is safe to call from any thread (the SQLite backend serialises writes on one connection and
+// reads on a pool of reader connections, so an HTTP list never waits behind the control thread).
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -32,6 +33,10 @@ class Store {
   virtual AuthorizedPhone create_phone(const AuthorizedPhone& p) = 0;  // returns it with its id
   virtual bool update_phone(const AuthorizedPhone& p) = 0;             // false: unknown id
   virtual bool delete_phone(std::int64_t id) = 0;
+  // Every entry that can match the normalised PSTN number `number`: exact entries whose normalised address
+  // equals it, and patterns whose literal prefix is a prefix of it (found through indexes, O(log n) each),
+  // ordered by id. A superset of the matches; callback::find_trusted_caller(Store&, ...) picks the winner.
+  virtual std::vector<AuthorizedPhone> trusted_caller_candidates(const std::string& number) = 0;
 
   // Extensions. password_hash is stored exactly as given: callers hash the clear password with
   // hash_password() (password.hpp) first; the store never sees clear passwords.
@@ -52,11 +57,17 @@ class Store {
                               const std::string& last_result) = 0;
   virtual bool reschedule_job(std::int64_t id, UnixTime due_at,
                               const std::string& last_result) = 0;  // dialing -> pending
-  // The newest job for a caller address created at or after `since` (duplicate suppression).
+  // The newest job for a caller address created at or after `since` (whole seconds; kept for old callers).
   virtual std::optional<CallbackJob> latest_job_for_caller(const std::string& caller, UnixTime since) = 0;
+  // The newest job for a caller address created strictly after `since_ms` (duplicate suppression, exact to
+  // the millisecond): with since_ms = now_ms - min_interval_s * 1000, min_interval_s = 0 never finds one.
+  virtual std::optional<CallbackJob> latest_job_for_caller_ms(const std::string& caller,
+                                                              UnixTimeMs since_ms) = 0;
 
   // Call records
   virtual std::int64_t add_call_record(const CallRecord& r) = 0;
+  // All in one transaction (one fsync: group commit); their ids, in order. All or none are written.
+  virtual std::vector<std::int64_t> add_call_records(const std::vector<CallRecord>& records) = 0;
   virtual std::vector<CallRecord> list_call_records(int limit) = 0;
 };
 

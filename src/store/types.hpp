@@ -32,6 +32,8 @@ struct Extension {
 
 // Seconds since the Unix epoch: the store keeps wall-clock times, the scheduler converts.
 using UnixTime = std::int64_t;
+// Milliseconds since the Unix epoch, for the times that decide a call (the duplicate window).
+using UnixTimeMs = std::int64_t;
 
 struct CallbackJob {
   std::int64_t id = 0;
@@ -42,6 +44,9 @@ struct CallbackJob {
   JobState state = JobState::Pending;
   int attempts = 0;
   UnixTime created_at = 0;
+  // When the trigger arrived, to the millisecond. create_job fills it from created_at (x 1000) when 0, and
+  // created_at from it when created_at is 0, so old and new callers both get consistent rows.
+  UnixTimeMs created_at_ms = 0;
   UnixTime due_at = 0;
   std::string last_result;  // "answered", "busy", "no-answer", "failed: <reason>", "cancelled"
 };

@@ -163,7 +163,17 @@ class FlakyStore final : public store::Store {
                                                           store::UnixTime since) override {
     return real_->latest_job_for_caller(c, since);
   }
+  std::optional<store::CallbackJob> latest_job_for_caller_ms(const std::string& c,
+                                                             store::UnixTimeMs since) override {
+    return real_->latest_job_for_caller_ms(c, since);
+  }
+  std::vector<store::AuthorizedPhone> trusted_caller_candidates(const std::string& number) override {
+    return real_->trusted_caller_candidates(number);
+  }
   std::int64_t add_call_record(const store::CallRecord& r) override { return real_->add_call_record(r); }
+  std::vector<std::int64_t> add_call_records(const std::vector<store::CallRecord>& r) override {
+    return real_->add_call_records(r);
+  }
   std::vector<store::CallRecord> list_call_records(int limit) override {
     return real_->list_call_records(limit);
   }

@@ -312,5 +312,28 @@ TEST_F(CallFlow, StrangerIsRefusedWith403AndLeavesNoRecord) {
   EXPECT_TRUE(store->list_call_records(10).empty());
 }
 
+TEST_F(CallFlow, TwoTriggersWithinOneSecondAreTwoJobsWhenMinIntervalIsZero) {
+  settings.callback.min_interval_s = 0;
+  settings.lines[0].channels = 2;
+  start();
+  trust(kTrusted, 60);
+  ring_once(1, 300ms);
+  ring_once(2, 300ms);  // 300 ms after the first: the same wall-clock second, or the next
+  EXPECT_EQ(jobs().size(), 2u) << "min_interval_s = 0 must never merge triggers";
+}
+
+TEST_F(CallFlow, SecondTriggerWithinMinIntervalIsADuplicate) {
+  settings.lines[0].channels = 2;
+  start();
+  trust(kTrusted, 60);
+  ring_once(1);
+  ring_once(2);
+  EXPECT_EQ(jobs().size(), 1u);
+  const auto records = store->list_call_records(10);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_TRUE(records[0].result == "cancelled: reject-duplicate" ||
+              records[1].result == "cancelled: reject-duplicate");
+}
+
 }  // namespace
 }  // namespace callbackd::pbx

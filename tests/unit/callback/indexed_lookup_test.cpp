@@ -1,0 +1,89 @@
+// The indexed lookup must choose exactly what the linear one chooses: same entries, same winner, for random
+// mixes of exact numbers (with separators), patterns ('*', '?', leading wildcards) and SIP addresses.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "callback/caller_match.hpp"
+#include "callback/policy.hpp"
+#include "store/store.hpp"
+#include "unit/store/temp_dir.hpp"
+
+namespace callbackd::callback {
+namespace {
+
+// A small alphabet, so that random patterns and numbers often match.
+std::string random_number(std::mt19937& rng) {
+  std::string s = (rng() % 2 != 0) ? "+" : "";
+  const auto len = 2 + rng() % 5;
+  for (std::size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('0' + rng() % 3));
+  return s;
+}
+
+std::string random_address(std::mt19937& rng) {
+  std::string s = random_number(rng);
+  switch (rng() % 6) {
+    case 0:
+      return s;
+    case 1:
+      return s.insert(1 + rng() % (s.size() - 1), " ");  // a separator: still exact after normalising
+    case 2:
+      return s.insert(rng() % (s.size() + 1), "*");
+    case 3:
+      return s.replace(rng() % s.size(), 1, "?");
+    case 4:
+      return "*" + s.substr(s.size() / 2);
+    default:
+      return "sip:" + s + "@example.com";
+  }
+}
+
+TEST(IndexedLookup, ChoosesWhatTheLinearMatchChooses) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.file("callbackd.db"));
+  std::mt19937 rng(42);
+  for (int i = 0; i < 300; ++i) {
+    store::AuthorizedPhone p;
+    p.caller_address = random_address(rng);
+    try {
+      store->create_phone(p);
+    } catch (const store::DuplicateError&) {
+      // the same address drawn twice
+    }
+  }
+  const auto all = store->list_phones();
+  int matched = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const auto number = random_number(rng);
+    const auto* linear = find_trusted_caller(all, number);
+    const auto indexed = find_trusted_caller(*store, number);
+    ASSERT_EQ(linear != nullptr, indexed.has_value()) << number;
+    if (linear != nullptr) {
+      EXPECT_EQ(linear->id, indexed->id) << number;
+      ++matched;
+    }
+  }
+  EXPECT_GT(matched, 500);  // the test means something only if many numbers match
+}
+
+TEST(IndexedLookup, ScreeningWithAFoundEntryDecidesLikeScreeningTheList) {
+  store::AuthorizedPhone p;
+  p.id = 7;
+  p.caller_address = "+1555*";
+  p.callback_enabled = true;
+  TriggerInput in;
+  in.caller.from_user = "+15550100";
+  in.ring_time = std::chrono::milliseconds(500);
+  in.trigger_window = std::chrono::seconds(10);
+  const auto id = classify_caller_id(in.caller);
+  const auto found = screen_trigger(in, id, &p);
+  EXPECT_EQ(found.verdict, Verdict::Accept);
+  EXPECT_EQ(found.phone, &p);
+  EXPECT_EQ(screen_trigger(in, id, nullptr).verdict, Verdict::RejectUnknown);
+  in.caller.privacy_id = true;
+  EXPECT_EQ(screen_trigger(in, classify_caller_id(in.caller), &p).verdict, Verdict::RejectWithheld);
+}
+
+}  // namespace
+}  // namespace callbackd::callback

@@ -1,0 +1,133 @@
+// The store side of the indexed trusted-caller lookup (keys, candidates, migration 2's backfill) and the
+// millisecond duplicate window. Which candidate wins is tested in tests/unit/callback.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "store/caller_key.hpp"
+#include "store/store.hpp"
+#include "unit/store/temp_dir.hpp"
+
+namespace callbackd::store {
+namespace {
+
+class TrustedLookupTest : public ::testing::Test {
+ protected:
+  std::int64_t add(const std::string& address) {
+    AuthorizedPhone p;
+    p.caller_address = address;
+    return store_->create_phone(p).id;
+  }
+  std::vector<std::string> candidates(const std::string& number) {
+    std::vector<std::string> out;
+    for (const auto& p : store_->trusted_caller_candidates(number)) out.push_back(p.caller_address);
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.file("callbackd.db");
+  std::unique_ptr<Store> store_ = open_sqlite_store(path_);
+};
+
+void exec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err != nullptr ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST(CallerKeys, ExactEntriesAreNormalisedPatternsKeepTheirLiteralPrefix) {
+  EXPECT_EQ(caller_keys("+1 (555) 010-0").exact_key, "+15550100");
+  EXPECT_FALSE(caller_keys("+1 555 0100").pattern_prefix);
+  EXPECT_EQ(caller_keys("+1 555-01*").pattern_prefix, "+155501");
+  EXPECT_EQ(caller_keys("+1555?1*").pattern_prefix, "+1555");
+  EXPECT_EQ(caller_keys("*0100").pattern_prefix, "");
+  EXPECT_FALSE(caller_keys("*0100").exact_key);
+}
+
+TEST_F(TrustedLookupTest, CandidatesAreExactKeysAndPatternsWhosePrefixStartsTheNumber) {
+  add("+1 555 0100");
+  add("+15550100");  // another spelling of the same number: both are candidates, the ranking picks one
+  add("+15550101");
+  add("+1555*");
+  add("+1555 01??");
+  add("+1556*");
+  add("*00");
+  add("+15550100*9");
+  EXPECT_EQ(candidates("+15550100"), (std::vector<std::string>{"+1 555 0100", "+15550100", "+1555*",
+                                                               "+1555 01??", "*00", "+15550100*9"}));
+  EXPECT_EQ(candidates("+4930"), (std::vector<std::string>{"*00"}));
+}
+
+TEST_F(TrustedLookupTest, KeysFollowUpdatesAndDeletes) {
+  const auto id = add("+1555*");
+  EXPECT_EQ(candidates("+15550100").size(), 1u);
+  auto p = *store_->get_phone(id);
+  p.caller_address = "+4930*";
+  ASSERT_TRUE(store_->update_phone(p));
+  EXPECT_TRUE(candidates("+15550100").empty());
+  EXPECT_EQ(candidates("+493012").size(), 1u);
+  p.caller_address = "+49 30 12";
+  ASSERT_TRUE(store_->update_phone(p));
+  EXPECT_TRUE(candidates("+493099").empty());
+  EXPECT_EQ(candidates("+493012").size(), 1u);
+  ASSERT_TRUE(store_->delete_phone(id));
+  EXPECT_TRUE(candidates("+493012").empty());
+}
+
+// Rows written before migration 2 have no keys: reopening must compute them.
+TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
+  add("+1 555 0100");
+  add("+1555*");
+  store_.reset();
+  exec(path_,
+       "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
+       "DROP INDEX callback_jobs_caller_created_ms;"
+       "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
+       "ALTER TABLE authorized_phones DROP COLUMN pattern_prefix;"
+       "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
+       "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at) "
+       "VALUES ('+15550100', 'sip:x@h', 'pending', 1000, 1003);"
+       "DELETE FROM schema_version WHERE version = 2;");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(candidates("+15550100"), (std::vector<std::string>{"+1 555 0100", "+1555*"}));
+  const auto jobs = store_->list_jobs(0);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].created_at_ms, 1000000);
+}
+
+CallbackJob job_at_ms(const std::string& caller, UnixTimeMs ms) {
+  CallbackJob j;
+  j.caller = caller;
+  j.destination = "sip:x@127.0.0.1";
+  j.created_at_ms = ms;
+  j.due_at = ms / 1000 + 3;
+  return j;
+}
+
+// Two triggers in one wall-clock second were always merged; the window is now exact to the millisecond.
+TEST_F(TrustedLookupTest, DuplicateWindowIsExactToTheMillisecond) {
+  const auto first = store_->create_job(job_at_ms("+1", 1'000'100));
+  EXPECT_EQ(first.created_at, 1000);
+  EXPECT_TRUE(store_->latest_job_for_caller_ms("+1", 1'000'099));
+  EXPECT_FALSE(store_->latest_job_for_caller_ms("+1", 1'000'100));  // min_interval_s = 0: never a duplicate
+  store_->create_job(job_at_ms("+1", 1'000'900));
+  EXPECT_EQ(store_->latest_job_for_caller_ms("+1", 1'000'100)->created_at_ms, 1'000'900);
+  EXPECT_FALSE(store_->latest_job_for_caller_ms("+2", 0));
+  // The seconds variant keeps its old meaning (created in or after that second).
+  EXPECT_TRUE(store_->latest_job_for_caller("+1", 1000));
+  EXPECT_FALSE(store_->latest_job_for_caller("+1", 1001));
+}
+
+TEST_F(TrustedLookupTest, JobsWithOnlySecondsGetMilliseconds) {
+  CallbackJob j = job_at_ms("+1", 0);
+  j.created_at = 1234;
+  EXPECT_EQ(store_->create_job(j).created_at_ms, 1'234'000);
+  EXPECT_EQ(store_->list_jobs(1)[0].created_at_ms, 1'234'000);
+}
+
+}  // namespace
+}  // namespace callbackd::store
