@@ -92,7 +92,8 @@ void CallManager::run_due_jobs() {
 bool CallManager::wait_for_line(std::int64_t job_id) {
   const auto job = deps_.store.get_job(job_id);
   if (!job || job->state != store::JobState::Pending) return false;
-  if (from_job_destination(job->destination).kind != callback::DialTarget::Kind::Pstn) return false;
+  const auto target = from_job_destination(job->destination);
+  if (!target || target->kind() != callback::Destination::Kind::Pstn) return false;
   if (lines_.pick(job->line) != nullptr) return false;
   if (now_unix() - job->due_at >= settings_.callback.line_wait_s) {
     return false;  // waited long enough: the attempt is made, and fails for want of a line
@@ -123,22 +124,22 @@ void CallManager::dial_job(std::int64_t job_id) {
     return;
   }
   const std::string us = settings_.sip_listen.str();
-  switch (target.kind) {
-    case callback::DialTarget::Kind::SipUri:
-      start_callback_leg(*job, target.value, "sip:callback@" + us, "");
+  switch (target->kind()) {
+    case callback::Destination::Kind::SipUri:
+      start_callback_leg(*job, target->text(), "sip:callback@" + us, "");
       return;
-    case callback::DialTarget::Kind::Pstn: {
+    case callback::Destination::Kind::Pstn: {
       const Line* line = lines_.pick(job->line);
       if (line == nullptr) return finish_attempt(job_id, "failed: no line with a free channel");
       const std::string from_user = line->number.empty() ? "callback" : line->number;
       const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
-      start_callback_leg(*job, "sip:" + target.value + "@" + line->gateway.str() + params,
+      start_callback_leg(*job, "sip:" + target->text() + "@" + line->gateway.str() + params,
                          "sip:" + from_user + "@" + us, line->name);
       return;
     }
-    case callback::DialTarget::Kind::Extension:
+    case callback::Destination::Kind::Extension:
       // Extensions register from roadmap step 2 on; until then none can be reached.
-      return finish_attempt(job_id, "failed: extension " + target.value + " is not registered");
+      return finish_attempt(job_id, "failed: extension " + target->text() + " is not registered");
   }
 }
 
