@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "callback/text.hpp"
 #include "store/caller_key.hpp"
 
 namespace callbackd::callback {
@@ -20,19 +20,12 @@ constexpr std::size_t kMaxPstnDigits = 20;
 constexpr std::size_t kMinLiteralDigits = 4;
 constexpr std::size_t kMinLiteralSipChars = 4;
 
-bool is_digit(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) != 0;
-}
-char lower(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
+using text::iequals;
+using text::is_digit;
+using text::lower;
+
 bool is_wildcard(char c) {
   return c == '*' || c == '?';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "callback/caller_match.hpp"
+#include "callback/destination.hpp"
 #include "store/types.hpp"
 
 namespace callbackd::callback {
@@ -44,19 +45,13 @@ TriggerDecision screen_trigger(const TriggerInput& in, const std::vector<store::
 TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
                                const store::AuthorizedPhone* phone);
 
-struct DialTarget {
-  enum class Kind { SipUri, Pstn, Extension };
-  Kind kind = Kind::Pstn;
-  std::string value;  // "sip:user@host[:port]", a normalised PSTN number, or an extension number
-};
+// Where the callback goes: the entry's destination, or the caller's own number when it is empty, read by the
+// one destination parser under the entry's callback_type; a refusal carries the reason.
+ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::string_view caller_number);
 
-// Where the callback goes: the entry's destination, or the caller's own number when it is empty. nullopt when
-// the destination cannot be dialled (wrong shape for its type, or fails check_outgoing()).
-std::optional<DialTarget> resolve_destination(const store::AuthorizedPhone& phone,
-                                              std::string_view caller_number);
-
-// The one check every outgoing INVITE passes (the roadmap's destination policy grows here). Empty when the
-// target may be dialled, otherwise the reason.
-std::string check_outgoing(const DialTarget& target);
+// The one check every outgoing INVITE passes, on the destination as the job row gave it back (so a row that
+// an older version wrote and today's grammar refuses fails here, with the reason). Empty when the target may
+// be dialled, otherwise the reason; rules beyond the grammar (a relay's permissions, number blocks) go here.
+std::string check_outgoing(const ParsedDestination& target);
 
 }  // namespace callbackd::callback

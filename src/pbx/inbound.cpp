@@ -114,7 +114,8 @@ void CallManager::trigger(Leg& leg) {
   }
   const auto target = callback::resolve_destination(*decision.phone, decision.caller_number);
   if (!target) {
-    spdlog::warn("leg {}: entry {} has no usable callback destination", leg.id, decision.phone->id);
+    spdlog::warn("leg {}: entry {} has no usable callback destination: {}", leg.id, decision.phone->id,
+                 target.error);
     return decide(leg, {EndKind::BadDestination, 0, ""});
   }
   store::CallbackJob job;

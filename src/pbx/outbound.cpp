@@ -9,31 +9,31 @@
 namespace callbackd::pbx {
 
 bool CallManager::waits_for_line(const store::CallbackJob& job) {
-  return from_job_destination(job.destination).kind == callback::DialTarget::Kind::Pstn &&
-         lines_.pick(job.line) == nullptr;
+  const auto target = from_job_destination(job.destination);
+  return target && target->kind() == callback::Destination::Kind::Pstn && lines_.pick(job.line) == nullptr;
 }
 
 std::optional<std::string> CallManager::dial(const store::CallbackJob& job) {
   const auto target = from_job_destination(job.destination);
-  if (auto why = callback::check_outgoing(target); !why.empty()) {
+  if (auto why = callback::check_outgoing(target); !why.empty() || !target) {
     spdlog::warn("job {}: destination {} refused by policy: {}", job.id, job.destination, why);
     return describe({EndKind::Refused, 0, why});
   }
   const std::string us = settings_.sip_listen.str();
-  switch (target.kind) {
-    case callback::DialTarget::Kind::SipUri:
-      return start_callback_leg(job, target.value, "sip:callback@" + us, "");
-    case callback::DialTarget::Kind::Pstn: {
+  switch (target->kind()) {
+    case callback::Destination::Kind::SipUri:
+      return start_callback_leg(job, target->text(), "sip:callback@" + us, "");
+    case callback::Destination::Kind::Pstn: {
       const Line* line = lines_.pick(job.line);
       if (line == nullptr) return describe({EndKind::NoLine, 0, ""});
       const std::string from_user = line->number.empty() ? "callback" : line->number;
       const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
-      return start_callback_leg(job, "sip:" + target.value + "@" + line->gateway.str() + params,
+      return start_callback_leg(job, "sip:" + target->text() + "@" + line->gateway.str() + params,
                                 "sip:" + from_user + "@" + us, line->name);
     }
-    case callback::DialTarget::Kind::Extension:
+    case callback::Destination::Kind::Extension:
       // Extensions register from the registrar issue on; until then none can be reached.
-      return describe({EndKind::Unreachable, 0, "extension " + target.value + " is not registered"});
+      return describe({EndKind::Unreachable, 0, "extension " + target->text() + " is not registered"});
   }
   return "failed: unknown destination";
 }

@@ -4,6 +4,8 @@
 #include <array>
 
 #include "callback/caller_match.hpp"
+#include "callback/destination.hpp"
+#include "callback/text.hpp"
 
 namespace callbackd::web {
 namespace {
@@ -11,12 +13,9 @@ namespace {
 constexpr std::size_t kMaxPstnPattern = 32;
 constexpr std::size_t kMaxSipLength = 256;
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+using callback::text::is_alpha;
+using callback::text::is_digit;
+
 bool is_wildcard(char c) {
   return c == '*' || c == '?';
 }
@@ -32,16 +31,9 @@ bool is_host_char(char c) {
 
 std::string_view without_scheme(std::string_view s) {
   for (std::string_view scheme : {"sip:", "sips:"}) {
-    if (s.size() >= scheme.size() &&
-        std::equal(scheme.begin(), scheme.end(), s.begin(), [](char a, char b) { return a == (b | 0x20); })) {
-      return s.substr(scheme.size());
-    }
+    if (callback::text::istarts_with(s, scheme)) return s.substr(scheme.size());
   }
   return s;
-}
-
-bool has_scheme(std::string_view s) {
-  return without_scheme(s).size() != s.size();
 }
 
 bool all_of(std::string_view s, bool (*pred)(char), bool allow_wildcards) {
@@ -77,12 +69,8 @@ bool is_valid_sip_pattern(std::string_view pattern) {
   return pattern.size() <= kMaxSipLength && is_user_host(without_scheme(pattern), true, true);
 }
 
-bool is_valid_sip_uri(std::string_view uri) {
-  return has_scheme(uri) && uri.size() <= kMaxSipLength && is_user_host(without_scheme(uri), false, false);
-}
-
 bool is_valid_extension_number(std::string_view number) {
-  return number.size() >= 2 && number.size() <= 8 && all_of(number, is_digit, false);
+  return callback::is_extension_number(number);
 }
 
 std::optional<std::string> password_problem(std::string_view password) {

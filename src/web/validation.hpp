@@ -24,9 +24,9 @@ bool is_valid_pstn_pattern(std::string_view pattern);
 // characters.
 bool is_valid_sip_pattern(std::string_view pattern);
 
-// Callback destinations (never wildcards).
-bool is_valid_sip_uri(std::string_view uri);  // "sip:" or "sips:", optional "user@", host, optional ":port"
-bool is_valid_extension_number(std::string_view number);  // 2..8 digits
+// Extension numbers (the extensions table, login_extension): 2..8 digits, the rule of callback::Destination.
+// Callback destinations are parsed by callback::Destination alone (see parse_phone).
+bool is_valid_extension_number(std::string_view number);
 
 // Extension passwords: 4..64 printable characters, not one repeated character ("0000") and not one ascending
 // or descending run ("1234", "9876", "abcd"). Returns why a password is refused, or nullopt when it is
@@ -36,7 +36,7 @@ std::optional<std::string> password_problem(std::string_view password);
 // Parses and validates an authorized-phone body (POST or PUT). Unknown fields, wrong JSON types, enum values
 // and formats are refused; missing optional fields take their defaults (caller_type "auto", callback_type
 // "auto", bools false, strings empty, login_extension and callback_delay_s null). An "id" field is ignored.
-// PSTN addresses and destinations are stored without separators.
+// PSTN addresses are stored without separators, destinations in callback::Destination::text() form.
 std::optional<FieldError> parse_phone(const nlohmann::json& body, store::AuthorizedPhone& out);
 
 // The rules that need the extensions table: login_extension must exist, and so must a "pbx" destination.

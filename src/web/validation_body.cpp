@@ -3,6 +3,7 @@
 #include <set>
 
 #include "callback/caller_match.hpp"
+#include "callback/destination.hpp"
 #include "web/validation.hpp"
 
 namespace callbackd::web {
@@ -94,22 +95,18 @@ std::optional<FieldError> check_caller_address(store::AuthorizedPhone& p) {
   return std::nullopt;
 }
 
+// The one destination parser decides, so that what is stored here is what the dialer will dial; the stored
+// text is the canonical form.
 std::optional<FieldError> check_destination(store::AuthorizedPhone& p) {
   std::string& d = p.callback_destination;
   if (d.empty()) return std::nullopt;
-  const std::string number = callback::normalize_number(d);
-  const bool pstn_ok =
-      d.find('@') == std::string::npos && !d.starts_with("sip") && callback::is_valid_pstn_number(number);
-  const bool ok = p.callback_type == store::CallbackType::Pstn  ? pstn_ok
-                  : p.callback_type == store::CallbackType::Sip ? is_valid_sip_uri(d)
-                  : p.callback_type == store::CallbackType::Pbx ? is_valid_extension_number(d)
-                                                                : (pstn_ok || is_valid_sip_uri(d));
-  if (!ok) {
+  const auto parsed = callback::Destination::parse(d, p.callback_type);
+  if (!parsed) {
     return FieldError{"callback_destination", "callback_destination \"" + d +
                                                   "\" is not valid for callback_type " +
-                                                  store::to_string(p.callback_type)};
+                                                  store::to_string(p.callback_type) + ": " + parsed.error};
   }
-  if (pstn_ok && p.callback_type != store::CallbackType::Pbx) d = number;
+  d = parsed->text();
   return std::nullopt;
 }
 
