@@ -4,11 +4,12 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format clang-tidy
-  libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev
+  libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
   libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox
   sip-tester baresip-core python3 curl procps
+  nodejs chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -63,8 +63,17 @@ CREATE TABLE call_records (
 CREATE INDEX call_records_job ON call_records (job_id);
 )sql";
 
+// Version 2: web management's admin accounts. Only an Argon2id hash is kept; there is no default admin.
+constexpr const char* kMigration2 = R"sql(
+CREATE TABLE admins (
+  name          TEXT PRIMARY KEY NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+)sql";
+
 // Append new migrations here; never edit a released one.
-constexpr std::array<const char*, 1> kMigrations{kMigration1};
+constexpr std::array<const char*, 2> kMigrations{kMigration1, kMigration2};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);
