@@ -22,3 +22,10 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The browser tests' only npm package (playwright-core), exactly as tests/browser/package-lock.json pins it.
+browser_tests="$(dirname "$0")/../tests/browser"
+if [ ! -f "$browser_tests/node_modules/playwright-core/package.json" ] ||
+   [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/browser"
+  npm ci --prefix "$browser_tests" --no-audit --no-fund
+fi
