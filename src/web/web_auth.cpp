@@ -60,7 +60,8 @@ std::string log_escape(std::string_view value) {
   return out;
 }
 
-WebAuth::WebAuth(store::AdminStore& admins, std::chrono::seconds idle_timeout, LoginLimits limits, NowFn now)
+WebAuth::WebAuth(store::AdminStore& admins, std::chrono::seconds idle_timeout, LoginLimits limits,
+                 const NowFn& now)
     : admins_(admins), sessions_(idle_timeout, now), throttle_(limits.max_failures, limits.window, now) {}
 
 WebAuth::Access WebAuth::check(std::string_view cookie_header, std::string_view method,

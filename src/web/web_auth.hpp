@@ -34,7 +34,7 @@ class WebAuth {
   enum class Access { Allowed, NoSession, BadCsrf };
 
   WebAuth(store::AdminStore& admins, std::chrono::seconds idle_timeout, LoginLimits limits = {},
-          NowFn now = std::chrono::steady_clock::now);
+          const NowFn& now = std::chrono::steady_clock::now);
 
   // Whether the session cookie admits a request: any method needs a live session, and all but GET and HEAD
   // also need the session's CSRF token.

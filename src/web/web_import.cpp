@@ -14,12 +14,14 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxRows = 20000;
-const std::set<std::string> kBoolColumns{"auto_call_relay", "callback_enabled"};
+bool is_bool_column(const std::string& column) {
+  return column == "auto_call_relay" || column == "callback_enabled";
+}
 
 // A cell as the JSON value the REST API would have received; a value of the wrong kind stays a string, so
 // that parse_phone() reports it with the API's message.
 json cell_value(const std::string& column, const std::string& cell) {
-  if (kBoolColumns.contains(column)) {
+  if (is_bool_column(column)) {
     if (cell == "true" || cell == "1" || cell == "yes") return true;
     if (cell == "false" || cell == "0" || cell == "no" || cell.empty()) return false;
     return cell;

@@ -1,4 +1,6 @@
 // The Authorized Phones Database for web management: search, paging, CSV export.
+#include <array>
+
 #include "callback/caller_match.hpp"
 #include "web/csv.hpp"
 #include "web/json_codec.hpp"
@@ -13,9 +15,9 @@ using nlohmann::json;
 constexpr std::int64_t kMaxPage = 1000;
 
 // The CSV columns, in the order of the JSON fields; the import reads the same header.
-const std::vector<std::string> kPhoneColumns{"caller_type",     "caller_address",       "login_extension",
-                                             "auto_call_relay", "description",          "callback_enabled",
-                                             "callback_type",   "callback_destination", "callback_delay_s"};
+constexpr std::array<const char*, 9> kPhoneColumns{
+    "caller_type",      "caller_address", "login_extension",      "auto_call_relay", "description",
+    "callback_enabled", "callback_type",  "callback_destination", "callback_delay_s"};
 
 std::string csv_value(const json& v) {
   if (v.is_null()) return "";
@@ -63,11 +65,12 @@ Reply WebHandlers::search_phones(const Query& q) {
 }
 
 Reply WebHandlers::export_phones() {
-  std::string text = csv_line(kPhoneColumns);
+  std::string text = csv_line(std::vector<std::string>(kPhoneColumns.begin(), kPhoneColumns.end()));
   for (const auto& p : store_.list_phones()) {
     const json j = to_json(p);
     std::vector<std::string> row;
-    for (const auto& c : kPhoneColumns) row.push_back(csv_value(j[c]));
+    row.reserve(kPhoneColumns.size());
+    for (const char* c : kPhoneColumns) row.push_back(csv_value(j[c]));
     text += csv_line(row);
   }
   Reply r(200, std::move(text), "text/csv; charset=utf-8");

@@ -1,4 +1,5 @@
 // Call records for web management: filtered by date, number and outcome, as JSON or CSV.
+#include <array>
 #include <ctime>
 
 #include "web/csv.hpp"
@@ -51,8 +52,9 @@ std::optional<Reply> read_filters(const Query& q, store::RecordQuery& out) {
   return std::nullopt;
 }
 
-const std::vector<std::string> kRecordColumns{"id",     "job_id",     "direction",   "line",     "caller",
-                                              "callee", "started_at", "answered_at", "ended_at", "result"};
+constexpr std::array<const char*, 10> kRecordColumns{"id",       "job_id", "direction",  "line",
+                                                     "caller",   "callee", "started_at", "answered_at",
+                                                     "ended_at", "result"};
 
 }  // namespace
 
@@ -72,11 +74,12 @@ Reply WebHandlers::export_records(const Query& q) {
   store::RecordQuery query;
   if (auto bad = read_filters(q, query)) return *bad;
   query.limit = kMaxExport;
-  std::string text = csv_line(kRecordColumns);
+  std::string text = csv_line(std::vector<std::string>(kRecordColumns.begin(), kRecordColumns.end()));
   for (const auto& r : admins_.search_call_records(query)) {
     const json j = to_json(r);
     std::vector<std::string> row;
-    for (const auto& c : kRecordColumns) {
+    row.reserve(kRecordColumns.size());
+    for (const char* c : kRecordColumns) {
       row.push_back(j[c].is_null() ? "" : j[c].is_string() ? j[c].get<std::string>() : j[c].dump());
     }
     text += csv_line(row);
