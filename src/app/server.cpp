@@ -103,6 +103,7 @@ int run_server(const Config& config) {
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
+  api_settings.prompts_dir = prompts_dir;
   api_settings.settings_view = settings_view(config);
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });

@@ -228,6 +228,10 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
+  server.Get("/api/v1/prompts", wrap([this](const auto&) { return web->list_prompts(); }));
+  server.Get(R"(/api/v1/prompts/([a-z]{2,8})/([a-z0-9-]{1,64}))", wrap([this](const auto& r) {
+               return web->prompt_audio(r.matches[1].str(), r.matches[2].str());
+             }));
   add_ui_routes(server);
 }
 

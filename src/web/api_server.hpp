@@ -21,8 +21,9 @@ struct ApiSettings {
   // Null: none of it, only the bearer token.
   store::AdminStore* admins = nullptr;
   std::chrono::seconds session_idle{1800};
-  nlohmann::json settings_view =
-      nullptr;  // what only the TOML file sets, shown read-only by GET /api/v1/settings
+  // What only the TOML file sets, shown read-only by GET /api/v1/settings.
+  nlohmann::json settings_view = nullptr;
+  std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
 };
 
 class ApiServer {

@@ -176,6 +176,19 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     expect(jobs[0].state === 'cancelled', 'the job must be cancelled on the server');
   });
 
+  await run('prompts page plays a prompt', async () => {
+    await page.click('nav a[href="#prompts"]');
+    await waitText(page, '#prompts', 'welcome');
+    const ok = await page.evaluate(async () => {
+      const src = document.querySelector('#prompts audio[aria-label="Play welcome"]').src;
+      const r = await fetch(src);
+      const b = new Uint8Array(await r.arrayBuffer());
+      return r.ok && r.headers.get('Content-Type') === 'audio/wav' && String.fromCharCode(...b.slice(0, 4)) === 'RIFF';
+    });
+    expect(ok, 'the welcome prompt must be served as a WAV file');
+    await shot(page, 'prompts');
+  });
+
   await run('phone-sized screen', async () => {
     await page.setViewportSize({width: 390, height: 844});
     await page.click('nav a[href="#phones"]');

@@ -155,3 +155,16 @@ cbd.pages.settings = async (root) => {
   root.append(h('h2', {}, 'Lines'), table('lines', ['name', 'gateway', 'transport', 'number', 'channels', 'inbound', 'inbound_extension', 'answer_delay_s']
     .map((f) => ({field: f, label: f.replace(/_/g, ' ')})), lines));
 };
+
+// Every voice prompt, playable in the browser. Read-only for now: see docs/operations.md.
+cbd.pages.prompts = async (root) => {
+  root.append(h('h1', {}, 'Prompts'), h('p', {class: 'note'},
+    'Played from the server\'s prompts directory. Replacing a prompt from here is not available yet.'));
+  const r = await api('GET', '/api/v1/prompts');
+  if (!r.ok) return;
+  root.append(table('prompts', [
+    {field: 'language', label: 'Language'}, {field: 'name', label: 'Prompt'},
+    {field: '', label: 'Play', render: (p) => h('audio', {controls: true, preload: 'none',
+      src: `/api/v1/prompts/${encodeURIComponent(p.language)}/${encodeURIComponent(p.name)}`, 'aria-label': 'Play ' + p.name})},
+  ], r.data));
+};
