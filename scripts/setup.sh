@@ -4,11 +4,12 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format clang-tidy
-  libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev
+  libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
   libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox
   sip-tester baresip-core python3 curl procps
+  nodejs chromium
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -23,3 +24,10 @@ if ((${#missing[@]})); then
 fi
 # Debian's Sofia-SIP has an assertion two packets can reach; we run it rebuilt with our patches.
 bash "$(dirname "$0")/build-sofia.sh"
+# The browser tests' only npm package (playwright-core), exactly as tests/browser/package-lock.json pins it.
+browser_tests="$(dirname "$0")/../tests/browser"
+if [ ! -f "$browser_tests/node_modules/playwright-core/package.json" ] ||
+   [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/browser"
+  npm ci --prefix "$browser_tests" --no-audit --no-fund
+fi

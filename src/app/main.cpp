@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/config.hpp"
+#include "app/create_admin.hpp"
 #include "app/server.hpp"
 
 namespace {
@@ -38,16 +39,30 @@ int serve(const std::string& path) {
   }
 }
 
+int create_admin(const std::string& path, const std::string& name) {
+  auto result = callbackd::app::load_config(path);
+  if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
+    for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
+    return 2;
+  }
+  return callbackd::app::create_admin(std::get<callbackd::app::Config>(result), name, std::cin, std::cerr);
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"callbackd: SIP call-back and call-relay server"};
   std::string config_path;
   std::string check_path;
   auto* run_opt = app.add_option("--config", config_path, "run the server with this TOML configuration");
   auto* check_opt = app.add_option("--check-config", check_path, "validate a configuration and exit");
+  std::string admin_name;
+  auto* admin_opt = app.add_option("--create-admin", admin_name,
+                                   "create a web admin (password from standard input) and exit");
   run_opt->excludes(check_opt);
+  admin_opt->needs(run_opt);
   app.set_version_flag("--version", "callbackd 0.1.0");
   CLI11_PARSE(app, argc, argv);
   if (!check_path.empty()) return check_config(check_path);
+  if (!admin_name.empty()) return create_admin(config_path, admin_name);
   if (config_path.empty()) {
     std::cerr << app.help();
     return 2;

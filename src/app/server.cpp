@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "app/create_admin.hpp"
 #include "app/ports.hpp"
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"
@@ -17,6 +18,7 @@
 #include "pbx/call_manager.hpp"
 #include "sip/event_loop.hpp"
 #include "sip/sip_stack.hpp"
+#include "store/admin_store.hpp"
 #include "store/store.hpp"
 #include "web/api_server.hpp"
 
@@ -100,7 +102,12 @@ int run_server(const Config& config) {
   sip.start();
   manager.start();
 
-  web::ApiServer api(*store, {token, config.callback.default_delay_s});
+  auto admins = store::open_sqlite_admin_store(config.store.sqlite);
+  web::ApiSettings api_settings{token, config.callback.default_delay_s};
+  api_settings.admins = admins.get();
+  api_settings.prompts_dir = prompts_dir;
+  api_settings.settings_view = settings_view(config);
+  web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {
     throw std::runtime_error("cannot listen for HTTP on " + config.web.listen.str());

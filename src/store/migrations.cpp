@@ -91,13 +91,23 @@ void backfill_keys(Db& db) {
   }
 }
 
+// Version 3: web management's admin accounts. Only an Argon2id hash is kept; there is no default admin.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE admins (
+  name          TEXT PRIMARY KEY NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 2> kMigrations{{{kMigration1, nullptr}, {kMigration2, backfill_keys}}};
+constexpr std::array<Migration, 3> kMigrations{
+    {{kMigration1, nullptr}, {kMigration2, backfill_keys}, {kMigration3, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

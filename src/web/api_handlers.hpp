@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/store.hpp"
 #include "web/api_server.hpp"
@@ -13,8 +15,16 @@
 namespace callbackd::web {
 
 struct Reply {
+  Reply() = default;
+  Reply(int s, nlohmann::json b) : status(s), body(std::move(b)) {}
+  Reply(int s, std::string t, std::string type)
+      : status(s), text(std::move(t)), content_type(std::move(type)) {}
+
   int status = 200;
-  nlohmann::json body;  // null: no body (204)
+  nlohmann::json body;  // null: no body (204), or `text` when it is set
+  std::string text;     // a non-JSON body (CSV) of type `content_type`
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Reply error_reply(int status, const std::string& message, const std::string& field = {});

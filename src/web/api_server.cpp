@@ -10,11 +10,15 @@
 
 #include "web/api_handlers.hpp"
 #include "web/http.hpp"
+#include "web/web_auth.hpp"
+#include "web/web_handlers.hpp"
+#include "web/web_routes.hpp"
 
 namespace callbackd::web {
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxImportBytes = std::size_t{4} * 1024 * 1024;  // a CSV of 20,000 entries
 constexpr const char* kJson = "application/json";
 constexpr const char* kIdRe = R"((-?\d{1,18}))";
 constexpr const char* kNumberRe = R"(([^/]+))";
@@ -43,7 +47,10 @@ bool authorized(const httplib::Request& req, const std::string& token) {
 
 void send(httplib::Response& res, const Reply& reply) {
   res.status = reply.status;
-  if (!reply.body.is_null()) {
+  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+  if (!reply.content_type.empty()) {
+    res.set_content(reply.text, reply.content_type);
+  } else if (!reply.body.is_null()) {
     res.set_content(reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
   }
 }
@@ -57,6 +64,12 @@ const char* status_text(int status) {
     default:
       return "bad request";
   }
+}
+
+Query query_of(const httplib::Request& req) {
+  Query q;
+  for (const auto& [name, value] : req.params) q.emplace(name, value);
+  return q;
 }
 
 std::optional<std::string> query(const httplib::Request& req, const char* name) {
@@ -73,7 +86,13 @@ void reuse_address_only(socket_t sock) {
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(store::Store& store, ApiSettings s) : token(s.admin_token), handlers(store, std::move(s)) {}
+  Impl(store::Store& store, ApiSettings s)
+      : token(s.admin_token), settings(s), handlers(store, std::move(s)) {
+    if (settings.admins != nullptr) {
+      auth = std::make_unique<WebAuth>(*settings.admins, settings.session_idle);
+      web = std::make_unique<WebHandlers>(store, *settings.admins, settings);
+    }
+  }
 
   // Runs a handler, mapping storage failures to 503 (never a silent loss) and anything else to 500.
   template <typename F>
@@ -104,9 +123,14 @@ struct ApiServer::Impl {
   void add_phone_routes();
   void add_extension_routes();
   void add_job_routes();
+  void add_web_routes();
+  bool admit(const httplib::Request& req, httplib::Response& res);
 
   std::string token;
+  ApiSettings settings;
   ApiHandlers handlers;
+  std::unique_ptr<WebAuth> auth;     // null without an AdminStore
+  std::unique_ptr<WebHandlers> web;  // likewise
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -117,7 +141,9 @@ void ApiServer::Impl::add_phone_routes() {
   const std::string base = "/api/v1/authorized-phones";
   const std::string item = base + "/" + kIdRe;
   auto id = [](const httplib::Request& r) { return std::stoll(r.matches[1].str()); };
-  server.Get(base, wrap([this](const auto&) { return handlers.list_phones(); }));
+  server.Get(base, wrap([this](const auto& r) {
+               return web ? web->search_phones(query_of(r)) : handlers.list_phones();
+             }));
   server.Post(base, wrap([this](const auto& r) { return handlers.create_phone(r.body); }));
   server.Get(item, wrap([this, id](const auto& r) { return handlers.get_phone(id(r)); }));
   server.Put(item, wrap([this, id](const auto& r) { return handlers.replace_phone(id(r), r.body); }));
@@ -143,31 +169,70 @@ void ApiServer::Impl::add_job_routes() {
              wrap([this](const auto& r) { return handlers.list_jobs(query(r, "limit")); }));
   server.Get(item, wrap([this, id](const auto& r) { return handlers.get_job(id(r)); }));
   server.Delete(item, wrap([this, id](const auto& r) { return handlers.cancel_job(id(r)); }));
-  server.Get("/api/v1/call-records",
-             wrap([this](const auto& r) { return handlers.list_call_records(query(r, "limit")); }));
+  server.Get("/api/v1/call-records", wrap([this](const auto& r) {
+               return web ? web->search_records(query_of(r)) : handlers.list_call_records(query(r, "limit"));
+             }));
+}
+
+// The gate in front of every route: /api/ needs the bearer token or a web session (with its CSRF token for a
+// change); only a CSV import may send more than 64 KiB.
+bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res) {
+  if (req.get_header_value<std::uint64_t>("Content-Length") > kMaxBodyBytes && req.path != kImportPath) {
+    send(res, error_reply(413, status_text(413)));
+    return false;
+  }
+  if (req.path.rfind("/api/", 0) != 0 || authorized(req, token)) return true;
+  if (auth && req.path == kSessionPath && req.method == "POST") return true;
+  const auto access =
+      auth ? auth->check(req.get_header_value("Cookie"), req.method, req.get_header_value(kCsrfHeader))
+           : WebAuth::Access::NoSession;
+  if (access == WebAuth::Access::Allowed) return true;
+  if (access == WebAuth::Access::BadCsrf) {
+    send(res, error_reply(403, "missing or wrong CSRF token", kCsrfHeader));
+    return false;
+  }
+  res.set_header("WWW-Authenticate", "Bearer");
+  send(res, error_reply(401, "missing or invalid bearer token"));
+  return false;
 }
 
 void ApiServer::Impl::add_routes() {
-  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_payload_max_length(kMaxImportBytes);
   server.set_socket_options(reuse_address_only);
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/api/", 0) != 0 || authorized(req, token))
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("WWW-Authenticate", "Bearer");
-    send(res, error_reply(401, "missing or invalid bearer token"));
-    return httplib::Server::HandlerResponse::Handled;
+    return admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                           : httplib::Server::HandlerResponse::Handled;
   });
   server.Get("/healthz",
              [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   add_phone_routes();
   add_extension_routes();
   add_job_routes();
+  if (web) add_web_routes();
   // Unknown routes and httplib's own errors (413, 400) get the API's error shape too.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
       send(res, error_reply(res.status, status_text(res.status)));
     }
   });
+}
+
+void ApiServer::Impl::add_web_routes() {
+  server.Post(kSessionPath, wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr); }));
+  server.Get(kSessionPath,
+             wrap([this](const auto& r) { return auth->current(r.get_header_value("Cookie")); }));
+  server.Delete(kSessionPath,
+                wrap([this](const auto& r) { return auth->logout(r.get_header_value("Cookie")); }));
+  server.Post(kImportPath, wrap([this](const auto& r) { return web->import_phones(r.body); }));
+  server.Get("/api/v1/authorized-phones/export", wrap([this](const auto&) { return web->export_phones(); }));
+  server.Get("/api/v1/call-records/export",
+             wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
+  server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
+  server.Get("/api/v1/prompts", wrap([this](const auto&) { return web->list_prompts(); }));
+  server.Get(R"(/api/v1/prompts/([a-z]{2,8})/([a-z0-9-]{1,64}))", wrap([this](const auto& r) {
+               return web->prompt_audio(r.matches[1].str(), r.matches[2].str());
+             }));
+  add_ui_routes(server);
 }
 
 ApiServer::ApiServer(store::Store& store, ApiSettings settings)

@@ -2,11 +2,14 @@
 // The REST API (docs/rest-api.md) on cpp-httplib. The server runs its own listener thread and a pool of
 // worker threads; every handler talks to the Store (which is thread safe) and never touches call state
 // directly.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/admin_store.hpp"
 #include "store/store.hpp"
 
 namespace callbackd::web {
@@ -14,6 +17,13 @@ namespace callbackd::web {
 struct ApiSettings {
   std::string admin_token;  // empty: every /api call is refused (fail closed)
   int default_delay_s = 3;  // reported as "effective_callback_delay_s" for entries without their own delay
+  // Web management (docs/rest-api.md, "Web management"): admin logins, the UI at /, search, import, export.
+  // Null: none of it, only the bearer token.
+  store::AdminStore* admins = nullptr;
+  std::chrono::seconds session_idle{1800};
+  // What only the TOML file sets, shown read-only by GET /api/v1/settings.
+  nlohmann::json settings_view = nullptr;
+  std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
 };
 
 class ApiServer {

@@ -1,0 +1,170 @@
+// The pages: each is a function that fills the page element.
+'use strict';
+
+cbd.pages.phones = crudPage({
+  heading: 'Authorized Phones Database', title: 'trusted caller', key: 'id', serverPaging: true,
+  listPath: '/api/v1/authorized-phones', itemPath: (r) => '/api/v1/authorized-phones/' + r.id,
+  columns: [
+    {field: 'id', label: 'ID'},
+    {field: 'caller_type', label: 'Caller type'},
+    {field: 'caller_address', label: 'Caller address', render: (r) => [r.caller_address,
+      r.warning ? h('span', {class: 'warning', title: r.warning}, ' ⚠ broad wildcard') : null]},
+    {field: 'login_extension', label: 'Login ext.'},
+    {field: 'auto_call_relay', label: 'Auto relay'},
+    {field: 'description', label: 'Description'},
+    {field: 'callback_enabled', label: 'Call back'},
+    {field: 'callback_type', label: 'Callback type'},
+    {field: 'callback_destination', label: 'Destination', render: (r) => r.callback_destination || h('span', {class: 'note'}, 'own number')},
+    {field: 'callback_delay_s', label: 'Delay (s)', render: (r) => r.callback_delay_s ?? h('span', {class: 'note'}, `${r.effective_callback_delay_s} (default)`)},
+  ],
+  fields: [
+    {name: 'caller_type', label: 'Caller type', type: 'select', options: ['pstn', 'sip', 'auto'], default: 'pstn', group: 'Caller Settings'},
+    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234'},
+    {name: 'login_extension', label: 'Login extension', group: 'Caller Settings'},
+    {name: 'auto_call_relay', label: 'Auto call relay', type: 'checkbox', group: 'Caller Settings'},
+    {name: 'description', label: 'Description', group: 'Caller Settings'},
+    {name: 'callback_enabled', label: 'Call back enabled', type: 'checkbox', default: true, group: 'Callback Settings'},
+    {name: 'callback_type', label: 'Callback type', type: 'select', options: ['auto', 'pbx', 'pstn', 'sip'], default: 'auto', group: 'Callback Settings'},
+    {name: 'callback_destination', label: 'Callback destination (empty: the caller)', group: 'Callback Settings'},
+    {name: 'callback_delay_s', label: 'Callback delay, s (empty: default)', type: 'integer', group: 'Callback Settings'},
+  ],
+  extraTools: phoneTools,
+});
+
+// CSV import (all or nothing: the server answers every bad row) and export.
+function phoneTools(root, toolbar, msg, reload) {
+  const file = h('input', {type: 'file', accept: '.csv,text/csv', id: 'import-file', class: 'visually-hidden'});
+  const report = h('div', {id: 'import-report'});
+  file.addEventListener('change', async () => {
+    if (!file.files.length) return;
+    const r = await api('POST', '/api/v1/authorized-phones/import', await file.files[0].text(), 'text/csv');
+    file.value = '';
+    report.replaceChildren();
+    if (!r.ok) {
+      setMessage(msg, r.data && r.data.error, 'error');
+      const rows = (r.data && r.data.rows) || [];
+      report.append(h('ul', {class: 'row-errors'}, rows.map((e) => h('li', {}, `Row ${e.row}, ${e.field}: ${e.error}`))));
+      return;
+    }
+    setMessage(msg, `Imported ${r.data.imported} entries`, 'ok');
+    reload();
+  });
+  toolbar.append(h('button', {type: 'button', id: 'import', onclick: () => file.click()}, 'Import CSV'), file,
+    h('a', {class: 'button', id: 'export', href: '/api/v1/authorized-phones/export', download: 'authorized-phones.csv'}, 'Export CSV'));
+  root.append(report);
+}
+
+cbd.pages.extensions = crudPage({
+  heading: 'Extensions', title: 'extension', key: 'number', serverPaging: false,
+  listPath: '/api/v1/extensions', itemPath: (r) => '/api/v1/extensions/' + encodeURIComponent(r.number),
+  columns: [
+    {field: 'number', label: 'Number'},
+    {field: 'name', label: 'Name'},
+    {field: 'allow_call_relay', label: 'Call relay'},
+    {field: 'password', label: 'Password', render: () => h('span', {class: 'note'}, 'set (never shown)')},
+  ],
+  fields: [
+    {name: 'number', label: 'Number (2 to 8 digits)', fixedOnEdit: true},
+    {name: 'name', label: 'Name'},
+    {name: 'password', label: 'Password (empty on edit: unchanged)', type: 'password'},
+    {name: 'allow_call_relay', label: 'Allow call relay', type: 'checkbox'},
+  ],
+});
+
+function table(id, columns, rows, rowAttrs) {
+  return h('div', {class: 'table-wrap'}, h('table', {id},
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', {scope: 'col'}, c.label)))),
+    h('tbody', {}, rows.length ? rows.map((r, i) => h('tr', rowAttrs ? rowAttrs(r, i) : {},
+      columns.map((c) => h('td', {'data-field': c.field}, c.render ? c.render(r) : fmt(r[c.field])))))
+      : h('tr', {}, h('td', {colspan: columns.length, class: 'note'}, 'None')))));
+}
+
+// The live job list, refreshed every 3 s; a pending job can be cancelled.
+cbd.pages.callbacks = (root) => {
+  const msg = h('div', {class: 'message', role: 'status', 'aria-live': 'polite', id: 'message'});
+  const holder = h('div');
+  const cancel = async (job) => {
+    const r = await api('DELETE', '/api/v1/callbacks/' + job.id);
+    setMessage(msg, r.ok ? `Cancelled callback ${job.id}` : r.data && r.data.error, r.ok ? 'ok' : 'error');
+    refresh();
+  };
+  const columns = [
+    {field: 'id', label: 'ID'}, {field: 'caller', label: 'Caller'}, {field: 'destination', label: 'Destination'},
+    {field: 'line', label: 'Line'}, {field: 'state', label: 'State'}, {field: 'attempts', label: 'Attempts'},
+    {field: 'created_at', label: 'Created (UTC)'}, {field: 'due_at', label: 'Due (UTC)'},
+    {field: 'last_result', label: 'Last result'},
+    {field: '', label: 'Action', render: (j) => j.state === 'pending'
+      ? h('button', {type: 'button', class: 'cancel-job', 'data-id': j.id, onclick: () => cancel(j)}, 'Cancel') : ''},
+  ];
+  const refresh = async () => {
+    const r = await api('GET', '/api/v1/callbacks?limit=200');
+    if (r.ok) holder.replaceChildren(table('jobs', columns, r.data));
+  };
+  root.append(h('h1', {}, 'Callbacks'), h('p', {class: 'note'}, 'Newest first; refreshed every 3 seconds.'), msg, holder);
+  refresh();
+  cbd.timer = setInterval(refresh, 3000);
+};
+
+// Call records with the filters the server applies; the legs of one callback share a band of colour.
+cbd.pages.records = (root) => {
+  const form = h('form', {class: 'toolbar', id: 'record-filters', novalidate: true},
+    h('label', {}, 'From ', h('input', {type: 'date', name: 'from'})),
+    h('label', {}, 'To ', h('input', {type: 'date', name: 'to'})),
+    h('label', {}, 'Number ', h('input', {name: 'number', type: 'search'})),
+    h('label', {}, 'Outcome ', h('select', {name: 'result'}, ['', 'triggered', 'answered', 'rejected', 'busy', 'no-answer', 'failed']
+      .map((o) => h('option', {value: o}, o || 'any')))),
+    h('button', {type: 'submit', class: 'primary'}, 'Apply'),
+    h('a', {class: 'button', id: 'export-records', href: '/api/v1/call-records/export'}, 'Export CSV'),
+    h('span', {class: 'field-error', 'data-error-for': ''}));
+  ['from', 'to'].forEach((f) => form.append(h('span', {class: 'field-error', 'data-error-for': f})));
+  const holder = h('div');
+  const columns = ['job_id', 'id', 'direction', 'line', 'caller', 'callee', 'started_at', 'answered_at', 'ended_at', 'result']
+    .map((f) => ({field: f, label: f.replace('_', ' ')}));
+  const load = async () => {
+    const p = new URLSearchParams();
+    for (const k of ['from', 'to', 'number', 'result']) if (form.elements[k].value) p.set(k, form.elements[k].value);
+    form.querySelector('#export-records').href = '/api/v1/call-records/export?' + p;
+    p.set('limit', 500);
+    const r = await api('GET', '/api/v1/call-records?' + p);
+    if (!r.ok) { showFieldError(form, r.data); return; }
+    clearErrors(form);
+    const rows = [...r.data].sort((a, b) => (b.job_id ?? -b.id) - (a.job_id ?? -a.id) || a.id - b.id);
+    let band = 0, last;
+    holder.replaceChildren(table('call-records', columns, rows, (row) => {
+      const group = row.job_id ?? 'r' + row.id;
+      if (group !== last) { band ^= 1; last = group; }
+      return {class: band ? 'group-alt' : null};
+    }));
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  root.append(h('h1', {}, 'Call records'), form, holder);
+  load();
+};
+
+// What only the TOML file sets, read-only.
+cbd.pages.settings = async (root) => {
+  root.append(h('h1', {}, 'Call Back settings and Lines'),
+    h('p', {class: 'note', id: 'settings-note'}, 'Read-only: these come from the configuration file ([callback] and [[line]] tables). ' +
+      'Change them there and restart callbackd.'));
+  const r = await api('GET', '/api/v1/settings');
+  if (!r.ok) return;
+  const cb = r.data.callback || {};
+  root.append(h('h2', {}, 'Call Back'), h('dl', {class: 'settings', id: 'callback-settings'},
+    Object.entries(cb).map(([k, v]) => [h('dt', {}, k), h('dd', {}, fmt(v))])));
+  const lines = r.data.lines || [];
+  root.append(h('h2', {}, 'Lines'), table('lines', ['name', 'gateway', 'transport', 'number', 'channels', 'inbound', 'inbound_extension', 'answer_delay_s']
+    .map((f) => ({field: f, label: f.replace(/_/g, ' ')})), lines));
+};
+
+// Every voice prompt, playable in the browser. Read-only for now: see docs/operations.md.
+cbd.pages.prompts = async (root) => {
+  root.append(h('h1', {}, 'Prompts'), h('p', {class: 'note'},
+    'Played from the server\'s prompts directory. Replacing a prompt from here is not available yet.'));
+  const r = await api('GET', '/api/v1/prompts');
+  if (!r.ok) return;
+  root.append(table('prompts', [
+    {field: 'language', label: 'Language'}, {field: 'name', label: 'Prompt'},
+    {field: '', label: 'Play', render: (p) => h('audio', {controls: true, preload: 'none',
+      src: `/api/v1/prompts/${encodeURIComponent(p.language)}/${encodeURIComponent(p.name)}`, 'aria-label': 'Play ' + p.name})},
+  ], r.data));
+};

@@ -1,0 +1,206 @@
+// The browser test steps, in order; each leaves the UI where the next one starts.
+const text = async (page, sel) => (await page.locator(sel).textContent()) || '';
+
+async function waitText(page, sel, want) {
+  await page.locator(sel).filter({hasText: want}).first().waitFor();
+}
+
+async function rowCheckbox(page, address) {
+  return page.locator('#records tbody tr', {hasText: address}).locator('input.row-select');
+}
+
+async function addPhone(page, address, description) {
+  await page.click('#add');
+  await page.fill('#field-caller_address', address);
+  await page.fill('#field-description', description);
+  await page.click('#save');
+}
+
+export async function steps({page, context, base, rest, expect, shot, run, ADMIN, PASSWORD}) {
+  await run('a wrong password is refused beside the field', async () => {
+    await page.goto(base + '/');
+    await shot(page, 'login');
+    await page.fill('#login-form [name=name]', ADMIN);
+    await page.fill('#login-form [name=password]', 'not-the-password');
+    await page.click('#login-form button[type=submit]');
+    await waitText(page, '[data-error-for=password]', 'wrong admin name or password');
+    expect(await page.locator('#nav').isHidden(), 'nav must stay hidden');
+  });
+
+  await run('log in', async () => {
+    await page.fill('#login-form [name=password]', PASSWORD);
+    await page.click('#login-form button[type=submit]');
+    await page.locator('#nav').waitFor();
+    await page.locator('#records').waitFor();
+    const cookies = await context.cookies();
+    const c = cookies.find((k) => k.name === 'callbackd_session');
+    expect(c && c.httpOnly && c.sameSite === 'Strict', 'session cookie must be HttpOnly and SameSite=Strict');
+  });
+
+  await run('add a trusted caller', async () => {
+    await addPhone(page, '+15551001', 'Alice mobile');
+    await waitText(page, '#records tbody', '+15551001');
+    await addPhone(page, '+15551002', 'Bob desk');
+    await waitText(page, '#records tbody', '+15551002');
+  });
+
+  await run('a duplicate shows the API error beside the field', async () => {
+    await addPhone(page, '+15551001', 'again');
+    await waitText(page, '#error-caller_address', 'The record already exists');
+    await shot(page, 'phone-form-error');
+    await page.keyboard.press('Escape');
+  });
+
+  await run('edit needs exactly one selected record', async () => {
+    await page.click('#edit');
+    await waitText(page, '#message', 'No records selected');
+    await (await rowCheckbox(page, '+15551001')).check();
+    await (await rowCheckbox(page, '+15551002')).check();
+    await page.click('#edit');
+    await waitText(page, '#message', 'One record should be selected');
+    await (await rowCheckbox(page, '+15551002')).uncheck();
+    await page.click('#edit');
+    await page.fill('#field-description', 'Alice new mobile');
+    await page.click('#save');
+    await waitText(page, '#records tbody', 'Alice new mobile');
+  });
+
+  await run('a broad wildcard is flagged', async () => {
+    // The API's existing check flags fewer than 4 literal digits; '+1809*' (a whole area code) is not yet.
+    await addPhone(page, '+180*', 'too broad');
+    await waitText(page, '#message', 'matches nearly every caller');
+    await waitText(page, '#records tbody tr:has-text("+180*")', 'broad wildcard');
+    await shot(page, 'phones');
+  });
+
+  await run('a CSV with a bad row imports nothing and names the row', async () => {
+    const before = (await rest('GET', '/api/v1/authorized-phones')).data.length;
+    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+15552001,good,true\nbogus,+15552002,bad,true\n';
+    await page.setInputFiles('#import-file', {name: 'phones.csv', mimeType: 'text/csv', buffer: Buffer.from(csv)});
+    await waitText(page, '#import-report', 'Row 3, caller_type');
+    await waitText(page, '#message', 'nothing was imported');
+    const after = (await rest('GET', '/api/v1/authorized-phones')).data.length;
+    expect(after === before, `nothing may be imported (had ${before}, now ${after})`);
+    await shot(page, 'phones-import-error');
+  });
+
+  await run('a good CSV imports every row', async () => {
+    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+15552001,good,true\nsip,carol@example.com,"Carol, SIP",false\n';
+    await page.setInputFiles('#import-file', {name: 'phones.csv', mimeType: 'text/csv', buffer: Buffer.from(csv)});
+    await waitText(page, '#message', 'Imported 2 entries');
+    await waitText(page, '#records tbody', 'carol@example.com');
+  });
+
+  await run('delete with checkboxes', async () => {
+    await page.click('#delete');
+    await waitText(page, '#message', 'No records selected');
+    await (await rowCheckbox(page, '+15551002')).check();
+    await page.click('#delete');
+    await waitText(page, '#message', 'Deleted 1 record(s)');
+    await page.waitForFunction(() => !document.querySelector('#records tbody').textContent.includes('+15551002'));
+    const left = (await rest('GET', '/api/v1/authorized-phones')).data.map((p) => p.caller_address);
+    expect(!left.includes('+15551002'), 'entry must be deleted on the server');
+  });
+
+  await run('search and sort on the server', async () => {
+    await page.fill('#search', 'carol');
+    await page.locator('#records tbody tr').filter({hasText: 'carol@example.com'}).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 1);
+    await page.fill('#search', '');
+    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 4);
+    await page.click('th button[data-sort=caller_address]');
+    await page.click('th button[data-sort=caller_address]');
+    await page.waitForFunction(() => document.querySelector('#records tbody tr td[data-field=caller_address]').textContent.startsWith('carol'));
+  });
+
+  await run('the main table works from the keyboard alone', async () => {
+    await page.reload();
+    await page.locator('#records tbody tr').first().waitFor();
+    let onRow = false;
+    for (let i = 0; i < 40 && !onRow; i++) {
+      await page.keyboard.press('Tab');
+      onRow = await page.evaluate(() => document.activeElement.classList.contains('row-select'));
+    }
+    expect(onRow, 'Tab must reach the first row checkbox');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    const checked = await page.evaluate(() => document.activeElement.checked &&
+      document.activeElement.closest('tr') === document.querySelectorAll('#records tbody tr')[1]);
+    expect(checked, 'ArrowDown then Space must select the second row');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open] #form-title').filter({hasText: 'Edit'}).waitFor();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+  });
+
+  await run('a change without the CSRF token is refused', async () => {
+    const status = await page.evaluate(async () => (await fetch('/api/v1/authorized-phones/1', {method: 'DELETE'})).status);
+    expect(status === 403, 'DELETE without X-CSRF-Token must be 403, got ' + status);
+  });
+
+  await run('extensions page', async () => {
+    await page.click('nav a[href="#extensions"]');
+    await waitText(page, '#records tbody', 'Reception');
+    await waitText(page, '#records tbody', 'set (never shown)');
+    expect(!(await text(page, '#records')).includes('4711x'), 'the password must never be shown');
+    await shot(page, 'extensions');
+  });
+
+  await run('call back and lines page', async () => {
+    await page.click('nav a[href="#settings"]');
+    await waitText(page, '#lines', 'fxo1');
+    await waitText(page, '#settings-note', 'configuration file');
+    await shot(page, 'settings');
+  });
+
+  await run('call records page filters on the server', async () => {
+    await page.click('nav a[href="#records"]');
+    await waitText(page, '#call-records', '+15559999');
+    await page.selectOption('#record-filters [name=result]', 'answered');
+    await page.click('#record-filters button[type=submit]');
+    await waitText(page, '#call-records', 'None');
+    await page.selectOption('#record-filters [name=result]', 'triggered');
+    await page.click('#record-filters button[type=submit]');
+    await waitText(page, '#call-records', '+15559999');
+    await shot(page, 'records');
+  });
+
+  await run('cancel a pending callback', async () => {
+    await page.click('nav a[href="#callbacks"]');
+    await page.locator('#jobs button.cancel-job').first().waitFor();
+    await shot(page, 'callbacks');
+    await page.locator('#jobs button.cancel-job').first().click();
+    await waitText(page, '#message', 'Cancelled callback');
+    await waitText(page, '#jobs', 'cancelled');
+    const jobs = (await rest('GET', '/api/v1/callbacks')).data;
+    expect(jobs[0].state === 'cancelled', 'the job must be cancelled on the server');
+  });
+
+  await run('prompts page plays a prompt', async () => {
+    await page.click('nav a[href="#prompts"]');
+    await waitText(page, '#prompts', 'welcome');
+    const ok = await page.evaluate(async () => {
+      const src = document.querySelector('#prompts audio[aria-label="Play welcome"]').src;
+      const r = await fetch(src);
+      const b = new Uint8Array(await r.arrayBuffer());
+      return r.ok && r.headers.get('Content-Type') === 'audio/wav' && String.fromCharCode(...b.slice(0, 4)) === 'RIFF';
+    });
+    expect(ok, 'the welcome prompt must be served as a WAV file');
+    await shot(page, 'prompts');
+  });
+
+  await run('phone-sized screen', async () => {
+    await page.setViewportSize({width: 390, height: 844});
+    await page.click('nav a[href="#phones"]');
+    await page.locator('#records tbody tr').first().waitFor();
+    await shot(page, 'phones-mobile');
+    await page.setViewportSize({width: 1280, height: 800});
+  });
+
+  await run('log out', async () => {
+    await page.click('#logout');
+    await page.locator('#login-page').waitFor();
+    const status = await page.evaluate(async () => (await fetch('/api/v1/authorized-phones')).status);
+    expect(status === 401, 'the old session must be gone, got ' + status);
+  });
+}

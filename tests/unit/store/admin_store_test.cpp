@@ -1,0 +1,133 @@
+#include "store/admin_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/store.hpp"
+#include "unit/store/temp_dir.hpp"
+
+namespace callbackd::store {
+namespace {
+
+class AdminStoreTest : public ::testing::Test {
+ protected:
+  AuthorizedPhone phone(const std::string& address, const std::string& description = "") {
+    AuthorizedPhone p;
+    p.caller_address = address;
+    p.description = description;
+    return p;
+  }
+
+  testing::TempDir dir_;
+  std::string path_ = dir_.file("admin.db");
+  std::unique_ptr<Store> store_ = open_sqlite_store(path_);
+  std::unique_ptr<AdminStore> admins_ = open_sqlite_admin_store(path_);
+};
+
+TEST(AdminPassword, IsArgon2idAndVerifies) {
+  const auto hash = hash_admin_password("correct horse battery");
+  EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u) << hash;
+  EXPECT_EQ(hash.find("correct"), std::string::npos);
+  EXPECT_TRUE(verify_admin_password("correct horse battery", hash));
+  EXPECT_FALSE(verify_admin_password("correct horse batterY", hash));
+  EXPECT_FALSE(verify_admin_password("", hash));
+  EXPECT_NE(hash_admin_password("correct horse battery"), hash);  // salted
+}
+
+TEST(AdminPassword, GarbageHashNeverVerifies) {
+  EXPECT_FALSE(verify_admin_password("anything", ""));
+  EXPECT_FALSE(verify_admin_password("anything", "not-a-hash"));
+}
+
+TEST_F(AdminStoreTest, AdminsAreStoredByNameWithTheirHashOnly) {
+  EXPECT_FALSE(admins_->get_admin("alice"));
+  admins_->create_admin({"alice", hash_admin_password("correct horse battery"), 1000});
+  const auto a = admins_->get_admin("alice");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->created_at, 1000);
+  EXPECT_TRUE(verify_admin_password("correct horse battery", a->password_hash));
+  EXPECT_THROW(admins_->create_admin({"alice", "x", 1}), DuplicateError);
+  // A reopened file keeps the account (the migration runs once).
+  admins_.reset();
+  admins_ = open_sqlite_admin_store(path_);
+  EXPECT_TRUE(admins_->get_admin("alice"));
+}
+
+TEST_F(AdminStoreTest, SearchFiltersSortsAndPages) {
+  for (int i = 0; i < 25; ++i)
+    store_->create_phone(phone("+1555" + std::to_string(1000 + i), i % 5 ? "" : "Sales"));
+  PhoneQuery q;
+  q.limit = 10;
+  auto page = admins_->search_phones(q);
+  EXPECT_EQ(page.total, 25);
+  ASSERT_EQ(page.items.size(), 10u);
+  EXPECT_EQ(page.items[0].caller_address, "+15551000");
+  q.offset = 20;
+  EXPECT_EQ(admins_->search_phones(q).items.size(), 5u);
+  q = PhoneQuery{};
+  q.text = "sales";
+  EXPECT_EQ(admins_->search_phones(q).total, 5);
+  q = PhoneQuery{};
+  q.sort = PhoneSort::CallerAddress;
+  q.descending = true;
+  q.limit = 1;
+  EXPECT_EQ(admins_->search_phones(q).items.at(0).caller_address, "+15551024");
+}
+
+TEST_F(AdminStoreTest, SearchTreatsWildcardsAndLikeCharactersLiterally) {
+  store_->create_phone(phone("+1809*"));
+  store_->create_phone(phone("+18095551234"));
+  store_->create_phone(phone("sip:100%@example.com"));
+  PhoneQuery q;
+  q.text = "*";
+  EXPECT_EQ(admins_->search_phones(q).total, 1);
+  q.text = "%";
+  EXPECT_EQ(admins_->search_phones(q).total, 1);
+}
+
+TEST_F(AdminStoreTest, ImportIsAllOrNothing) {
+  store_->create_phone(phone("+15550001"));
+  EXPECT_THROW(admins_->import_phones({phone("+15550002"), phone("+15550001")}), DuplicateError);
+  EXPECT_EQ(store_->list_phones().size(), 1u);
+  admins_->import_phones({phone("+15550002"), phone("+15550003")});
+  EXPECT_EQ(store_->list_phones().size(), 3u);
+  EXPECT_TRUE(admins_->caller_address_exists("+15550003"));
+  EXPECT_FALSE(admins_->caller_address_exists("+15550004"));
+}
+
+TEST_F(AdminStoreTest, ImportedEntriesAreFoundByTheTriggersIndexedLookup) {
+  admins_->import_phones({phone("+1 555 0004"), phone("+1556*")});
+  ASSERT_EQ(store_->trusted_caller_candidates("+15550004").size(), 1u);
+  EXPECT_EQ(store_->trusted_caller_candidates("+15550004")[0].caller_address, "+1 555 0004");
+  ASSERT_EQ(store_->trusted_caller_candidates("+15561234").size(), 1u);
+  EXPECT_EQ(store_->trusted_caller_candidates("+15561234")[0].caller_address, "+1556*");
+}
+
+TEST_F(AdminStoreTest, CallRecordsFilterByTimeNumberAndResult) {
+  const auto add = [&](UnixTime t, const std::string& caller, const std::string& result) {
+    CallRecord r;
+    r.direction = "inbound";
+    r.caller = caller;
+    r.callee = "+15550100";
+    r.started_at = t;
+    r.result = result;
+    store_->add_call_record(r);
+  };
+  add(1000, "+15551001", "triggered");
+  add(2000, "+15551002", "failed: 503");
+  add(3000, "+15551001", "answered");
+  RecordQuery q;
+  EXPECT_EQ(admins_->search_call_records(q).size(), 3u);
+  q.from = 1500;
+  q.to = 3000;
+  ASSERT_EQ(admins_->search_call_records(q).size(), 1u);
+  q = RecordQuery{};
+  q.number = "1001";
+  EXPECT_EQ(admins_->search_call_records(q).size(), 2u);
+  q = RecordQuery{};
+  q.result = "failed";
+  ASSERT_EQ(admins_->search_call_records(q).size(), 1u);
+  EXPECT_EQ(admins_->search_call_records(q)[0].result, "failed: 503");
+}
+
+}  // namespace
+}  // namespace callbackd::store
