@@ -4,8 +4,8 @@
 // a power cut. A write returns after its commit, so any later read, on any connection, sees it.
 #include <mutex>
 
-#include "store/migrations.hpp"
 #include "store/caller_key.hpp"
+#include "store/migrations.hpp"
 #include "store/phone_row.hpp"
 #include "store/reader_pool.hpp"
 #include "store/sqlite_db.hpp"
