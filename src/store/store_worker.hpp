@@ -81,10 +81,10 @@ class StoreWorker {
   using Task = std::function<std::function<void()>(Store*)>;
 
   template <typename V>
-  static StoreOutcome<V> failed(StoreFailure f, std::string error) {
+  static StoreOutcome<V> failed(StoreFailure f, const std::string& error) {
     StoreOutcome<V> out;
     out.failure = f;
-    out.error = std::move(error);
+    out.error = error;
     return out;
   }
   // Turns the store's exceptions into an outcome: a failing call must not end the worker thread.
