@@ -5,7 +5,7 @@
 #include "store/admin_sql.hpp"
 #include "store/admin_store.hpp"
 #include "store/migrations.hpp"
-#include "store/phone_row.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_sql.hpp"
 #include "store/store.hpp"
@@ -16,6 +16,7 @@ namespace {
 using sqlite::bind_phone;
 using sqlite::Db;
 using sqlite::read_phone;
+using sqlite::read_record;
 using sqlite::Statement;
 namespace sql = sqlite::admin_sql;
 
@@ -45,21 +46,6 @@ const char* sort_column(PhoneSort s) {
     if (c.sort == s) return c.column;
   }
   return "id";
-}
-
-CallRecord read_record(const Statement& st) {
-  CallRecord r;
-  r.id = st.int64(0);
-  r.job_id = st.opt_int64(1);
-  r.direction = st.text(2);
-  r.line = st.text(3);
-  r.caller = st.text(4);
-  r.callee = st.text(5);
-  r.started_at = st.int64(6);
-  r.answered_at = st.opt_int64(7);
-  r.ended_at = st.opt_int64(8);
-  r.result = st.text(9);
-  return r;
 }
 
 class SqliteAdminStore final : public AdminStore {

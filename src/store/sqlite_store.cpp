@@ -6,8 +6,8 @@
 
 #include "store/caller_key.hpp"
 #include "store/migrations.hpp"
-#include "store/phone_row.hpp"
 #include "store/reader_pool.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_sql.hpp"
 #include "store/store.hpp"
@@ -18,6 +18,7 @@ namespace {
 using sqlite::bind_phone;
 using sqlite::Db;
 using sqlite::read_phone;
+using sqlite::read_record;
 using sqlite::ReaderPool;
 using sqlite::Statement;
 namespace sql = sqlite::sql;
@@ -49,21 +50,6 @@ CallbackJob read_job(const Statement& st) {
   j.last_result = st.text(9);
   j.created_at_ms = st.int64(10);
   return j;
-}
-
-CallRecord read_record(const Statement& st) {
-  CallRecord r;
-  r.id = st.int64(0);
-  r.job_id = st.opt_int64(1);
-  r.direction = st.text(2);
-  r.line = st.text(3);
-  r.caller = st.text(4);
-  r.callee = st.text(5);
-  r.started_at = st.int64(6);
-  r.answered_at = st.opt_int64(7);
-  r.ended_at = st.opt_int64(8);
-  r.result = st.text(9);
-  return r;
 }
 
 void bind_record(Statement& st, const CallRecord& r) {

@@ -1,4 +1,4 @@
-#include "store/phone_row.hpp"
+#include "store/rows.hpp"
 
 #include "store/caller_key.hpp"
 
@@ -33,6 +33,21 @@ void bind_phone(Statement& st, const AuthorizedPhone& p) {
   // The index keys follow the address on every create and update, so the lookup never sees a stale key.
   const auto keys = caller_keys(p.caller_address);
   st.bind(10, keys.exact_key).bind(11, keys.pattern_prefix);
+}
+
+CallRecord read_record(const Statement& st) {
+  CallRecord r;
+  r.id = st.int64(0);
+  r.job_id = st.opt_int64(1);
+  r.direction = st.text(2);
+  r.line = st.text(3);
+  r.caller = st.text(4);
+  r.callee = st.text(5);
+  r.started_at = st.int64(6);
+  r.answered_at = st.opt_int64(7);
+  r.ended_at = st.opt_int64(8);
+  r.result = st.text(9);
+  return r;
 }
 
 }  // namespace callbackd::store::sqlite

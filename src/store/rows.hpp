@@ -1,6 +1,6 @@
 #pragma once
-// One authorized_phones row <-> AuthorizedPhone, for every statement that reads or writes entries (the store,
-// the admin store's search and CSV import): the index keys are computed in exactly one place.
+// Rows <-> records for every statement that reads or writes them (the store, the admin store's search,
+// filters and CSV import), so each column order and the entries' index keys are written down once.
 #include "store/sqlite_db.hpp"
 #include "store/types.hpp"
 
@@ -12,5 +12,7 @@ AuthorizedPhone read_phone(const Statement& st);
 // Binds every column but id from parameter 1 on, then exact_key and pattern_prefix (parameters 10 and 11), as
 // sql::kInsertPhone and sql::kUpdatePhone expect.
 void bind_phone(Statement& st, const AuthorizedPhone& p);
+// Columns: id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result.
+CallRecord read_record(const Statement& st);
 
 }  // namespace callbackd::store::sqlite
