@@ -84,19 +84,23 @@ std::optional<std::string> Statement::opt_text(int col) const {
   return text(col);
 }
 
-Transaction::Transaction(Db& db) : db_(db) {
-  db_.exec("BEGIN IMMEDIATE");
+Transaction::Transaction(Db& db) : db_(db), nested_(sqlite3_get_autocommit(db.get()) == 0) {
+  db_.exec(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
-  if (!done_) {
-    // Nothing useful to do if the rollback itself fails: the connection rolls back when closed.
+  if (done_) return;
+  // Nothing useful to do if the rollback itself fails: the connection rolls back when closed. A nested one
+  // is undone alone, unless SQLite already rolled the outer transaction back (then there is no savepoint).
+  if (!nested_) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  } else if (sqlite3_get_autocommit(db_.get()) == 0) {
+    sqlite3_exec(db_.get(), "ROLLBACK TO tx; RELEASE tx", nullptr, nullptr, nullptr);
   }
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE tx" : "COMMIT");
   done_ = true;
 }
 

@@ -66,7 +66,9 @@ class Statement {
   std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
 };
 
-// Commits on commit(), rolls back when destroyed without it (an exception left the scope).
+// Commits on commit(), rolls back when destroyed without it (an exception left the scope). Inside an open
+// transaction (the store worker's group commit) it is a savepoint: its writes are undone alone, and they go
+// to disk when the outer transaction commits.
 class Transaction {
  public:
   explicit Transaction(Db& db);
@@ -77,6 +79,7 @@ class Transaction {
 
  private:
   Db& db_;
+  bool nested_;
   bool done_ = false;
 };
 

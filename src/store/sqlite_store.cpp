@@ -1,8 +1,11 @@
 // The SQLite backend of Store: one write connection, serialised by a mutex, and a pool of reader
 // connections, so reads (HTTP lists, the trigger's lookups) never queue behind a write's fsync or each other.
 // Durability over speed: WAL with synchronous=FULL, since trusted callers, credentials and jobs must survive
-// a power cut. A write returns after its commit, so any later read, on any connection, sees it.
+// a power cut. A write returns after its commit, so any later read, on any connection, sees it; inside a
+// write batch (the store worker's group commit) the batch's own reads use the write connection instead.
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "store/caller_key.hpp"
 #include "store/migrations.hpp"
@@ -96,6 +99,8 @@ class SqliteStore final : public Store {
     sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
     sqlite::apply_migrations(db_);
   }
+
+  std::unique_ptr<WriteBatch> begin_batch() override;
 
   std::vector<AuthorizedPhone> list_phones() override {
     return all<AuthorizedPhone>(sql::kListPhones, read_phone, [](Statement&) {});
@@ -235,21 +240,35 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Reads run on a pooled reader connection, never under mu_.
+  class Batch;
+
+  // Reads run on a pooled reader connection, never under mu_; the batch's own thread reads its writes on db_
+  // (it holds mu_ already).
   template <typename T, typename Reader, typename Binder>
   std::vector<T> all(const char* statement, Reader read, Binder bind) {
+    if (in_batch()) return all_on<T>(db_, statement, read, bind);
     auto lease = readers_.acquire();
-    Statement st(lease.db(), statement);
+    return all_on<T>(lease.db(), statement, read, bind);
+  }
+  template <typename T, typename Reader, typename Binder>
+  std::optional<T> one(const char* statement, Reader read, Binder bind) {
+    if (in_batch()) return one_on<T>(db_, statement, read, bind);
+    auto lease = readers_.acquire();
+    return one_on<T>(lease.db(), statement, read, bind);
+  }
+  template <typename T, typename Reader, typename Binder>
+  static std::vector<T> all_on(Db& db, const char* statement, Reader read, Binder bind) {
+    Statement st(db, statement);
     bind(st);
     return read_all<T>(st, read);
   }
   template <typename T, typename Reader, typename Binder>
-  std::optional<T> one(const char* statement, Reader read, Binder bind) {
-    auto lease = readers_.acquire();
-    Statement st(lease.db(), statement);
+  static std::optional<T> one_on(Db& db, const char* statement, Reader read, Binder bind) {
+    Statement st(db, statement);
     bind(st);
     return read_one<T>(st, read);
   }
+  bool in_batch() const { return batch_thread_.load() == std::this_thread::get_id(); }
 
   template <typename Key>
   bool run_changes(const char* statement, const Key& key) {
@@ -258,10 +277,49 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
 
-  std::mutex mu_;  // serialises writes on db_
+  // Serialises writes on db_. Recursive: a batch holds it for its whole transaction, and the calls made in
+  // the batch take it again on the same thread.
+  std::recursive_mutex mu_;
+  std::atomic<std::thread::id> batch_thread_{};  // the thread whose batch is open, if any
   Db db_;
   ReaderPool readers_;
 };
+
+// One transaction on the write connection, held (with mu_) until it commits or is destroyed.
+class SqliteStore::Batch final : public WriteBatch {
+ public:
+  explicit Batch(SqliteStore& s) : store_(s), lock_(s.mu_) {
+    store_.db_.exec("BEGIN IMMEDIATE");
+    store_.batch_thread_.store(std::this_thread::get_id());
+  }
+  ~Batch() override {
+    if (!committed_ && intact()) sqlite3_exec(store_.db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    store_.batch_thread_.store(std::thread::id{});
+  }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  void isolate(const std::function<void()>& work) override {
+    sqlite::Transaction savepoint(store_.db_);
+    work();
+    savepoint.commit();
+  }
+  bool intact() override { return sqlite3_get_autocommit(store_.db_.get()) == 0; }
+  void commit() override {
+    if (!intact()) throw StoreError("the database rolled the batch back");
+    store_.db_.exec("COMMIT");
+    committed_ = true;
+  }
+
+ private:
+  SqliteStore& store_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool committed_ = false;
+};
+
+std::unique_ptr<WriteBatch> SqliteStore::begin_batch() {
+  return std::make_unique<Batch>(*this);
+}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // The storage interface. SQLite is the embedded default; PostgreSQL comes later behind the same interface.
 // Every method is safe to call from any thread (the SQLite backend serialises writes on one connection and
 // reads on a pool of reader connections, so an HTTP list never waits behind the control thread).
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -23,9 +24,28 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Group commit, for the store worker: many callers' writes in one transaction, so one fsync covers them all.
+// Made by Store::begin_batch(); the thread that made it must use it and end it.
+class WriteBatch {
+ public:
+  virtual ~WriteBatch() = default;  // rolls back what was not committed
+  // Runs one caller's work in the batch; when it throws, its writes alone are undone and the exception is
+  // rethrown.
+  virtual void isolate(const std::function<void()>& work) = 0;
+  // False once the database undid the whole batch by itself (SQLite does on a full disk or an I/O error):
+  // nothing run in it so far will be written.
+  virtual bool intact() = 0;
+  virtual void commit() = 0;  // throws StoreError: then nothing in the batch was written
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Opens a batch on the calling thread: until it ends, every call made on this thread joins its transaction
+  // and reads see its writes, while other threads' writes wait for it and their reads see the last commit.
+  // nullptr: this backend commits each call by itself. Throws StoreError when the database is unavailable.
+  virtual std::unique_ptr<WriteBatch> begin_batch() { return nullptr; }
 
   // Authorized Phones Database
   virtual std::vector<AuthorizedPhone> list_phones() = 0;

@@ -1,6 +1,12 @@
 #include "store/store_worker.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace callbackd::store {
+namespace {
+// Bounds one batch, so the first call's result is not held back by an endless stream behind it.
+constexpr std::size_t kMaxBatch = 64;
+}  // namespace
 
 StoreWorker::StoreWorker(Store& store, Post post)
     : store_(store), post_(std::move(post)), thread_([this] { loop(); }) {}
@@ -9,48 +15,20 @@ StoreWorker::~StoreWorker() {
   stop();
 }
 
-namespace {
-// Bounds one group commit, so the first record's done is not held back by an endless stream.
-constexpr std::size_t kMaxBatch = 64;
-}  // namespace
-
-void StoreWorker::enqueue(Item item) {
+void StoreWorker::enqueue(Task task) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back(std::move(item));
+      queue_.push_back(std::move(task));
       cv_.notify_one();
       return;
     }
   }
-  refuse(item);  // outside the lock: post_ may take the loop's own lock
+  post_(task(nullptr, nullptr)->report());  // outside the lock: post_ may take the loop's own lock
 }
 
 void StoreWorker::add_call_record(CallRecord record, RecordDone done) {
-  enqueue(Item{nullptr, RecordWrite{std::move(record), std::move(done)}});
-}
-
-void StoreWorker::refuse(Item& item) {
-  if (item.task) {
-    post_(item.task(nullptr));
-    return;
-  }
-  const auto out = failed<std::int64_t>(StoreFailure::Unavailable, "store worker stopped");
-  post_([done = std::move(item.record->done), out] { done(out); });
-}
-
-void StoreWorker::write_records(std::vector<RecordWrite>& batch) {
-  std::vector<CallRecord> records;
-  records.reserve(batch.size());
-  for (const auto& w : batch) records.push_back(w.record);
-  const auto ids = run<std::vector<std::int64_t>>([&] { return store_.add_call_records(records); });
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    StoreOutcome<std::int64_t> out;
-    out.failure = ids.failure;
-    out.error = ids.error;
-    if (ids.ok()) out.value = (*ids.value)[i];
-    post_([done = std::move(batch[i].done), out] { done(out); });
-  }
+  submit([record = std::move(record)](Store& s) { return s.add_call_record(record); }, std::move(done));
 }
 
 void StoreWorker::stop() {
@@ -62,29 +40,59 @@ void StoreWorker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::unique_ptr<WriteBatch> StoreWorker::open_batch() {
+  try {
+    return store_.begin_batch();
+  } catch (const std::exception& e) {
+    // The database is locked or failing: each call then runs (and most likely fails) by itself.
+    spdlog::warn("store: no write batch ({}); running calls one by one", e.what());
+    return nullptr;
+  }
+}
+
+void StoreWorker::run_round(std::vector<Task>& tasks) {
+  std::vector<std::unique_ptr<Result>> results;
+  results.reserve(tasks.size());
+  auto finish = [&](const char* undo_error) {
+    for (auto& r : results) {
+      if (undo_error != nullptr) r->undo(undo_error);
+      post_(r->report());
+    }
+    results.clear();
+  };
+  auto batch = open_batch();
+  for (auto& task : tasks) {
+    results.push_back(task(&store_, batch.get()));
+    if (batch && !batch->intact()) {
+      // SQLite undid the whole transaction (disk full, I/O error): what ran in it is not written.
+      finish("the database rolled the batch back");
+      batch = open_batch();
+    }
+  }
+  if (batch) {
+    try {
+      batch->commit();
+    } catch (const std::exception& e) {
+      for (auto& r : results) r->undo(e.what());
+    }
+  }
+  finish(nullptr);
+}
+
 void StoreWorker::loop() {
   for (;;) {
-    Item item;
-    std::vector<RecordWrite> batch;
+    std::vector<Task> round;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       // Shutdown drains: every call submitted before stop() still runs and reports.
       if (queue_.empty()) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-      // Records queued right behind this one join its transaction; order with other calls is kept.
-      while (item.record && batch.size() + 1 < kMaxBatch && !queue_.empty() && queue_.front().record) {
-        batch.push_back(std::move(*queue_.front().record));
+      while (!queue_.empty() && round.size() < kMaxBatch) {
+        round.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    if (item.task) {
-      post_(item.task(&store_));
-      continue;
-    }
-    batch.insert(batch.begin(), std::move(*item.record));
-    write_records(batch);
+    run_round(round);
   }
 }
 

@@ -1,13 +1,17 @@
 #pragma once
 // The asynchronous store port: a thread of its own runs store calls in the order they were submitted and
 // hands each result back through `post` (the call-control loop's EventLoop::post), the way media posts DTMF.
-// A slow disk (fsync) then delays the result, never the signalling. A result is posted only after the call
-// returned, so a job reported created is on disk (the store commits with synchronous=FULL).
+// A slow disk (fsync) then delays the result, never the signalling.
+//
+// Group commit: the calls queued when the worker looks are run in one write batch (Store::begin_batch), so
+// one fsync covers them all, and each result is posted only after that commit. A job reported created is on
+// disk (the store commits with synchronous=FULL). A call that throws is undone alone; when the commit fails,
+// every call of the batch reports StoreFailure::Unavailable.
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -15,24 +19,10 @@
 #include <variant>
 #include <vector>
 
+#include "store/outcome.hpp"
 #include "store/store.hpp"
 
 namespace callbackd::store {
-
-enum class StoreFailure {
-  None,
-  Unavailable,  // StoreError (locked, disk full, I/O), an unexpected exception, or the worker has stopped
-  Duplicate,    // DuplicateError
-};
-
-// What a submitted call gave: its value, or why there is none. R = std::monostate for calls returning void.
-template <typename R>
-struct StoreOutcome {
-  std::optional<R> value;
-  StoreFailure failure = StoreFailure::None;
-  std::string error;  // the exception's message when failure != None
-  bool ok() const { return failure == StoreFailure::None; }
-};
 
 class StoreWorker {
  public:
@@ -50,26 +40,32 @@ class StoreWorker {
   void submit(Work work, Done done) {
     using R = std::invoke_result_t<Work&, Store&>;
     using V = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
-    enqueue([work = std::move(work), done = std::move(done)](Store* store) mutable {
-      StoreOutcome<V> out;
+    enqueue([work = std::move(work), done = std::move(done)](Store* store, WriteBatch* batch) mutable {
+      auto result = std::make_unique<ResultOf<V, Done>>(std::move(done));
       if (store == nullptr) {
-        out = failed<V>(StoreFailure::Unavailable, "store worker stopped");
-      } else {
-        out = run<V>([&]() -> V {
+        result->fail(StoreFailure::Unavailable, "store worker stopped");
+        return std::unique_ptr<Result>(std::move(result));
+      }
+      capture(*result, [&] {
+        auto call = [&] {
           if constexpr (std::is_void_v<R>) {
             work(*store);
-            return {};
+            result->out.value.emplace();
           } else {
-            return work(*store);
+            result->out.value.emplace(work(*store));
           }
-        });
-      }
-      return std::function<void()>([done = std::move(done), out = std::move(out)]() mutable { done(out); });
+        };
+        if (batch != nullptr) {
+          batch->isolate(call);
+        } else {
+          call();
+        }
+      });
+      return std::unique_ptr<Result>(std::move(result));
     });
   }
 
-  // Writes `record`. Call records queued back to back go to disk in one transaction (group commit: one fsync
-  // for the lot); each done still gets its own id, or the batch's failure.
+  // Writes `record`, in the batch of whatever else is queued.
   using RecordDone = std::function<void(const StoreOutcome<std::int64_t>&)>;
   void add_call_record(CallRecord record, RecordDone done);
 
@@ -77,51 +73,57 @@ class StoreWorker {
   void stop();
 
  private:
-  // A queued call: given the store (nullptr when refused), it runs and returns the closure to post.
-  using Task = std::function<std::function<void()>(Store*)>;
-
-  template <typename V>
-  static StoreOutcome<V> failed(StoreFailure f, const std::string& error) {
+  // A call's result, held until its batch is committed.
+  class Result {
+   public:
+    virtual ~Result() = default;
+    virtual void fail(StoreFailure f, const std::string& error) = 0;
+    // The batch was not committed: a call that had succeeded did not happen after all.
+    virtual void undo(const std::string& error) = 0;
+    virtual std::function<void()> report() = 0;  // the closure to post
+  };
+  template <typename V, typename Done>
+  struct ResultOf final : Result {
+    explicit ResultOf(Done d) : done(std::move(d)) {}
+    void fail(StoreFailure f, const std::string& error) override {
+      out.value.reset();
+      out.failure = f;
+      out.error = error;
+    }
+    void undo(const std::string& error) override {
+      if (out.ok()) fail(StoreFailure::Unavailable, error);
+    }
+    std::function<void()> report() override {
+      return [done = std::move(done), out = std::move(out)]() mutable { done(out); };
+    }
+    Done done;
     StoreOutcome<V> out;
-    out.failure = f;
-    out.error = error;
-    return out;
-  }
-  // Turns the store's exceptions into an outcome: a failing call must not end the worker thread.
-  template <typename V, typename F>
-  static StoreOutcome<V> run(F&& f) {
+  };
+  // A queued call: given the store (nullptr when refused) and the open batch (nullptr when none), it runs.
+  using Task = std::function<std::unique_ptr<Result>(Store*, WriteBatch*)>;
+
+  // Turns the store's exceptions into the outcome: a failing call must not end the worker thread.
+  template <typename F>
+  static void capture(Result& result, F&& f) {
     try {
-      StoreOutcome<V> out;
-      out.value.emplace(f());
-      return out;
+      f();
     } catch (const DuplicateError& e) {
-      return failed<V>(StoreFailure::Duplicate, e.what());
+      result.fail(StoreFailure::Duplicate, e.what());
     } catch (const std::exception& e) {
-      return failed<V>(StoreFailure::Unavailable, e.what());
+      result.fail(StoreFailure::Unavailable, e.what());
     }
   }
 
-  struct RecordWrite {
-    CallRecord record;
-    RecordDone done;
-  };
-  // A call (task) or a call record to batch (record); exactly one is set.
-  struct Item {
-    Task task;
-    std::optional<RecordWrite> record;
-  };
-
-  void enqueue(Item item);
-  void enqueue(Task task) { enqueue(Item{std::move(task), std::nullopt}); }
-  void refuse(Item& item);
-  void write_records(std::vector<RecordWrite>& batch);
+  void enqueue(Task task);
+  std::unique_ptr<WriteBatch> open_batch();
+  void run_round(std::vector<Task>& tasks);
   void loop();
 
   Store& store_;
   Post post_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Item> queue_;
+  std::deque<Task> queue_;
   bool stopping_ = false;
   std::thread thread_;  // last: started once the members above exist
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -181,6 +182,69 @@ TEST_F(StoreWorkerTest, ReadersRunBesideTheWriter) {
   worker.stop();
   loop_.run(200);
   EXPECT_EQ(store_->list_phones().size(), 200u);
+}
+
+// Calls queued together share one transaction (group commit): a call that fails is undone alone, with
+// the writes it made before failing, and the others are written.
+TEST_F(StoreWorkerTest, AFailingCallInABatchIsUndoneAloneAndTheOthersAreWritten) {
+  StoreWorker worker(*store_, loop_.post());
+  std::mutex gate;
+  std::unique_lock hold(gate);
+  worker.submit([&](Store&) { std::lock_guard wait(gate); }, [](const StoreOutcome<std::monostate>&) {});
+  std::vector<StoreFailure> failures;
+  auto keep = [&](const auto& out) { failures.push_back(out.failure); };
+  worker.submit([](Store& s) { return s.create_phone(phone("+31")).id; }, keep);
+  worker.submit(
+      [](Store& s) {
+        s.create_phone(phone("+32"));
+        throw StoreError("disk full");
+      },
+      keep);
+  worker.submit([](Store& s) { return s.create_phone(phone("+33")).id; }, keep);
+  hold.unlock();
+  loop_.run(4);
+  EXPECT_EQ(failures,
+            (std::vector<StoreFailure>{StoreFailure::None, StoreFailure::Unavailable, StoreFailure::None}));
+  std::vector<std::string> stored;
+  for (const auto& p : store_->list_phones()) stored.push_back(p.caller_address);
+  EXPECT_EQ(stored, (std::vector<std::string>{"+31", "+33"}));
+}
+
+// A result is posted only once its batch is committed: until then other threads' reads do not see the
+// write, and no done has run, so nothing counts a job as stored before it is on disk.
+TEST_F(StoreWorkerTest, ResultsArePostedOnlyAfterTheBatchCommits) {
+  StoreWorker worker(*store_, loop_.post());
+  std::mutex first_gate;
+  std::mutex second_gate;
+  std::unique_lock hold_first(first_gate);
+  std::unique_lock hold_second(second_gate);
+  auto nothing = [](const StoreOutcome<std::monostate>&) {};
+  // The worker takes this call alone and waits in it, so the next two are queued when it looks again and
+  // go into one batch.
+  std::atomic<bool> waiting{false};
+  worker.submit(
+      [&](Store&) {
+        waiting = true;
+        std::lock_guard wait(first_gate);
+      },
+      nothing);
+  while (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<bool> written{false};
+  worker.submit(
+      [&](Store& s) {
+        s.create_phone(phone("+41"));
+        written = true;
+      },
+      nothing);
+  worker.submit([&](Store&) { std::lock_guard wait(second_gate); }, nothing);
+  hold_first.unlock();
+  while (!written) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(store_->list_phones().empty()) << "another thread saw an uncommitted write";
+  EXPECT_EQ(loop_.posted(), 1u) << "a result was posted before its batch committed";
+  hold_second.unlock();
+  loop_.run(3);
+  EXPECT_EQ(store_->list_phones().size(), 1u);
 }
 
 }  // namespace
