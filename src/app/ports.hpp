@@ -1,6 +1,6 @@
 #pragma once
-// The call core's ports (pbx/ports.hpp) on the real thing: Sofia-SIP's stack, the su_root loop and the RTP
-// engine. Thin forwarding only; the flow tests put fakes in their place.
+// The call core's ports (pbx/ports.hpp) on the real thing: Sofia-SIP's stack, the su_root loop, the RTP
+// engine and the store worker. Thin forwarding only; the flow tests put fakes in their place.
 #include <mutex>
 
 #include "media/rtp_engine.hpp"
@@ -8,6 +8,7 @@
 #include "pbx/ports.hpp"
 #include "sip/event_loop.hpp"
 #include "sip/sip_stack.hpp"
+#include "store/store_worker.hpp"
 
 namespace callbackd::app {
 
@@ -39,6 +40,17 @@ class LoopPort final : public pbx::Loop {
 
  private:
   sip::EventLoop& loop_;
+};
+
+class StoreWorkerPort final : public pbx::StorePort {
+ public:
+  explicit StoreWorkerPort(store::StoreWorker& worker) : worker_(worker) {}
+  void run(std::function<void(store::Store&)> work, Done done) override {
+    worker_.submit(std::move(work), std::move(done));
+  }
+
+ private:
+  store::StoreWorker& worker_;
 };
 
 class MediaPort final : public pbx::Media {

@@ -20,6 +20,7 @@
 #include "sip/sip_stack.hpp"
 #include "store/admin_store.hpp"
 #include "store/store.hpp"
+#include "store/store_worker.hpp"
 #include "web/api_server.hpp"
 
 #ifndef CALLBACKD_DEFAULT_PROMPTS_DIR
@@ -94,8 +95,12 @@ int run_server(const Config& config) {
   callback::SystemClock clock;
   LoopPort loop_port(loop);
   MediaPort media_port(engine);
+  // Destroyed after the call core: its last call records are written (the worker drains) before exit.
+  store::StoreWorker store_worker(*store, [&loop](std::function<void()> fn) { loop.post(std::move(fn)); });
+  StoreWorkerPort store_port(store_worker);
   SipSignalling signalling;
-  pbx::CallManager manager({loop_port, signalling, media_port, *store, prompts, clock}, pbx_settings(config));
+  pbx::CallManager manager({loop_port, signalling, media_port, store_port, prompts, clock},
+                           pbx_settings(config));
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);

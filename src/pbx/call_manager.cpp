@@ -3,6 +3,15 @@
 #include <spdlog/spdlog.h>
 
 namespace callbackd::pbx {
+namespace {
+
+// A ring-once leg whose trigger is with the store: its outcome (and so its record) comes with triggered().
+bool awaits_trigger(const Leg& leg) {
+  return leg.kind == LegKind::Inbound && (leg.state == LegState::Cancelled || leg.state == LegState::Ended) &&
+         !leg.cause;
+}
+
+}  // namespace
 
 CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
     : deps_(deps),
@@ -39,7 +48,7 @@ void CallManager::shutdown() {
   for (auto& [cid, call] : calls_) {
     for (auto& leg : call->legs) {
       leg->job_id.reset();  // the runner has put the attempt back to pending
-      decide(*leg, {EndKind::Shutdown, 0, ""});
+      if (!awaits_trigger(*leg)) decide(*leg, {EndKind::Shutdown, 0, ""});
       deps_.sip.hangup(leg->id);
     }
   }
@@ -85,24 +94,34 @@ void CallManager::on_ended(LegId id) {
     decide(*leg, {EndKind::EndedBeforeAnswer, 0, ""});
     end_attempt(*leg);
   }
+  const bool trigger_pending = awaits_trigger(*leg);
   transition(*leg, LegEvent::DialogEnded);
+  leg->record.ended_at = now_unix();
   if (call->attendant_leg == id) stop_attendant(*call);
   close_leg(*leg);
-  write_record(*leg);
+  if (!trigger_pending) finish_leg(*call, *leg);
+}
+
+void CallManager::finish_leg(Call& call, Leg& leg) {
+  const LegId id = leg.id;
+  write_record(leg);
   call_of_.erase(id);
-  std::erase_if(call->legs, [id](const auto& l) { return l->id == id; });
-  if (call->legs.empty()) calls_.erase(call->id);
+  std::erase_if(call.legs, [id](const auto& l) { return l->id == id; });
+  if (call.legs.empty()) calls_.erase(call.id);
 }
 
 void CallManager::write_record(Leg& leg) {
-  // One insert when the leg ends, not an insert and an update: every write is an fsync on this thread.
+  // One insert when the leg ends, not an insert and an update; the store worker batches them.
   leg.record.result = describe(leg.cause.value_or(EndCause{}), leg.kind);
-  leg.record.ended_at = now_unix();
-  try {
-    deps_.store.add_call_record(leg.record);
-  } catch (const std::exception& e) {
-    spdlog::error("leg {}: call record not written: {}", leg.id, e.what());
-  }
+  if (!leg.record.ended_at) leg.record.ended_at = now_unix();
+  write_record(leg.record, leg.id);
+}
+
+void CallManager::write_record(const store::CallRecord& record, LegId id) {
+  deps_.store.ask([record](store::Store& s) { return s.add_call_record(record); },
+                  [id](const store::StoreOutcome<std::int64_t>& out) {
+                    if (!out.ok()) spdlog::error("leg {}: call record not written: {}", id, out.error);
+                  });
 }
 
 Leg& CallManager::add_leg(LegId id, LegKind kind, LegState initial) {

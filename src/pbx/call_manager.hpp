@@ -12,8 +12,8 @@
 #include "pbx/line_pool.hpp"
 #include "pbx/ports.hpp"
 #include "pbx/settings.hpp"
+#include "pbx/trigger.hpp"
 #include "sip/sip_stack.hpp"
-#include "store/store.hpp"
 
 namespace callbackd::pbx {
 
@@ -21,7 +21,7 @@ struct CallManagerDeps {
   Loop& loop;
   Signalling& sip;
   Media& media;
-  store::Store& store;
+  StorePort& store;
   const media::PromptCatalog& prompts;
   const Clock& clock;
 };
@@ -67,6 +67,8 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void reject_inbound(LegId id, const sip::InviteInfo& info, const std::string& line, int status);
   void answer_inbound(Call& call, Leg& leg);
   void trigger(Leg& leg);
+  void triggered(LegId id, const store::StoreOutcome<TriggerResult>& out);
+  void trigger_decided(Leg& leg, const TriggerResult& result);
   // attendant.cpp
   void start_attendant(Call& call, Leg& leg);
   void stop_attendant(Call& call);
@@ -80,7 +82,9 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   bool open_media(Leg& leg);
   void release_media(Leg& leg);
   void close_leg(Leg& leg);
+  void finish_leg(Call& call, Leg& leg);
   void write_record(Leg& leg);
+  void write_record(const store::CallRecord& record, LegId id);
   store::UnixTime now_unix() const;
   store::UnixTimeMs now_ms() const;
 

@@ -3,7 +3,6 @@
 
 #include "callback/policy.hpp"
 #include "pbx/call_manager.hpp"
-#include "pbx/job_destination.hpp"
 
 namespace callbackd::pbx {
 
@@ -56,11 +55,7 @@ void CallManager::reject_inbound(LegId id, const sip::InviteInfo& info, const st
   rec.started_at = now_unix();
   rec.ended_at = rec.started_at;
   rec.result = describe({EndKind::Rejected, status, phrase}, LegKind::Inbound);
-  try {
-    deps_.store.add_call_record(rec);
-  } catch (const std::exception& e) {
-    spdlog::error("leg {}: call record not written: {}", id, e.what());
-  }
+  write_record(rec, id);
 }
 
 void CallManager::on_cancel(LegId id) {
@@ -78,60 +73,66 @@ void CallManager::on_cancel(LegId id) {
     leg->record.answered_at.reset();
     leg->cause.reset();
   }
-  try {
-    trigger(*leg);
-  } catch (const store::StoreError& e) {
-    // Screening could not even read the database: the caller has hung up, so say loudly that this one is
-    // lost.
-    spdlog::error("leg {}: trigger from '{}' lost, storage unavailable: {}", id, leg->caller, e.what());
-    decide(*leg, {EndKind::StorageUnavailable, 0, ""});
-  }
+  trigger(*leg);
 }
 
 void CallManager::trigger(Leg& leg) {
   using namespace std::chrono;
-  callback::TriggerInput in{leg.caller_id, duration_cast<milliseconds>(deps_.clock.now() - leg.started),
-                            seconds(settings_.callback.trigger_window_s)};
-  // Indexed lookup: only the entries that can match this number are read, not the whole database.
-  const auto caller_id = callback::classify_caller_id(in.caller);
-  const auto phone = caller_id.status == callback::CallerIdStatus::Valid
-                         ? callback::find_trusted_caller(deps_.store, caller_id.number)
-                         : std::nullopt;
-  auto decision = callback::screen_trigger(in, caller_id, phone ? &*phone : nullptr);
-  if (decision.verdict == callback::Verdict::Accept) {
-    // In milliseconds: two triggers within one wall-clock second are two triggers unless min_interval_s says
-    // not.
-    const auto since_ms = now_ms() - std::int64_t{settings_.callback.min_interval_s} * 1000;
-    if (deps_.store.latest_job_for_caller_ms(decision.caller_number, since_ms) ||
-        jobs_.has_unsaved_for(decision.caller_number)) {
-      decision.verdict = callback::Verdict::RejectDuplicate;
-    }
+  TriggerRequest req{{leg.caller_id, duration_cast<milliseconds>(deps_.clock.now() - leg.started),
+                      seconds(settings_.callback.trigger_window_s)},
+                     leg.line,
+                     now_ms(),
+                     settings_.callback.min_interval_s,
+                     settings_.callback.default_delay_s,
+                     jobs_.has_unsaved_for(leg.caller)};
+  // The screening, the duplicate check and the job's insert run on the store worker, in order with every
+  // other trigger; the leg's outcome (and its call record) waits for the answer in triggered().
+  deps_.store.ask([req](store::Store& s) { return run_trigger(s, req); },
+                  [this, alive = alive_, id = leg.id](const store::StoreOutcome<TriggerResult>& out) {
+                    if (*alive) triggered(id, out);
+                  });
+}
+
+void CallManager::triggered(LegId id, const store::StoreOutcome<TriggerResult>& out) {
+  Call* call = call_of(id);
+  Leg* leg = call != nullptr ? call->leg(id) : nullptr;
+  if (leg == nullptr) return;
+  if (!out.ok()) {
+    // Screening could not even read the database: the caller has hung up, so say loudly that this one is
+    // lost.
+    spdlog::error("leg {}: trigger from '{}' lost, storage unavailable: {}", id, leg->caller, out.error);
+    decide(*leg, {EndKind::StorageUnavailable, 0, ""});
+  } else {
+    trigger_decided(*leg, *out.value);
   }
-  if (decision.verdict != callback::Verdict::Accept) {
-    const std::string verdict(callback::to_string(decision.verdict));
-    spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller, verdict);
-    return decide(leg, {EndKind::NotTriggered, 0, verdict});
+  if (leg->state == LegState::Ended) finish_leg(*call, *leg);
+}
+
+void CallManager::trigger_decided(Leg& leg, const TriggerResult& r) {
+  auto verdict = r.verdict;
+  // A job of this caller that the store refused is not in the database for the worker's duplicate check.
+  if (verdict == callback::Verdict::Accept && settings_.callback.min_interval_s > 0 && !r.stored &&
+      jobs_.has_unsaved_for(r.caller_number)) {
+    verdict = callback::Verdict::RejectDuplicate;
   }
-  const auto target = callback::resolve_destination(*decision.phone, decision.caller_number);
-  if (!target) {
-    spdlog::warn("leg {}: entry {} has no usable callback destination: {}", leg.id, decision.phone->id,
-                 target.error);
+  if (verdict != callback::Verdict::Accept) {
+    const std::string text(callback::to_string(verdict));
+    spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller, text);
+    return decide(leg, {EndKind::NotTriggered, 0, text});
+  }
+  if (!r.job) {
+    spdlog::warn("leg {}: entry {} has no usable callback destination: {}", leg.id, r.phone_id.value_or(0),
+                 r.bad_destination);
     return decide(leg, {EndKind::BadDestination, 0, ""});
   }
-  store::CallbackJob job;
-  job.authorized_phone_id = decision.phone->id;
-  job.caller = decision.caller_number;
-  job.destination = to_job_destination(*target);
-  job.line = leg.line;
-  job.created_at_ms = now_ms();
-  job.created_at = job.created_at_ms / 1000;
-  job.due_at = job.created_at + decision.phone->callback_delay_s.value_or(settings_.callback.default_delay_s);
-  spdlog::info("leg {}: trigger from '{}' -> callback to {} in {} s", leg.id, job.caller, job.destination,
-               job.due_at - job.created_at);
-  if (const auto id = jobs_.submit(job)) {
-    decide(leg, {EndKind::Triggered, 0, std::to_string(*id)});
-    leg.record.job_id = *id;
+  spdlog::info("leg {}: trigger from '{}' -> callback to {} in {} s", leg.id, r.job->caller,
+               r.job->destination, r.job->due_at - r.job->created_at);
+  if (r.stored) {
+    jobs_.adopt(*r.job);
+    decide(leg, {EndKind::Triggered, 0, std::to_string(r.job->id)});
+    leg.record.job_id = r.job->id;
   } else {
+    jobs_.keep_unsaved(*r.job, r.store_error);
     decide(leg, {EndKind::TriggerUnstored, 0, ""});
   }
 }

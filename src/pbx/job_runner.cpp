@@ -33,7 +33,7 @@ const char* to_string(JobEvent e) {
   return "?";
 }
 
-JobRunner::JobRunner(Loop& loop, store::Store& store, const Clock& clock, const CallbackSettings& settings,
+JobRunner::JobRunner(Loop& loop, StorePort& store, const Clock& clock, const CallbackSettings& settings,
                      JobDialer& dialer)
     : store_(store),
       clock_(clock),
@@ -46,70 +46,119 @@ store::UnixTime JobRunner::now_unix() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
 }
 
-bool JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
-                     const std::string& result) {
-  const bool moved = to == store::JobState::Pending && from == store::JobState::Dialing
-                         ? store_.reschedule_job(id, now_unix() + settings_.retry_delay_s, result)
-                         : store_.transition_job(id, from, to, result);
-  if (!moved) {
-    spdlog::info("job {}: {} refused, no longer {}", id, to_string(event), store::to_string(from));
-    return false;
-  }
+void JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
+                     const std::string& result, Moved then) {
+  const bool retry = to == store::JobState::Pending && from == store::JobState::Dialing;
+  const store::UnixTime due = now_unix() + settings_.retry_delay_s;
   const auto attempt = in_flight_.find(id);
-  spdlog::info("job {}: {} -> {} ({}{}{})", id, store::to_string(from), store::to_string(to),
-               to_string(event),
-               attempt != in_flight_.end() ? ", attempt " + std::to_string(attempt->second) : "",
-               result.empty() ? "" : ": " + result);
-  return true;
+  const std::string of_attempt =
+      attempt != in_flight_.end() ? ", attempt " + std::to_string(attempt->second) : "";
+  store_.ask(
+      [=](store::Store& s) {
+        return retry ? s.reschedule_job(id, due, result) : s.transition_job(id, from, to, result);
+      },
+      guarded([=, then = std::move(then)](const store::StoreOutcome<bool>& out) {
+        const bool moved = out.ok() && *out.value;
+        if (!out.ok()) {
+          spdlog::error("job {}: {} not stored: {}", id, to_string(event), out.error);
+        } else if (!moved) {
+          spdlog::info("job {}: {} refused, no longer {}", id, to_string(event), store::to_string(from));
+        } else {
+          spdlog::info("job {}: {} -> {} ({}{}{})", id, store::to_string(from), store::to_string(to),
+                       to_string(event), of_attempt, result.empty() ? "" : ": " + result);
+        }
+        if (then) then(moved);
+      }));
 }
 
 void JobRunner::start() {
-  for (const auto& job : store_.jobs_in_state(store::JobState::Dialing)) {
-    // A previous run stopped while this job was dialing: whether the callee was reached is unknown, so a job
-    // with attempts left is dialed again and one without is recorded as failed.
-    if (job.attempts < settings_.max_attempts) {
-      store_.reschedule_job(job.id, now_unix(), "interrupted by restart");
-      spdlog::info("job {}: dialing -> pending ({})", job.id, to_string(JobEvent::Recovered));
-    } else {
-      move(job.id, store::JobState::Dialing, store::JobState::Failed, JobEvent::Recovered,
-           "failed: interrupted by restart");
-    }
-  }
-  for (const auto& job : store_.jobs_in_state(store::JobState::Pending)) {
+  const int max_attempts = settings_.max_attempts;
+  const store::UnixTime now = now_unix();
+  store_.ask(
+      [=](store::Store& s) {
+        for (const auto& job : s.jobs_in_state(store::JobState::Dialing)) {
+          // A previous run stopped while this job was dialing: whether the callee was reached is unknown, so
+          // a job with attempts left is dialed again and one without is recorded as failed.
+          if (job.attempts < max_attempts) {
+            s.reschedule_job(job.id, now, "interrupted by restart");
+            spdlog::info("job {}: dialing -> pending ({})", job.id, to_string(JobEvent::Recovered));
+          } else if (s.transition_job(job.id, store::JobState::Dialing, store::JobState::Failed,
+                                      "failed: interrupted by restart")) {
+            spdlog::info("job {}: dialing -> failed ({}: failed: interrupted by restart)", job.id,
+                         to_string(JobEvent::Recovered));
+          }
+        }
+        return s.jobs_in_state(store::JobState::Pending);
+      },
+      guarded([this](const store::StoreOutcome<std::vector<store::CallbackJob>>& out) {
+        if (!out.ok()) {
+          spdlog::error("callback: pending jobs not loaded: {}", out.error);
+          return;
+        }
+        loaded(*out.value);
+      }));
+}
+
+void JobRunner::loaded(std::vector<store::CallbackJob> pending) {
+  for (const auto& job : pending) {
+    known_[job.id] = job;
     due_.add(job.id, callback::TimePoint(std::chrono::seconds(job.due_at)));
   }
-  if (due_.size() > 0) spdlog::info("callback: {} pending job(s) loaded", due_.size());
+  if (!pending.empty()) spdlog::info("callback: {} pending job(s) loaded", pending.size());
   arm();
 }
 
-std::optional<std::int64_t> JobRunner::submit(const store::CallbackJob& job) {
-  try {
-    const auto stored = store_.create_job(job);
-    const auto wait = std::chrono::seconds(std::max<store::UnixTime>(stored.due_at - now_unix(), 0));
-    spdlog::info("job {}: stored for '{}', due in {} s", stored.id, stored.caller, wait.count());
-    schedule(stored.id, wait);
-    return stored.id;
-  } catch (const store::StoreError& e) {
-    // The trigger was real and the caller has hung up: keep the job in memory and store it when the database
-    // is back (a locked or full disk), rather than lose the callback.
-    spdlog::error("callback for '{}' not stored yet, storage unavailable ({}); retrying every {} s",
-                  job.caller, e.what(), kStoreRetry.count());
-    unsaved_.push_back(job);
-    if (!unsaved_timer_.armed()) unsaved_timer_.start(kStoreRetry, [this] { retry_unsaved(); });
-    return std::nullopt;
-  }
+void JobRunner::adopt(const store::CallbackJob& job) {
+  const auto wait = std::chrono::seconds(std::max<store::UnixTime>(job.due_at - now_unix(), 0));
+  spdlog::info("job {}: stored for '{}', due in {} s", job.id, job.caller, wait.count());
+  if (stopping_) return;  // stored as pending: the next start dials it
+  schedule(job, wait);
+}
+
+void JobRunner::keep_unsaved(const store::CallbackJob& job, const std::string& why) {
+  spdlog::error("callback for '{}' not stored yet, storage unavailable ({}); retrying every {} s", job.caller,
+                why, kStoreRetry.count());
+  unsaved_.emplace(next_unsaved_++, job);
+  if (!unsaved_timer_.armed() && !storing_unsaved_)
+    unsaved_timer_.start(kStoreRetry, [this] { retry_unsaved(); });
 }
 
 void JobRunner::retry_unsaved() {
-  for (const auto& job : std::exchange(unsaved_, {})) submit(job);
+  if (unsaved_.empty() || stopping_) return;
+  storing_unsaved_ = true;
+  std::vector<std::pair<std::uint64_t, store::CallbackJob>> batch(unsaved_.begin(), unsaved_.end());
+  store_.ask(
+      [batch](store::Store& s) {
+        // In order, and stopping at the first refusal: the rest would be refused the same way.
+        std::vector<std::pair<std::uint64_t, store::CallbackJob>> stored;
+        for (const auto& [key, job] : batch) stored.emplace_back(key, s.create_job(job));
+        return stored;
+      },
+      guarded(
+          [this](const store::StoreOutcome<std::vector<std::pair<std::uint64_t, store::CallbackJob>>>& out) {
+            storing_unsaved_ = false;
+            if (out.ok()) {
+              for (const auto& [key, job] : *out.value) {
+                unsaved_.erase(key);
+                adopt(job);
+              }
+            } else {
+              spdlog::error("callback: {} job(s) still not stored ({}); retrying in {} s", unsaved_.size(),
+                            out.error, kStoreRetry.count());
+            }
+            if (!unsaved_.empty() && !stopping_)
+              unsaved_timer_.start(kStoreRetry, [this] { retry_unsaved(); });
+          }));
 }
 
 bool JobRunner::has_unsaved_for(const std::string& caller) const {
-  return std::any_of(unsaved_.begin(), unsaved_.end(), [&](const auto& j) { return j.caller == caller; });
+  return std::any_of(unsaved_.begin(), unsaved_.end(),
+                     [&](const auto& u) { return u.second.caller == caller; });
 }
 
-void JobRunner::schedule(std::int64_t id, std::chrono::milliseconds after) {
-  due_.add(id, clock_.now() + after);
+void JobRunner::schedule(const store::CallbackJob& job, std::chrono::milliseconds after) {
+  known_[job.id] = job;
+  due_.add(job.id, clock_.now() + after);
   arm();
 }
 
@@ -122,13 +171,7 @@ void JobRunner::arm() {
 }
 
 void JobRunner::run_due() {
-  for (auto id : due_.take_due(clock_.now())) {
-    try {
-      attempt(id);
-    } catch (const std::exception& e) {
-      spdlog::error("job {}: not dialed: {}", id, e.what());
-    }
-  }
+  for (auto id : due_.take_due(clock_.now())) attempt(id);
   arm();
 }
 
@@ -140,23 +183,52 @@ bool JobRunner::wait_for_line(const store::CallbackJob& job) {
     spdlog::info("job {}: every line is busy, waiting up to {} s for a free one", job.id,
                  settings_.line_wait_s);
   }
-  schedule(job.id, kLineRetry);
+  due_.add(job.id, clock_.now() + kLineRetry);
   return true;
 }
 
 void JobRunner::attempt(std::int64_t id) {
-  const auto pending = store_.get_job(id);
-  if (!pending || pending->state != store::JobState::Pending) return;
-  if (wait_for_line(*pending)) return;
+  const auto known = known_.find(id);
+  if (known == known_.end()) return;
+  if (wait_for_line(known->second)) return;
   waiting_for_line_.erase(id);
-  in_flight_[id] = pending->attempts + 1;
-  // The claim is the store's compare-and-set: a job an admin cancelled meanwhile is skipped here.
-  if (!move(id, store::JobState::Pending, store::JobState::Dialing, JobEvent::Claimed, "dialing")) {
+  in_flight_[id] = known->second.attempts + 1;
+  // The claim is the store's compare-and-set: a job an admin cancelled meanwhile is skipped here. The row
+  // read back in the same call carries the attempt count the claim gave it.
+  store_.ask(
+      [id](store::Store& s) -> std::optional<store::CallbackJob> {
+        if (!s.transition_job(id, store::JobState::Pending, store::JobState::Dialing, "dialing"))
+          return std::nullopt;
+        return s.get_job(id);
+      },
+      guarded([this, id](const store::StoreOutcome<std::optional<store::CallbackJob>>& out) {
+        if (!out.ok()) {
+          spdlog::error("job {}: not claimed, storage unavailable: {}", id, out.error);
+          in_flight_.erase(id);
+          return;
+        }
+        claimed(id, *out.value);
+      }));
+}
+
+void JobRunner::claimed(std::int64_t id, const std::optional<store::CallbackJob>& job) {
+  if (!job) {
+    spdlog::info("job {}: {} refused, no longer pending", id, to_string(JobEvent::Claimed));
     in_flight_.erase(id);
+    known_.erase(id);
     return;
   }
-  const auto job = store_.get_job(id);
-  if (!job) return;
+  known_[id] = *job;
+  if (stopping_) {
+    // Claimed while we were stopping: back to pending, for the next start.
+    in_flight_.erase(id);
+    known_.erase(id);
+    move(id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Interrupted,
+         "interrupted by shutdown");
+    return;
+  }
+  spdlog::info("job {}: pending -> dialing ({}, attempt {})", id, to_string(JobEvent::Claimed),
+               job->attempts);
   if (auto why = dialer_.dial(*job)) attempt_failed(id, *why);
 }
 
@@ -165,6 +237,7 @@ void JobRunner::answered(std::int64_t job_id, bool media_ok) {
   move(job_id, store::JobState::Dialing, media_ok ? store::JobState::Answered : store::JobState::Failed,
        JobEvent::Answered, media_ok ? "answered" : "failed: no acceptable SDP answer");
   in_flight_.erase(job_id);
+  known_.erase(job_id);
 }
 
 void JobRunner::attempt_failed(std::int64_t job_id, const std::string& outcome) {
@@ -172,13 +245,19 @@ void JobRunner::attempt_failed(std::int64_t job_id, const std::string& outcome) 
   if (it == in_flight_.end()) return;
   const int attempt = it->second;
   if (attempt < settings_.max_attempts && !stopping_) {
-    if (move(job_id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Retry, outcome)) {
-      spdlog::info("job {}: attempt {} {}, retry in {} s", job_id, attempt, outcome, settings_.retry_delay_s);
-      in_flight_.erase(job_id);
-      schedule(job_id, std::chrono::seconds(settings_.retry_delay_s));
-    }
+    move(job_id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Retry, outcome,
+         [this, job_id, attempt, outcome](bool moved) {
+           const auto known = known_.find(job_id);
+           if (!moved || stopping_ || known == known_.end()) return;
+           spdlog::info("job {}: attempt {} {}, retry in {} s", job_id, attempt, outcome,
+                        settings_.retry_delay_s);
+           known->second.state = store::JobState::Pending;
+           known->second.due_at = now_unix() + settings_.retry_delay_s;
+           schedule(known->second, std::chrono::seconds(settings_.retry_delay_s));
+         });
   } else {
     move(job_id, store::JobState::Dialing, store::JobState::Failed, JobEvent::AttemptFailed, outcome);
+    known_.erase(job_id);
   }
   in_flight_.erase(job_id);
 }
@@ -186,6 +265,7 @@ void JobRunner::attempt_failed(std::int64_t job_id, const std::string& outcome) 
 void JobRunner::cancelled(std::int64_t job_id) {
   waiting_for_line_.erase(job_id);
   if (due_.remove(job_id)) {
+    known_.erase(job_id);
     spdlog::info("job {}: {} by an admin, not dialed", job_id, to_string(JobEvent::Cancelled));
     arm();
   }
@@ -194,15 +274,20 @@ void JobRunner::cancelled(std::int64_t job_id) {
 void JobRunner::shutdown() {
   stopping_ = true;
   due_timer_.cancel();
+  unsaved_timer_.cancel();
   for (const auto& [id, attempt] : in_flight_) {
     // Not answered yet: the job goes back to pending, due now, so the next start dials it again.
-    if (store_.reschedule_job(id, now_unix(), "interrupted by shutdown")) {
-      spdlog::info("job {}: dialing -> pending ({}, attempt {})", id, to_string(JobEvent::Interrupted),
-                   attempt);
-    }
+    const store::UnixTime now = now_unix();
+    store_.ask([id, now](store::Store& s) { return s.reschedule_job(id, now, "interrupted by shutdown"); },
+               [id, attempt](const store::StoreOutcome<bool>& out) {
+                 if (out.ok() && *out.value) {
+                   spdlog::info("job {}: dialing -> pending ({}, attempt {})", id,
+                                to_string(JobEvent::Interrupted), attempt);
+                 }
+               });
   }
   in_flight_.clear();
-  for (const auto& job : unsaved_)
+  for (const auto& [key, job] : unsaved_)
     spdlog::error("callback for '{}' lost: never stored before shutdown", job.caller);
 }
 

@@ -1,8 +1,12 @@
 #pragma once
 // The one owner of the callback job lifecycle: due times, the wait for a free line, the retry of a job the
 // store refused, and the attempt in flight. Every state change is a job event through one transition point,
-// which makes the store's compare-and-set and logs "job 7: pending -> dialing (attempt 1)".
+// which makes the store's compare-and-set (on the store worker) and logs "job 7: pending -> dialing
+// (claimed, attempt 1)" once it is on disk.
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -12,7 +16,7 @@
 #include "callback/job_scheduler.hpp"
 #include "pbx/ports.hpp"
 #include "pbx/settings.hpp"
-#include "store/store.hpp"
+#include "store/types.hpp"
 
 namespace callbackd::pbx {
 
@@ -32,13 +36,18 @@ class JobDialer {
 
 class JobRunner {
  public:
-  JobRunner(Loop& loop, store::Store& store, const Clock& clock, const CallbackSettings& settings,
+  JobRunner(Loop& loop, StorePort& store, const Clock& clock, const CallbackSettings& settings,
             JobDialer& dialer);
+  ~JobRunner() { *alive_ = false; }
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
 
-  void start();  // recovers jobs a crash left dialing, loads pending ones
-  // A new trigger's job: stored now, or kept in memory and stored when the database is back. Returns the id
-  // when it is stored.
-  std::optional<std::int64_t> submit(const store::CallbackJob& job);
+  void start();  // recovers jobs a crash left dialing, loads pending ones (when the store answers)
+  // A trigger's job, stored: it is dialled when due.
+  void adopt(const store::CallbackJob& job);
+  // A trigger's job the store refused (locked, full disk): kept in memory and offered to the store again
+  // until it takes it, rather than lose the callback; the caller has hung up.
+  void keep_unsaved(const store::CallbackJob& job, const std::string& why);
   bool has_unsaved_for(const std::string& caller) const;
   // Outcomes of the attempt in flight, from the call core.
   void answered(std::int64_t job_id, bool media_ok);
@@ -52,27 +61,42 @@ class JobRunner {
   bool in_flight(std::int64_t job_id) const { return in_flight_.contains(job_id); }
 
  private:
-  bool move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
-            const std::string& result);
-  void schedule(std::int64_t id, std::chrono::milliseconds after);
+  using Moved = std::function<void(bool moved)>;
+  // Wraps a store continuation so that it does nothing once the runner is gone.
+  template <typename F>
+  auto guarded(F f) {
+    return [alive = alive_, f = std::move(f)](const auto& out) mutable {
+      if (*alive) f(out);
+    };
+  }
+  void move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
+            const std::string& result, Moved then = nullptr);
+  void loaded(std::vector<store::CallbackJob> pending);
+  void schedule(const store::CallbackJob& job, std::chrono::milliseconds after);
   void arm();
   void run_due();
   void attempt(std::int64_t id);
+  void claimed(std::int64_t id, const std::optional<store::CallbackJob>& job);
   bool wait_for_line(const store::CallbackJob& job);
   void retry_unsaved();
   store::UnixTime now_unix() const;
 
-  store::Store& store_;
+  StorePort& store_;
   const Clock& clock_;
   const CallbackSettings& settings_;
   JobDialer& dialer_;
   callback::JobScheduler due_;
+  std::unordered_map<std::int64_t, store::CallbackJob> known_;  // what the loop knows of each scheduled job
   Timer due_timer_;
-  std::vector<store::CallbackJob> unsaved_;
+  std::map<std::uint64_t, store::CallbackJob> unsaved_;  // by arrival, so they are stored in order
+  std::uint64_t next_unsaved_ = 1;
+  bool storing_unsaved_ = false;
   Timer unsaved_timer_;
   std::unordered_map<std::int64_t, int> in_flight_;  // job id -> attempt number
   std::unordered_set<std::int64_t> waiting_for_line_;
   bool stopping_ = false;
+  // Store results posted after the runner is gone (shutdown) check this before touching it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace callbackd::pbx

@@ -1,12 +1,16 @@
 #pragma once
 // What the call core needs from the world, as small interfaces: signalling, the control loop's timers and
-// queue, the media engine and the clock. app/ wires them to Sofia-SIP, the su_root loop and the RTP engine;
-// the flow tests wire them to fakes and a fake clock, so whole calls run in process without waiting.
+// queue, the media engine, the store and the clock. app/ wires them to Sofia-SIP, the su_root loop, the RTP
+// engine and the store worker; the flow tests wire them to fakes and a fake clock, so whole calls run in
+// process without waiting.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "callback/job_scheduler.hpp"
@@ -14,6 +18,8 @@
 #include "media/rtp_engine.hpp"  // MediaEvent
 #include "media/sdp.hpp"
 #include "sip/sip_stack.hpp"
+#include "store/outcome.hpp"
+#include "store/store.hpp"
 
 namespace callbackd::pbx {
 
@@ -58,6 +64,31 @@ class Media {
   virtual void stop_playback(std::uint64_t id) = 0;
   virtual void release(std::uint64_t id) = 0;
   virtual const std::string& address() const = 0;
+};
+
+// The store, off the control loop: work runs on the store's own thread in submission order (batched, one
+// commit for many), and its done runs on the loop once the work is on disk. A slow disk delays outcomes,
+// never signalling. Work must not touch call state; it gets copies of what it needs.
+class StorePort {
+ public:
+  using Done = std::function<void(const store::StoreOutcome<std::monostate>&)>;
+  virtual ~StorePort() = default;
+  virtual void run(std::function<void(store::Store&)> work, Done done) = 0;
+
+  // run() for work that returns a value: then(StoreOutcome<R>) on the loop.
+  template <typename Work, typename Then>
+  void ask(Work work, Then then) {
+    using R = std::invoke_result_t<Work&, store::Store&>;
+    auto slot = std::make_shared<std::optional<R>>();  // written by the worker, read after the post
+    run([slot, work = std::move(work)](store::Store& s) mutable { slot->emplace(work(s)); },
+        [slot, then = std::move(then)](const store::StoreOutcome<std::monostate>& o) mutable {
+          store::StoreOutcome<R> out;
+          out.failure = o.failure;
+          out.error = o.error;
+          if (o.ok()) out.value = std::move(*slot);
+          then(out);
+        });
+  }
 };
 
 // A one-shot timer owned by a leg, a call or a job: cancelled when it is reset or destroyed, so no callback

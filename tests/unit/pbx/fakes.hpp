@@ -1,11 +1,13 @@
 #pragma once
 // Fakes for the call core's ports: a loop whose timers run on a fake clock, signalling and media that record
-// what the core asked for, and a store that can be told to refuse writes. With them a whole call runs in
-// process, in order, without waiting; the store itself is a real SQLite file.
+// what the core asked for, a store port that can be held (a slow disk), and a store that can be told to
+// refuse writes. With them a whole call runs in process, in order, without waiting; the store itself is a
+// real SQLite file.
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "pbx/ports.hpp"
@@ -121,6 +123,44 @@ class FakeMedia final : public Media {
 
  private:
   std::string address_ = "127.0.0.1";
+};
+
+// The store worker's stand-in: work runs on the real store in submission order, at once unless `hold` is
+// set (a slow disk: the work waits until release()), and its done is posted to the fake loop, as the worker
+// posts to the real one.
+class FakeStorePort final : public StorePort {
+ public:
+  FakeStorePort(store::Store& store, FakeLoop& loop) : store_(store), loop_(loop) {}
+  void run(std::function<void(store::Store&)> work, Done done) override {
+    queue_.push_back({std::move(work), std::move(done)});
+    if (!hold) release();
+  }
+  // Runs every queued call (and those they queue).
+  void release() {
+    while (!queue_.empty()) {
+      auto call = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+      store::StoreOutcome<std::monostate> out;
+      try {
+        call.first(store_);
+        out.value.emplace();
+      } catch (const store::DuplicateError& e) {
+        out.failure = store::StoreFailure::Duplicate;
+        out.error = e.what();
+      } catch (const std::exception& e) {
+        out.failure = store::StoreFailure::Unavailable;
+        out.error = e.what();
+      }
+      loop_.post([done = std::move(call.second), out] { done(out); });
+    }
+  }
+  std::size_t queued() const { return queue_.size(); }
+  bool hold = false;
+
+ private:
+  store::Store& store_;
+  FakeLoop& loop_;
+  std::vector<std::pair<std::function<void(store::Store&)>, Done>> queue_;
 };
 
 // A real SQLite store that can be made to refuse job writes, as a locked database or a full disk does.

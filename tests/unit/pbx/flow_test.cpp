@@ -13,6 +13,7 @@ using testing::FakeClock;
 using testing::FakeLoop;
 using testing::FakeMedia;
 using testing::FakeSignalling;
+using testing::FakeStorePort;
 using testing::FlakyStore;
 
 constexpr const char* kOffer =
@@ -32,6 +33,7 @@ class CallFlow : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     store = std::make_unique<FlakyStore>((dir_ / "callbackd.db").string());
+    port = std::make_unique<FakeStorePort>(*store, loop);
     settings.sip_listen = {"127.0.0.1", 5060};
     settings.callback = {10, 1, 5, 1, 60, 60, 3600, 300};
     settings.lines = {Line{
@@ -44,8 +46,9 @@ class CallFlow : public ::testing::Test {
 
   void start() {
     manager =
-        std::make_unique<CallManager>(CallManagerDeps{loop, sip, media, *store, prompts, clock}, settings);
+        std::make_unique<CallManager>(CallManagerDeps{loop, sip, media, *port, prompts, clock}, settings);
     manager->start();
+    loop.run_posted();
   }
   std::int64_t trust(const std::string& number, int delay_s = 1) {
     store::AuthorizedPhone p;
@@ -71,6 +74,7 @@ class CallFlow : public ::testing::Test {
     loop.advance(ring);
     manager->on_cancel(leg);
     manager->on_ended(leg);
+    loop.run_posted();
   }
   std::vector<store::CallbackJob> jobs() { return store->list_jobs(100); }
   store::CallbackJob only_job() {
@@ -86,6 +90,7 @@ class CallFlow : public ::testing::Test {
   FakeSignalling sip;
   FakeMedia media;
   std::unique_ptr<FlakyStore> store;
+  std::unique_ptr<FakeStorePort> port;
   media::PromptCatalog prompts;
   PbxSettings settings;
   std::unique_ptr<CallManager> manager;
@@ -115,6 +120,7 @@ TEST_F(CallFlow, CancelOvertakingOurAnswerIsStillATrigger) {
   ASSERT_EQ(sip.all("answer").size(), 1u);
   manager->on_cancel(1);  // ...but the caller's CANCEL was already in the stack's queue
   manager->on_ended(1);
+  loop.run_posted();
   EXPECT_EQ(only_job().state, store::JobState::Pending);
   EXPECT_EQ(media.open, 0) << "the attendant's RTP session must be released";
   const auto records = store->list_call_records(10);
@@ -333,6 +339,34 @@ TEST_F(CallFlow, SecondTriggerWithinMinIntervalIsADuplicate) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_TRUE(records[0].result == "cancelled: reject-duplicate" ||
               records[1].result == "cancelled: reject-duplicate");
+}
+
+// A slow disk delays the trigger's outcome, never the signalling: the next call is rung at once, and the
+// trigger counts (a job scheduled, the record "triggered") only once its job is on disk.
+TEST_F(CallFlow, SlowStoreDelaysTheTriggerButNeverTheSignalling) {
+  start();
+  trust(kTrusted);
+  port->hold = true;
+  ring_once(1);
+  invite_from_gateway(2, "+15559999");
+  EXPECT_EQ(sip.all("ring").size(), 2u) << "the second call waited for the store";
+  EXPECT_TRUE(jobs().empty());
+  EXPECT_EQ(manager->jobs().scheduled(), 0u) << "a trigger counted before its job was stored";
+  EXPECT_TRUE(store->list_call_records(10).empty()) << "the record must carry the trigger's outcome";
+  loop.advance(5000ms);
+  EXPECT_EQ(invites(), 0u) << "dialed a job that is not on disk";
+  port->hold = false;
+  port->release();
+  loop.run_posted();
+  const auto job = only_job();
+  EXPECT_EQ(manager->jobs().scheduled(), 1u);
+  const auto records = store->list_call_records(10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].result, "triggered job " + std::to_string(job.id));
+  EXPECT_EQ(records[0].job_id, job.id);
+  manager->on_ended(2);  // the other call frees the line's one channel
+  loop.advance(1000ms);
+  EXPECT_EQ(invites(), 1u);
 }
 
 }  // namespace
