@@ -99,7 +99,7 @@ void JobRunner::start() {
       }));
 }
 
-void JobRunner::loaded(std::vector<store::CallbackJob> pending) {
+void JobRunner::loaded(const std::vector<store::CallbackJob>& pending) {
   for (const auto& job : pending) {
     known_[job.id] = job;
     due_.add(job.id, callback::TimePoint(std::chrono::seconds(job.due_at)));
@@ -131,6 +131,7 @@ void JobRunner::retry_unsaved() {
       [batch](store::Store& s) {
         // In order, and stopping at the first refusal: the rest would be refused the same way.
         std::vector<std::pair<std::uint64_t, store::CallbackJob>> stored;
+        stored.reserve(batch.size());
         for (const auto& [key, job] : batch) stored.emplace_back(key, s.create_job(job));
         return stored;
       },
@@ -275,8 +276,10 @@ void JobRunner::shutdown() {
   stopping_ = true;
   due_timer_.cancel();
   unsaved_timer_.cancel();
-  for (const auto& [id, attempt] : in_flight_) {
+  for (const auto& flight : in_flight_) {
     // Not answered yet: the job goes back to pending, due now, so the next start dials it again.
+    const std::int64_t id = flight.first;
+    const int attempt = flight.second;
     const store::UnixTime now = now_unix();
     store_.ask([id, now](store::Store& s) { return s.reschedule_job(id, now, "interrupted by shutdown"); },
                [id, attempt](const store::StoreOutcome<bool>& out) {

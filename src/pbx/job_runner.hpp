@@ -71,7 +71,7 @@ class JobRunner {
   }
   void move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
             const std::string& result, Moved then = nullptr);
-  void loaded(std::vector<store::CallbackJob> pending);
+  void loaded(const std::vector<store::CallbackJob>& pending);
   void schedule(const store::CallbackJob& job, std::chrono::milliseconds after);
   void arm();
   void run_due();
