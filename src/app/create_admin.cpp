@@ -84,6 +84,7 @@ nlohmann::json settings_view(const Config& config) {
             {"ring_timeout_s", c.ring_timeout_s},
             {"max_attempts", c.max_attempts},
             {"retry_delay_s", c.retry_delay_s},
+            {"retry_backoff_max_s", c.retry_backoff_max_s},
             {"min_interval_s", c.min_interval_s},
             {"max_call_duration_s", c.max_call_duration_s},
             {"line_wait_s", c.line_wait_s}}},

@@ -59,9 +59,9 @@ class CallManager final : public sip::SipEvents, private JobDialer {
  private:
   // JobDialer (outbound.cpp)
   bool waits_for_line(const store::CallbackJob& job) override;
-  std::optional<std::string> dial(const store::CallbackJob& job) override;
-  std::optional<std::string> start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
-                                                const std::string& from_uri, const std::string& line);
+  std::optional<EndCause> dial(const store::CallbackJob& job) override;
+  std::optional<EndCause> start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
+                                             const std::string& from_uri, const std::string& line);
   void end_attempt(Leg& leg);
   // inbound.cpp
   void reject_inbound(LegId id, const sip::InviteInfo& info, const std::string& line, int status);

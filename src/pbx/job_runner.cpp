@@ -47,9 +47,9 @@ store::UnixTime JobRunner::now_unix() const {
 }
 
 void JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
-                     const std::string& result, Moved then) {
+                     const std::string& result, Moved then, int retry_in_s) {
   const bool retry = to == store::JobState::Pending && from == store::JobState::Dialing;
-  const store::UnixTime due = now_unix() + settings_.retry_delay_s;
+  const store::UnixTime due = now_unix() + retry_in_s;
   const auto attempt = in_flight_.find(id);
   const std::string of_attempt =
       attempt != in_flight_.end() ? ", attempt " + std::to_string(attempt->second) : "";
@@ -241,22 +241,37 @@ void JobRunner::answered(std::int64_t job_id, bool media_ok) {
   known_.erase(job_id);
 }
 
-void JobRunner::attempt_failed(std::int64_t job_id, const std::string& outcome) {
+int JobRunner::retry_delay_s(RetryClass retry, int attempt) const {
+  if (retry != RetryClass::WithBackoff) return settings_.retry_delay_s;
+  // A gateway that is down or overloaded is given more time after each failure: retry_delay_s, 2x, 4x, ...
+  const std::int64_t backoff = std::int64_t{settings_.retry_delay_s} << std::min(attempt - 1, 20);
+  return static_cast<int>(std::min<std::int64_t>(backoff, settings_.retry_backoff_max_s));
+}
+
+void JobRunner::attempt_failed(std::int64_t job_id, const EndCause& cause) {
   const auto it = in_flight_.find(job_id);
   if (it == in_flight_.end()) return;
   const int attempt = it->second;
-  if (attempt < settings_.max_attempts && !stopping_) {
-    move(job_id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Retry, outcome,
-         [this, job_id, attempt, outcome](bool moved) {
-           const auto known = known_.find(job_id);
-           if (!moved || stopping_ || known == known_.end()) return;
-           spdlog::info("job {}: attempt {} {}, retry in {} s", job_id, attempt, outcome,
-                        settings_.retry_delay_s);
-           known->second.state = store::JobState::Pending;
-           known->second.due_at = now_unix() + settings_.retry_delay_s;
-           schedule(known->second, std::chrono::seconds(settings_.retry_delay_s));
-         });
+  const std::string outcome = describe(cause);
+  const RetryClass retry = retry_class(cause);
+  if (attempt < settings_.max_attempts && retry != RetryClass::Never && !stopping_) {
+    const int delay_s = retry_delay_s(retry, attempt);
+    move(
+        job_id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Retry, outcome,
+        [this, job_id, attempt, outcome, delay_s](bool moved) {
+          const auto known = known_.find(job_id);
+          if (!moved || stopping_ || known == known_.end()) return;
+          spdlog::info("job {}: attempt {} {}, retry in {} s", job_id, attempt, outcome, delay_s);
+          known->second.state = store::JobState::Pending;
+          known->second.due_at = now_unix() + delay_s;
+          schedule(known->second, std::chrono::seconds(delay_s));
+        },
+        delay_s);
   } else {
+    if (retry == RetryClass::Never && attempt < settings_.max_attempts) {
+      spdlog::info("job {}: attempt {} {}: not retried, it would fail the same way", job_id, attempt,
+                   outcome);
+    }
     move(job_id, store::JobState::Dialing, store::JobState::Failed, JobEvent::AttemptFailed, outcome);
     known_.erase(job_id);
   }

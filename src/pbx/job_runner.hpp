@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "callback/job_scheduler.hpp"
+#include "pbx/leg.hpp"
 #include "pbx/ports.hpp"
 #include "pbx/settings.hpp"
 #include "store/types.hpp"
@@ -31,7 +32,7 @@ class JobDialer {
   virtual bool waits_for_line(const store::CallbackJob& job) = 0;
   // Starts the attempt's leg. Empty when it is ringing out; otherwise why it could not start (the attempt
   // failed, and the runner records it).
-  virtual std::optional<std::string> dial(const store::CallbackJob& job) = 0;
+  virtual std::optional<EndCause> dial(const store::CallbackJob& job) = 0;
 };
 
 class JobRunner {
@@ -51,7 +52,8 @@ class JobRunner {
   bool has_unsaved_for(const std::string& caller) const;
   // Outcomes of the attempt in flight, from the call core.
   void answered(std::int64_t job_id, bool media_ok);
-  void attempt_failed(std::int64_t job_id, const std::string& outcome);
+  // Retried by the cause's RetryClass while attempts are left; the job's last_result is describe(cause).
+  void attempt_failed(std::int64_t job_id, const EndCause& cause);
   void cancelled(std::int64_t job_id);  // an admin cancelled it (the REST API did the store's part)
   // Attempts in flight go back to pending so the next start dials them again; nothing more is dialed.
   void shutdown();
@@ -69,8 +71,10 @@ class JobRunner {
       if (*alive) f(out);
     };
   }
+  // For Dialing -> Pending (a retry), the job is due again in retry_in_s.
   void move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
-            const std::string& result, Moved then = nullptr);
+            const std::string& result, Moved then = nullptr, int retry_in_s = 0);
+  int retry_delay_s(RetryClass retry, int attempt) const;
   void loaded(const std::vector<store::CallbackJob>& pending);
   void schedule(const store::CallbackJob& job, std::chrono::milliseconds after);
   void arm();

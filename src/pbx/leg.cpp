@@ -90,6 +90,27 @@ EndCause cause_of_failure(int status, const std::string& phrase) {
   return {EndKind::Failed, status, phrase};
 }
 
+RetryClass retry_class(const EndCause& c) {
+  switch (c.kind) {
+    case EndKind::Busy:
+    case EndKind::NoAnswer:
+      return RetryClass::AfterInterval;
+    case EndKind::Failed:
+      return c.sip_status >= 500 && c.sip_status < 600 ? RetryClass::WithBackoff : RetryClass::Never;
+    case EndKind::Unknown:
+    case EndKind::NoResponse:
+    case EndKind::EndedBeforeAnswer:
+    case EndKind::NoSipRequest:
+    case EndKind::NoMediaPort:
+    case EndKind::NoLine:
+    case EndKind::Unreachable:
+    case EndKind::StorageUnavailable:
+      return RetryClass::WithBackoff;
+    default:
+      return RetryClass::Never;
+  }
+}
+
 std::string describe(const EndCause& c, LegKind kind) {
   const std::string status = std::to_string(c.sip_status);
   switch (c.kind) {

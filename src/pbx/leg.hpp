@@ -78,6 +78,12 @@ struct EndCause {
   int sip_status = 0;
   std::string detail;
 };
+// How a failed callback attempt is retried (JobRunner): busy and no answer after retry_delay_s; the network,
+// the line or a server error (5xx) with backoff; a refusal (another 4xx, a policy refusal, no usable SDP)
+// never, since it would fail the same way again.
+enum class RetryClass { AfterInterval, WithBackoff, Never };
+RetryClass retry_class(const EndCause& cause);
+
 // The one text of each cause: the call record's result and the job's last_result ("busy", "no-answer", ...).
 std::string describe(const EndCause& cause, LegKind kind = LegKind::Callback);
 // A callback's final response as a cause: 486/600/603 busy, 408/480/487 no answer, anything else failed.

@@ -13,11 +13,11 @@ bool CallManager::waits_for_line(const store::CallbackJob& job) {
   return target && target->kind() == callback::Destination::Kind::Pstn && lines_.pick(job.line) == nullptr;
 }
 
-std::optional<std::string> CallManager::dial(const store::CallbackJob& job) {
+std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const auto target = from_job_destination(job.destination);
   if (auto why = callback::check_outgoing(target); !why.empty() || !target) {
     spdlog::warn("job {}: destination {} refused by policy: {}", job.id, job.destination, why);
-    return describe({EndKind::Refused, 0, why});
+    return EndCause{EndKind::Refused, 0, why};
   }
   const std::string us = settings_.sip_listen.str();
   switch (target->kind()) {
@@ -25,7 +25,7 @@ std::optional<std::string> CallManager::dial(const store::CallbackJob& job) {
       return start_callback_leg(job, target->text(), "sip:callback@" + us, "");
     case callback::Destination::Kind::Pstn: {
       const Line* line = lines_.pick(job.line);
-      if (line == nullptr) return describe({EndKind::NoLine, 0, ""});
+      if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
       const std::string from_user = line->number.empty() ? "callback" : line->number;
       const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
       return start_callback_leg(job, "sip:" + target->text() + "@" + line->gateway.str() + params,
@@ -33,21 +33,21 @@ std::optional<std::string> CallManager::dial(const store::CallbackJob& job) {
     }
     case callback::Destination::Kind::Extension:
       // Extensions register from the registrar issue on; until then none can be reached.
-      return describe({EndKind::Unreachable, 0, "extension " + target->text() + " is not registered"});
+      return EndCause{EndKind::Unreachable, 0, "extension " + target->text() + " is not registered"};
   }
-  return "failed: unknown destination";
+  return EndCause{EndKind::Refused, 0, "unknown destination"};
 }
 
-std::optional<std::string> CallManager::start_callback_leg(const store::CallbackJob& job,
-                                                           const std::string& request_uri,
-                                                           const std::string& from_uri,
-                                                           const std::string& line) {
+std::optional<EndCause> CallManager::start_callback_leg(const store::CallbackJob& job,
+                                                        const std::string& request_uri,
+                                                        const std::string& from_uri,
+                                                        const std::string& line) {
   // Media first, with no leg id yet: the offer needs our port before the INVITE exists.
   Leg probe(deps_.loop, 0, LegKind::Callback, LegState::Dialing);
-  if (!open_media(probe)) return describe({EndKind::NoMediaPort, 0, ""});
+  if (!open_media(probe)) return EndCause{EndKind::NoMediaPort, 0, ""};
   if (!line.empty() && !lines_.acquire(line)) {
     release_media(probe);
-    return describe({EndKind::NoLine, 0, ""});
+    return EndCause{EndKind::NoLine, 0, ""};
   }
   const std::uint64_t session = next_sdp_session_++;
   const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
@@ -55,7 +55,7 @@ std::optional<std::string> CallManager::start_callback_leg(const store::Callback
   if (id == 0) {
     if (!line.empty()) lines_.release(line);
     release_media(probe);
-    return describe({EndKind::NoSipRequest, 0, ""});
+    return EndCause{EndKind::NoSipRequest, 0, ""};
   }
   Leg& leg = add_leg(id, LegKind::Callback, LegState::Dialing);
   leg.media = std::exchange(probe.media, std::nullopt);
@@ -86,7 +86,7 @@ std::optional<std::string> CallManager::start_callback_leg(const store::Callback
 
 void CallManager::end_attempt(Leg& leg) {
   if (!leg.job_id) return;
-  jobs_.attempt_failed(*std::exchange(leg.job_id, std::nullopt), describe(leg.cause.value_or(EndCause{})));
+  jobs_.attempt_failed(*std::exchange(leg.job_id, std::nullopt), leg.cause.value_or(EndCause{}));
 }
 
 void CallManager::on_progress(LegId id, int status) {

@@ -30,12 +30,13 @@ struct Line {
 struct CallbackSettings {
   int trigger_window_s = 10;
   int default_delay_s = 3;
-  int ring_timeout_s = 30;  // how long a callback rings before it counts as no answer
-  int max_attempts = 1;     // dial attempts per job; busy, no answer and failures are retried
-  int retry_delay_s = 60;
+  int ring_timeout_s = 30;         // how long a callback rings before it counts as no answer
+  int max_attempts = 1;            // dial attempts per job; busy, no answer and failures are retried
+  int retry_delay_s = 60;          // busy and no answer: wait this long; network and 5xx: the first wait
   int min_interval_s = 60;         // a second trigger from the same caller within this makes no new job
   int max_call_duration_s = 3600;  // an answered call is hung up after this
   int line_wait_s = 300;           // a PSTN callback due while every line is busy waits this long for one
+  int retry_backoff_max_s = 3600;  // network and 5xx failures wait twice as long each time, up to this
 };
 
 struct PbxSettings {

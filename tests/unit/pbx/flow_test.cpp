@@ -204,6 +204,47 @@ TEST_F(CallFlow, BusyCalleeFailsTheJobAsBusyAndRetriesWhenAllowed) {
   EXPECT_EQ(only_job().attempts, 2);
 }
 
+TEST_F(CallFlow, RefusalByTheFarEndIsNeverRetried) {
+  settings.callback.max_attempts = 3;
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  const LegId out = sip.all("invite")[0].leg;
+  manager->on_failed(out, 404, "Not Found");
+  manager->on_ended(out);
+  loop.run_posted();
+  EXPECT_EQ(only_job().state, store::JobState::Failed) << "a 404 would fail the same way again";
+  EXPECT_EQ(only_job().last_result, "failed: 404 Not Found");
+  loop.advance(600'000ms);
+  EXPECT_EQ(invites(), 1u);
+}
+
+TEST_F(CallFlow, ServerErrorIsRetriedWithBackoff) {
+  settings.callback.max_attempts = 3;
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  manager->on_failed(sip.all("invite")[0].leg, 503, "Service Unavailable");
+  manager->on_ended(sip.all("invite")[0].leg);
+  loop.advance(59'000ms);
+  EXPECT_EQ(invites(), 1u) << "retried before retry_delay_s";
+  loop.advance(1'000ms);
+  ASSERT_EQ(invites(), 2u) << "first retry after retry_delay_s (60 s)";
+  manager->on_failed(sip.all("invite")[1].leg, 500, "Server Internal Error");
+  manager->on_ended(sip.all("invite")[1].leg);
+  loop.advance(119'000ms);
+  EXPECT_EQ(invites(), 2u) << "the second retry must wait twice as long";
+  loop.advance(1'000ms);
+  ASSERT_EQ(invites(), 3u);
+  manager->on_failed(sip.all("invite")[2].leg, 503, "Service Unavailable");
+  manager->on_ended(sip.all("invite")[2].leg);
+  loop.run_posted();
+  EXPECT_EQ(only_job().state, store::JobState::Failed);
+  EXPECT_EQ(only_job().attempts, 3);
+}
+
 TEST_F(CallFlow, AnsweredCallbackEndsTheJobAndStartsTheAttendant) {
   start();
   trust(kTrusted);
