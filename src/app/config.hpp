@@ -14,6 +14,7 @@ using HostPort = pbx::HostPort;
 struct SipConfig {
   HostPort listen{"127.0.0.1", 5060};
   std::string user_agent = "callbackd";
+  int max_calls = 1000;
 };
 
 struct MediaConfig {

@@ -48,6 +48,7 @@ class StoreWorkerPort final : public pbx::StorePort {
   void run(std::function<void(store::Store&)> work, Done done) override {
     worker_.submit(std::move(work), std::move(done));
   }
+  std::size_t backlog() const override { return worker_.queued(); }
 
  private:
   store::StoreWorker& worker_;

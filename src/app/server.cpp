@@ -60,6 +60,7 @@ class SignalFd {
 pbx::PbxSettings pbx_settings(const Config& c) {
   pbx::PbxSettings s;
   s.sip_listen = c.sip.listen;
+  s.max_calls = static_cast<std::size_t>(c.sip.max_calls);
   s.language = c.media.language;
   s.callback = c.callback;
   s.lines = c.lines;

@@ -17,7 +17,8 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
     : deps_(deps),
       settings_(std::move(settings)),
       lines_(settings_.lines),
-      jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this) {
+      jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this),
+      overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}) {
   // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).
   next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;
 }
@@ -34,6 +35,7 @@ CallManager::~CallManager() {
 
 void CallManager::start() {
   jobs_.start();
+  overload_.start();
 }
 
 void CallManager::job_cancelled(std::int64_t id) {
@@ -44,6 +46,7 @@ void CallManager::job_cancelled(std::int64_t id) {
 
 void CallManager::shutdown() {
   shutting_down_ = true;
+  overload_.stop();
   jobs_.shutdown();
   for (auto& [cid, call] : calls_) {
     for (auto& leg : call->legs) {

@@ -10,6 +10,7 @@
 #include "pbx/call.hpp"
 #include "pbx/job_runner.hpp"
 #include "pbx/line_pool.hpp"
+#include "pbx/overload.hpp"
 #include "pbx/ports.hpp"
 #include "pbx/settings.hpp"
 #include "pbx/trigger.hpp"
@@ -92,6 +93,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   PbxSettings settings_;
   LinePool lines_;
   JobRunner jobs_;
+  Overload overload_;
   CallId next_call_ = 1;
   std::unordered_map<CallId, std::unique_ptr<Call>> calls_;
   std::unordered_map<LegId, CallId> call_of_;

@@ -12,6 +12,11 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
   if (shutting_down_) return reject_inbound(id, info, line ? line->name : "", 503);
   // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
   if (line == nullptr) return reject_inbound(id, info, "", 403);
+  if (auto why = overload_.refuse(call_of_.size(), deps_.store.backlog())) {
+    // No record and no log line per call: under overload each would add to the load that caused it.
+    overload_.refused(*why);
+    return deps_.sip.reject(id, 503);
+  }
   if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603);
   if (line->inbound == InboundRoute::Extension) return reject_inbound(id, info, line->name, 480);
   if (!lines_.acquire(line->name)) return reject_inbound(id, info, line->name, 486);

@@ -74,6 +74,8 @@ class StorePort {
   using Done = std::function<void(const store::StoreOutcome<std::monostate>&)>;
   virtual ~StorePort() = default;
   virtual void run(std::function<void(store::Store&)> work, Done done) = 0;
+  // Calls submitted and not yet answered: how far the store has fallen behind.
+  virtual std::size_t backlog() const = 0;
 
   // run() for work that returns a value: then(StoreOutcome<R>) on the loop.
   template <typename Work, typename Then>

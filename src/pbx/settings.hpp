@@ -41,6 +41,7 @@ struct CallbackSettings {
 
 struct PbxSettings {
   HostPort sip_listen;  // for our own From/Contact URIs
+  std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
   std::string language = "en";
   CallbackSettings callback;
   std::vector<Line> lines;

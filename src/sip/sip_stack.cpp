@@ -228,7 +228,10 @@ void SipStack::reject(LegId leg, int status) {
   h->state = DialogState::Final;
   // nua_respond() stores the phrase pointer and reads it when the response is built, after this returns:
   // Sofia's own table is static, so the phrase outlives the transaction.
-  nua_respond(h->nh, status, status_phrase(status), TAG_END());
+  // A 503 (overload, shutting down) says when to come back, so a gateway does not retry at once (RFC 3261
+  // 21.5.4); the literal is static, as Sofia copies tags but we keep to the rule for every string.
+  nua_respond(h->nh, status, status_phrase(status), TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
+              TAG_END());
 }
 
 void SipStack::answer_reinvite(LegId leg, const std::string& sdp) {

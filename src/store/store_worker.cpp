@@ -31,6 +31,11 @@ void StoreWorker::add_call_record(CallRecord record, RecordDone done) {
   submit([record = std::move(record)](Store& s) { return s.add_call_record(record); }, std::move(done));
 }
 
+std::size_t StoreWorker::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 void StoreWorker::stop() {
   {
     std::lock_guard lock(mu_);

@@ -69,6 +69,9 @@ class StoreWorker {
   using RecordDone = std::function<void(const StoreOutcome<std::int64_t>&)>;
   void add_call_record(CallRecord record, RecordDone done);
 
+  // Calls queued and not yet taken into a batch.
+  std::size_t queued() const;
+
   // Runs what is queued, posts its results, and joins the thread. Idempotent.
   void stop();
 
@@ -121,7 +124,7 @@ class StoreWorker {
 
   Store& store_;
   Post post_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;
   bool stopping_ = false;

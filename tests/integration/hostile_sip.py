@@ -140,6 +140,11 @@ class BurstClient:
         except OSError:
             pass
 
+    def cancel(self, call_id):
+        """CANCELs a sent INVITE that has no final response yet (same Call-ID, branch and CSeq number)."""
+        cancel = self.sent[call_id].replace(b"ACK ", b"CANCEL ", 1).replace(b"CSeq: 1 ACK", b"CSeq: 1 CANCEL")
+        self.sock.sendto(cancel, ("127.0.0.1", self.server_port))
+
     def wait_all(self, timeout_s, skip=()):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -1,0 +1,49 @@
+#pragma once
+// When to refuse new calls with 503: beyond a configured number of legs, when the store worker has fallen
+// behind (a trigger would wait long for its job to be stored), and when the control loop itself lags (a
+// probe timer that fires late: the loop is busier than it can keep up with). Refusing early and cheaply keeps
+// the calls in progress (their audio, menus and callbacks) working, and the guard lifts by itself once the
+// load drops.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "pbx/ports.hpp"
+
+namespace callbackd::pbx {
+
+struct OverloadSettings {
+  std::size_t max_calls = 1000;                 // legs at once (inbound and callbacks)
+  std::size_t max_store_backlog = 5000;         // store calls queued on the worker
+  std::chrono::milliseconds max_loop_lag{250};  // a probe this late means the loop is overloaded...
+  std::chrono::milliseconds lag_hold{5000};     // ...and new calls are refused this long after it
+};
+
+class Overload {
+ public:
+  Overload(Loop& loop, const Clock& clock, OverloadSettings settings);
+
+  void start();  // arms the loop-lag probe
+  void stop();
+  // Why a new call must be refused now; nullopt when it may come in.
+  std::optional<std::string> refuse(std::size_t legs, std::size_t store_backlog);
+  // Counts a refusal; one summary line per second says how many, not one line per refused call.
+  void refused(const std::string& why);
+
+ private:
+  void probe();
+
+  const Clock& clock_;
+  OverloadSettings settings_;
+  Timer probe_timer_;
+  Timer summary_timer_;
+  TimePoint expected_{};
+  TimePoint lagging_until_{};
+  std::chrono::milliseconds last_lag_{0};
+  std::uint64_t refused_ = 0;
+  std::string last_why_;
+};
+
+}  // namespace callbackd::pbx
