@@ -47,6 +47,8 @@ std::string_view to_string(Verdict v) {
       return "reject-late-cancel";
     case Verdict::RejectDuplicate:
       return "reject-duplicate";
+    case Verdict::RejectOpenJob:
+      return "reject-open-job";
   }
   return "unknown-verdict";
 }

@@ -22,6 +22,7 @@ enum class Verdict {
   RejectDisabled,
   RejectLateCancel,
   RejectDuplicate,
+  RejectOpenJob,  // the caller's previous callback is still pending or dialing
 };
 std::string_view to_string(Verdict v);
 

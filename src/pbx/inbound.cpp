@@ -115,10 +115,10 @@ void CallManager::triggered(LegId id, const store::StoreOutcome<TriggerResult>& 
 
 void CallManager::trigger_decided(Leg& leg, const TriggerResult& r) {
   auto verdict = r.verdict;
-  // A job of this caller that the store refused is not in the database for the worker's duplicate check.
-  if (verdict == callback::Verdict::Accept && settings_.callback.min_interval_s > 0 && !r.stored &&
-      jobs_.has_unsaved_for(r.caller_number)) {
-    verdict = callback::Verdict::RejectDuplicate;
+  // A job of this caller that the store refused (kept in memory since this trigger went to the worker) is
+  // an open job the worker could not see.
+  if (verdict == callback::Verdict::Accept && !r.stored && jobs_.has_unsaved_for(r.caller_number)) {
+    verdict = callback::Verdict::RejectOpenJob;
   }
   if (verdict != callback::Verdict::Accept) {
     const std::string text(callback::to_string(verdict));

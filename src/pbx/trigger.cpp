@@ -36,9 +36,14 @@ TriggerResult run_trigger(store::Store& store, const TriggerRequest& r) {
   // In milliseconds: two triggers within one wall-clock second are two triggers unless min_interval_s says
   // not. Read in the worker's batch, so a job stored by a trigger just before this one counts.
   const auto since_ms = r.arrived_ms - std::int64_t{r.min_interval_s} * 1000;
-  if (r.min_interval_s > 0 &&
-      (r.caller_has_unsaved || store.latest_job_for_caller_ms(out.caller_number, since_ms))) {
+  if (r.min_interval_s > 0 && store.latest_job_for_caller_ms(out.caller_number, since_ms)) {
     out.verdict = callback::Verdict::RejectDuplicate;
+    return out;
+  }
+  // At most one open job per caller: a ring-once while the callback is still to come adds no second one,
+  // whatever min_interval_s says (a caller who rings again because it is slow must not be called twice).
+  if (r.caller_has_unsaved || store.open_job_for_caller(out.caller_number)) {
+    out.verdict = callback::Verdict::RejectOpenJob;
     return out;
   }
   const auto target = callback::resolve_destination(*phone, out.caller_number);

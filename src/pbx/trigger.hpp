@@ -17,7 +17,7 @@ struct TriggerRequest {
   store::UnixTimeMs arrived_ms = 0;  // when the caller's CANCEL arrived
   int min_interval_s = 0;
   int default_delay_s = 0;
-  // The caller has a job the store refused, kept in memory: not in the database for the duplicate check.
+  // The caller has a job the store refused, kept in memory: an open job the database does not show.
   bool caller_has_unsaved = false;
 };
 

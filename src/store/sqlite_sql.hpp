@@ -66,6 +66,10 @@ inline constexpr const char* kLatestJobForCallerMs =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
     "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND created_at_ms > ? ORDER BY "
     "created_at_ms DESC, id DESC LIMIT 1";
+inline constexpr const char* kOpenJobForCaller =
+    "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
+    "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND state IN ('pending', 'dialing') "
+    "ORDER BY created_at_ms DESC, id DESC LIMIT 1";
 inline constexpr const char* kInsertJob =
     "INSERT INTO callback_jobs (authorized_phone_id, caller, destination, line, state, attempts, created_at, "
     "due_at, last_result, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

@@ -213,6 +213,10 @@ class SqliteStore final : public Store {
                             [&](Statement& st) { st.bind(1, caller).bind(2, since_ms); });
   }
 
+  std::optional<CallbackJob> open_job_for_caller(const std::string& caller) override {
+    return one<CallbackJob>(sql::kOpenJobForCaller, read_job, [&](Statement& st) { st.bind(1, caller); });
+  }
+
   std::int64_t add_call_record(const CallRecord& r) override {
     std::lock_guard lock(mu_);
     Statement st(db_, sql::kInsertRecord);

@@ -84,6 +84,9 @@ class Store {
   virtual std::optional<CallbackJob> latest_job_for_caller_ms(const std::string& caller,
                                                               UnixTimeMs since_ms) = 0;
 
+  // The caller's job that is still pending or dialing, if any (at most one open job per caller).
+  virtual std::optional<CallbackJob> open_job_for_caller(const std::string& caller) = 0;
+
   // Call records
   virtual std::int64_t add_call_record(const CallRecord& r) = 0;
   // All in one transaction (one fsync: group commit); their ids, in order. All or none are written.

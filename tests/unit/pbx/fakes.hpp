@@ -213,6 +213,9 @@ class FlakyStore final : public store::Store {
                                                              store::UnixTimeMs since) override {
     return real_->latest_job_for_caller_ms(c, since);
   }
+  std::optional<store::CallbackJob> open_job_for_caller(const std::string& c) override {
+    return real_->open_job_for_caller(c);
+  }
   std::vector<store::AuthorizedPhone> trusted_caller_candidates(const std::string& number) override {
     return real_->trusted_caller_candidates(number);
   }

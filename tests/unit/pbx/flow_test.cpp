@@ -282,8 +282,24 @@ TEST_F(CallFlow, TwoTriggersWithinOneSecondAreTwoJobsWhenMinIntervalIsZero) {
   start();
   trust(kTrusted, 60);
   ring_once(1, 300ms);
+  // The first callback is cancelled by an admin, so no job of the caller is open any more.
+  ASSERT_TRUE(
+      store->transition_job(only_job().id, store::JobState::Pending, store::JobState::Cancelled, "x"));
   ring_once(2, 300ms);  // 300 ms after the first: the same wall-clock second, or the next
   EXPECT_EQ(jobs().size(), 2u) << "min_interval_s = 0 must never merge triggers";
+}
+
+TEST_F(CallFlow, TriggerWhileTheCallersCallbackIsStillToComeAddsNone) {
+  settings.callback.min_interval_s = 0;
+  settings.lines[0].channels = 2;
+  start();
+  trust(kTrusted, 60);
+  ring_once(1);
+  ring_once(2);
+  EXPECT_EQ(jobs().size(), 1u) << "two open jobs for one caller: two paid callbacks";
+  const auto records = store->list_call_records(10);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].result, "cancelled: reject-open-job");  // newest first
 }
 
 TEST_F(CallFlow, SecondTriggerWithinMinIntervalIsADuplicate) {
