@@ -132,13 +132,14 @@ void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
 void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
   r.only_keys(t, "callback.",
               {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
-               "retry_backoff_max_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
+               "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
   r.integer(t, "callback.", "trigger_window_s", c.trigger_window_s, 1, 120);
   r.integer(t, "callback.", "default_delay_s", c.default_delay_s, 0, 3600);
   r.integer(t, "callback.", "ring_timeout_s", c.ring_timeout_s, 5, 300);
   r.integer(t, "callback.", "max_attempts", c.max_attempts, 1, 10);
   r.integer(t, "callback.", "retry_delay_s", c.retry_delay_s, 1, 86400);
   r.integer(t, "callback.", "retry_backoff_max_s", c.retry_backoff_max_s, 1, 86400);
+  r.integer(t, "callback.", "crash_settle_s", c.crash_settle_s, 0, 3600);
   r.integer(t, "callback.", "min_interval_s", c.min_interval_s, 0, 86400);
   r.integer(t, "callback.", "max_call_duration_s", c.max_call_duration_s, 10, 86400);
   r.integer(t, "callback.", "line_wait_s", c.line_wait_s, 0, 3600);

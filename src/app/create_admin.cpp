@@ -85,6 +85,7 @@ nlohmann::json settings_view(const Config& config) {
             {"max_attempts", c.max_attempts},
             {"retry_delay_s", c.retry_delay_s},
             {"retry_backoff_max_s", c.retry_backoff_max_s},
+            {"crash_settle_s", c.crash_settle_s},
             {"min_interval_s", c.min_interval_s},
             {"max_call_duration_s", c.max_call_duration_s},
             {"line_wait_s", c.line_wait_s}}},

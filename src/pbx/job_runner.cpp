@@ -74,14 +74,20 @@ void JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, 
 void JobRunner::start() {
   const int max_attempts = settings_.max_attempts;
   const store::UnixTime now = now_unix();
+  // The attempt a crash left dialing may still be alive at the far end: its INVITE rings there until the far
+  // end gives up, and an answer is retransmitted for 32 s. Dialling again only after crash_settle_s means a
+  // callee is never rung twice at once for one job.
+  const store::UnixTime settled = now + settings_.crash_settle_s;
   store_.ask(
       [=](store::Store& s) {
         for (const auto& job : s.jobs_in_state(store::JobState::Dialing)) {
           // A previous run stopped while this job was dialing: whether the callee was reached is unknown, so
           // a job with attempts left is dialed again and one without is recorded as failed.
           if (job.attempts < max_attempts) {
-            s.reschedule_job(job.id, now, "interrupted by restart");
-            spdlog::info("job {}: dialing -> pending ({})", job.id, to_string(JobEvent::Recovered));
+            s.reschedule_job(job.id, settled, "interrupted by restart");
+            spdlog::info("job {}: dialing -> pending ({}; next attempt in {} s, once the one in flight at the "
+                         "crash has ended)",
+                         job.id, to_string(JobEvent::Recovered), settled - now);
           } else if (s.transition_job(job.id, store::JobState::Dialing, store::JobState::Failed,
                                       "failed: interrupted by restart")) {
             spdlog::info("job {}: dialing -> failed ({}: failed: interrupted by restart)", job.id,

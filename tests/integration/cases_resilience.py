@@ -1,6 +1,7 @@
 """Cases where the world under the server fails: the database is locked by another writer, or the server
 restarts with a job pending. The server must say so clearly, keep serving calls, and lose nothing it stored."""
 
+import re
 import socket
 import sqlite3
 import time
@@ -146,3 +147,45 @@ def shutdown_silent_peer_expect_clean_exit(ctx):
             rows = db.execute("SELECT result FROM call_records WHERE caller = '+15558000'").fetchall()
         check(rows and rows[0][0] == "answered by attendant", f"call record of the silent peer's call: {rows}")
         ctx.log(f"stopped in {took:.1f} s with the peer silent; call record {rows[0][0]!r}")
+
+
+@case("crash-while-ringing-expect-no-second-invite-until-settled")
+def crash_while_ringing_expect_no_second_invite_until_settled(ctx):
+    """kill -9 while a callback rings at a far end (which may still ring, or answer, after the crash): after the
+    restart the job is not dialed again until crash_settle_s has passed, so the callee is never rung twice at
+    once for one job; then the next attempt goes out and is counted."""
+    settle_s = 6
+    with Server(ctx, callback={"max_attempts": 2, "ring_timeout_s": 30, "crash_settle_s": settle_s}) as srv:
+        far = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        far.bind(("127.0.0.1", 0))  # takes the INVITEs and never answers: the call "rings" there
+        far.settimeout(0.2)
+
+        def call_ids(seconds):
+            ids, deadline = set(), time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                try:
+                    data = far.recv(65535)
+                except socket.timeout:
+                    continue
+                m = re.search(rb"\r\nCall-ID: *([^\r\n]+)", data, re.I)
+                if data.startswith(b"INVITE ") and m:
+                    ids.add(m.group(1))
+            return ids
+
+        try:
+            port = far.getsockname()[1]
+            srv.add_phone("+15552301", f"sip:callee@127.0.0.1:{port}", delay_s=0)
+            ring_once(ctx, srv, "+15552301", name="trigger-before-crash")
+            first = call_ids(3)
+            check(len(first) == 1, f"expected the first callback INVITE before the crash, got {first}")
+            srv.kill()
+            srv.start()
+            early = call_ids(settle_s - 2) - first
+            check(not early, f"the job was dialed again {settle_s - 2} s after the restart, while the attempt "
+                             f"in flight at the crash may still ring: {early}")
+            later = call_ids(8) - first
+            check(len(later) == 1, f"expected one new attempt after crash_settle_s, got {later}")
+            job = srv.wait_job(lambda j: j["attempts"] == 2, 5, "the second attempt counted")
+            check(job["state"] == "dialing", f"job after the second attempt started: {job}")
+        finally:
+            far.close()

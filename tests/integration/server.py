@@ -166,6 +166,13 @@ class Server:
         self._log_file.close()
         return self.exit_code
 
+    def kill(self):
+        """SIGKILL, as a crash or the OOM killer would: nothing is cleaned up."""
+        self.proc.kill()
+        self.proc.wait()
+        self.exit_code = self.proc.returncode
+        self._log_file.close()
+
     def stop_expect_clean(self):
         code = self.stop()
         check(code == 0, f"callbackd exited with {code} after SIGTERM, expected 0")
