@@ -101,7 +101,11 @@ void CallManager::trigger(Leg& leg) {
 void CallManager::triggered(LegId id, const store::StoreOutcome<TriggerResult>& out) {
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr) return;
+  if (leg == nullptr) {
+    // Not expected (a leg waits for its trigger), but a stored job is a promise to the caller: keep it.
+    if (out.ok() && out.value->stored) jobs_.adopt(*out.value->job);
+    return;
+  }
   if (!out.ok()) {
     // Screening could not even read the database: the caller has hung up, so say loudly that this one is
     // lost.
