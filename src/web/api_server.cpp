@@ -10,6 +10,7 @@
 
 #include "web/api_handlers.hpp"
 #include "web/http.hpp"
+#include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
 #include "web/web_handlers.hpp"
 #include "web/web_routes.hpp"
@@ -19,6 +20,8 @@ namespace {
 
 constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxImportBytes = std::size_t{4} * 1024 * 1024;  // a CSV of 20,000 entries
+constexpr std::size_t kMaxPromptBytes = std::size_t{8} * 1024 * 1024;  // two minutes of CD-quality FLAC
+constexpr const char* kPromptRe = R"(/api/v1/prompts/([a-z]{2,8})/([A-Za-z0-9-]{1,64}))";
 constexpr const char* kJson = "application/json";
 constexpr const char* kIdRe = R"((-?\d{1,18}))";
 constexpr const char* kNumberRe = R"(([^/]+))";
@@ -60,7 +63,7 @@ const char* status_text(int status) {
     case 404:
       return "not found";
     case 413:
-      return "request body too large";
+      return "request body too large (64 KiB; 4 MiB for a CSV import, 8 MiB for a prompt recording)";
     default:
       return "bad request";
   }
@@ -77,6 +80,13 @@ std::optional<std::string> query(const httplib::Request& req, const char* name) 
   return req.get_param_value(name);
 }
 
+// Only a CSV import and a prompt recording may be larger than a JSON body.
+std::size_t max_body(const httplib::Request& req) {
+  if (req.path == kImportPath) return kMaxImportBytes;
+  if (req.method == "PUT" && req.path.rfind("/api/v1/prompts/", 0) == 0) return kMaxPromptBytes;
+  return kMaxBodyBytes;
+}
+
 // httplib's default also sets SO_REUSEPORT, which would let a second daemon share our port silently.
 void reuse_address_only(socket_t sock) {
   const int on = 1;
@@ -91,6 +101,8 @@ struct ApiServer::Impl {
     if (settings.admins != nullptr) {
       auth = std::make_unique<WebAuth>(*settings.admins, settings.session_idle);
       web = std::make_unique<WebHandlers>(store, *settings.admins, settings);
+      prompts = std::make_unique<PromptsApi>(PromptDirs{settings.prompts_dir, settings.custom_prompts_dir},
+                                             settings.prompt_catalog);
     }
   }
 
@@ -124,13 +136,15 @@ struct ApiServer::Impl {
   void add_extension_routes();
   void add_job_routes();
   void add_web_routes();
+  void add_prompt_routes();
   bool admit(const httplib::Request& req, httplib::Response& res);
 
   std::string token;
   ApiSettings settings;
   ApiHandlers handlers;
-  std::unique_ptr<WebAuth> auth;     // null without an AdminStore
-  std::unique_ptr<WebHandlers> web;  // likewise
+  std::unique_ptr<WebAuth> auth;        // null without an AdminStore
+  std::unique_ptr<WebHandlers> web;     // likewise
+  std::unique_ptr<PromptsApi> prompts;  // likewise
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -177,7 +191,7 @@ void ApiServer::Impl::add_job_routes() {
 // The gate in front of every route: /api/ needs the bearer token or a web session (with its CSRF token for a
 // change); only a CSV import may send more than 64 KiB.
 bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res) {
-  if (req.get_header_value<std::uint64_t>("Content-Length") > kMaxBodyBytes && req.path != kImportPath) {
+  if (req.get_header_value<std::uint64_t>("Content-Length") > max_body(req)) {
     send(res, error_reply(413, status_text(413)));
     return false;
   }
@@ -197,7 +211,7 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res)
 }
 
 void ApiServer::Impl::add_routes() {
-  server.set_payload_max_length(kMaxImportBytes);
+  server.set_payload_max_length(kMaxPromptBytes);
   server.set_socket_options(reuse_address_only);
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
@@ -228,11 +242,17 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
-  server.Get("/api/v1/prompts", wrap([this](const auto&) { return web->list_prompts(); }));
-  server.Get(R"(/api/v1/prompts/([a-z]{2,8})/([a-z0-9-]{1,64}))", wrap([this](const auto& r) {
-               return web->prompt_audio(r.matches[1].str(), r.matches[2].str());
-             }));
+  add_prompt_routes();
   add_ui_routes(server);
+}
+
+void ApiServer::Impl::add_prompt_routes() {
+  server.Get("/api/v1/prompts", wrap([this](const auto&) { return prompts->list(); }));
+  server.Get(kPromptRe, wrap([this](const auto& r) { return prompts->audio(r.matches[1], r.matches[2]); }));
+  server.Put(kPromptRe,
+             wrap([this](const auto& r) { return prompts->replace(r.matches[1], r.matches[2], r.body); }));
+  server.Delete(kPromptRe,
+                wrap([this](const auto& r) { return prompts->restore(r.matches[1], r.matches[2]); }));
 }
 
 ApiServer::ApiServer(store::Store& store, ApiSettings settings)

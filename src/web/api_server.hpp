@@ -12,6 +12,10 @@
 #include "store/admin_store.hpp"
 #include "store/store.hpp"
 
+namespace callbackd::media {
+class PromptCatalog;
+}
+
 namespace callbackd::web {
 
 struct ApiSettings {
@@ -24,6 +28,8 @@ struct ApiSettings {
   // What only the TOML file sets, shown read-only by GET /api/v1/settings.
   nlohmann::json settings_view = nullptr;
   std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
+  std::string custom_prompts_dir{};                // the admins' recordings that replace them (same layout)
+  media::PromptCatalog* prompt_catalog = nullptr;  // the running catalog, told of a replaced prompt
 };
 
 class ApiServer {

@@ -24,8 +24,6 @@ class WebHandlers {
   Reply search_records(const Query& q);  // ?from=&to=&number=&result=&offset=&limit=
   Reply export_records(const Query& q);
   Reply settings() const;
-  Reply list_prompts() const;                                                      // [{language, name}]
-  Reply prompt_audio(const std::string& language, const std::string& name) const;  // audio/wav
 
  private:
   nlohmann::json phone_json(const store::AuthorizedPhone& p) const;

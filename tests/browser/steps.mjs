@@ -9,6 +9,17 @@ async function rowCheckbox(page, address) {
   return page.locator('#records tbody tr', {hasText: address}).locator('input.row-select');
 }
 
+// A 16 kHz stereo PCM WAV tone: not the prompts' own format, so the server must convert it.
+function toneWav(ms) {
+  const rate = 16000, channels = 2, frames = rate * ms / 1000, data = frames * channels * 2;
+  const b = Buffer.alloc(44 + data);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVEfmt ', 8); b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); b.writeUInt16LE(channels, 22); b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate * channels * 2, 28);
+  b.writeUInt16LE(channels * 2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
+  for (let i = 0; i < frames * channels; i++) b.writeInt16LE(Math.round(6000 * Math.sin(i / 7)), 44 + 2 * i);
+  return b;
+}
+
 async function addPhone(page, address, description) {
   await page.click('#add');
   await page.fill('#field-caller_address', address);
@@ -186,7 +197,36 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
       return r.ok && r.headers.get('Content-Type') === 'audio/wav' && String.fromCharCode(...b.slice(0, 4)) === 'RIFF';
     });
     expect(ok, 'the welcome prompt must be served as a WAV file');
+  });
+
+  await run('upload a recording to replace a prompt', async () => {
+    await page.setInputFiles('#upload-en-welcome', {name: 'welcome-16k.wav', mimeType: 'audio/wav', buffer: toneWav(1500)});
+    await waitText(page, '#message', 'Replaced welcome with welcome-16k.wav (1.5 s)');
+    await waitText(page, '#prompts tr[data-prompt=welcome]', 'recording');
+    const format = await page.evaluate(async () => {
+      const b = new DataView(await (await fetch('/api/v1/prompts/en/welcome')).arrayBuffer());
+      return {channels: b.getUint16(22, true), rate: b.getUint32(24, true), bits: b.getUint16(34, true), bytes: b.byteLength};
+    });
+    expect(format.channels === 1 && format.rate === 8000 && format.bits === 16, 'served as 8 kHz mono 16-bit: ' + JSON.stringify(format));
+    expect(Math.abs(format.bytes - 44 - 24000) < 400, 'the new recording is served, 1.5 s long: ' + format.bytes);
+    const listed = (await rest('GET', '/api/v1/prompts')).data.find((p) => p.name === 'welcome');
+    expect(listed.custom === true, 'the API must list welcome as a recording');
     await shot(page, 'prompts');
+  });
+
+  await run('a file that is not audio is refused with the reason', async () => {
+    await page.setInputFiles('#upload-en-goodbye', {name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a recording')});
+    await waitText(page, '#message', 'notes.txt was refused: not a supported audio file; upload WAV');
+    await waitText(page, '#prompts tr[data-prompt=goodbye]', 'default');
+    await shot(page, 'prompts-refused');
+  });
+
+  await run('restore the default prompt', async () => {
+    await page.click('#prompts tr[data-prompt=welcome] button.restore-prompt');
+    await waitText(page, '#message', 'Restored the default welcome');
+    await waitText(page, '#prompts tr[data-prompt=welcome]', 'default');
+    const listed = (await rest('GET', '/api/v1/prompts')).data.find((p) => p.name === 'welcome');
+    expect(listed.custom === false, 'the API must list welcome as the default again');
   });
 
   await run('phone-sized screen', async () => {
