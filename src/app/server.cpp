@@ -19,6 +19,7 @@
 #include "sip/event_loop.hpp"
 #include "sip/sip_stack.hpp"
 #include "store/admin_store.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 #include "web/api_server.hpp"
 
@@ -106,8 +107,10 @@ int run_server(const Config& config) {
   manager.start();
 
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
+  auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
+  api_settings.audit = audit.get();
   api_settings.prompts_dir = prompts_dir;
   api_settings.custom_prompts_dir = custom_prompts_dir;
   api_settings.prompt_catalog = &prompts;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "web/api_handlers.hpp"
+#include "web/audit_api.hpp"
 #include "web/http.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
@@ -104,14 +105,17 @@ struct ApiServer::Impl {
       prompts = std::make_unique<PromptsApi>(PromptDirs{settings.prompts_dir, settings.custom_prompts_dir},
                                              settings.prompt_catalog);
     }
+    if (settings.audit != nullptr) {
+      audit = std::make_unique<AuditTrail>(*settings.audit, entity_reader(handlers, prompts.get()));
+    }
   }
 
   // Runs a handler, mapping storage failures to 503 (never a silent loss) and anything else to 500.
   template <typename F>
   httplib::Server::Handler wrap(F f) {
-    return [f](const httplib::Request& req, httplib::Response& res) {
+    return [this, f](const httplib::Request& req, httplib::Response& res) {
       try {
-        const Reply reply = f(req);
+        const Reply reply = audited(req, [&] { return f(req); });
         // Refused changes are logged too (successful ones log their own detail); never the body: it may hold
         // a password.
         if (req.method != "GET" && reply.status >= 400) {
@@ -131,6 +135,16 @@ struct ApiServer::Impl {
     };
   }
 
+  // Runs a handler; a change that succeeds is recorded in the audit log with who made it.
+  Reply audited(const httplib::Request& req, const std::function<Reply()>& run) {
+    const auto target = audit ? change_target(req.method, req.path) : std::nullopt;
+    if (!target) return run();
+    std::string actor = kApiTokenActor;
+    if (!authorized(req, token))
+      actor = auth ? auth->admin_of(req.get_header_value("Cookie")).value_or("?") : "?";
+    return audit->record(*target, actor, req.remote_addr, req.body, run);
+  }
+
   void add_routes();
   void add_phone_routes();
   void add_extension_routes();
@@ -145,6 +159,7 @@ struct ApiServer::Impl {
   std::unique_ptr<WebAuth> auth;        // null without an AdminStore
   std::unique_ptr<WebHandlers> web;     // likewise
   std::unique_ptr<PromptsApi> prompts;  // likewise
+  std::unique_ptr<AuditTrail> audit;    // null without an AuditLog
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -242,6 +257,7 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
+  if (audit) server.Get("/api/v1/audit", wrap([this](const auto& r) { return audit->list(query_of(r)); }));
   add_prompt_routes();
   add_ui_routes(server);
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "store/admin_store.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 
 namespace callbackd::media {
@@ -30,6 +31,7 @@ struct ApiSettings {
   std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
   std::string custom_prompts_dir{};                // the admins' recordings that replace them (same layout)
   media::PromptCatalog* prompt_catalog = nullptr;  // the running catalog, told of a replaced prompt
+  store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
 };
 
 class ApiServer {

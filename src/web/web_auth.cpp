@@ -74,6 +74,13 @@ WebAuth::Access WebAuth::check(std::string_view cookie_header, std::string_view 
   return csrf_matches(*s, csrf_header) ? Access::Allowed : Access::BadCsrf;
 }
 
+std::optional<std::string> WebAuth::admin_of(std::string_view cookie_header) {
+  const auto id = session_cookie(cookie_header);
+  const auto s = id ? sessions_.touch(*id) : std::nullopt;
+  if (!s) return std::nullopt;
+  return s->admin;
+}
+
 bool WebAuth::verify(const std::string& name, const std::string& password) {
   const auto admin = admins_.get_admin(name);
   if (admin) return store::verify_admin_password(password, admin->password_hash);

@@ -40,6 +40,9 @@ class WebAuth {
   // also need the session's CSRF token.
   Access check(std::string_view cookie_header, std::string_view method, std::string_view csrf_header);
 
+  // The admin whose live session the cookie names (who made a change, for the audit log).
+  std::optional<std::string> admin_of(std::string_view cookie_header);
+
   Reply login(const std::string& body, const std::string& address);  // 200 + Set-Cookie, 401, 429
   Reply current(std::string_view cookie_header);                     // 200 {name, csrf_token} or 401
   Reply logout(std::string_view cookie_header);                      // 204, cookie cleared

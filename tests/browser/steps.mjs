@@ -229,6 +229,21 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     expect(listed.custom === false, 'the API must list welcome as the default again');
   });
 
+  await run('the audit log shows who changed what', async () => {
+    await page.click('nav a[href="#audit"]');
+    await waitText(page, '#audit tbody', 'restore');
+    const rows = await page.locator('#audit tbody tr').allTextContents();
+    const has = (...parts) => rows.some((r) => parts.every((p) => r.includes(p)));
+    expect(has('admin', 'upload', 'prompt', 'en/welcome', 'custom: false → true'), 'the prompt upload must be logged: ' + rows.join('\n'));
+    expect(has('admin', 'replace', 'authorized-phone', 'description: Alice mobile → Alice new mobile'), 'the phone edit must be logged');
+    expect(has('admin', 'cancel', 'callback-job', 'state: pending → cancelled'), 'the cancelled job must be logged');
+    expect(has('api-token', 'create', 'extension', '201'), 'the REST API\'s change must name the token');
+    await page.selectOption('#audit-filters [name=entity]', 'prompt');
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => r.textContent.includes('prompt')));
+    await shot(page, 'audit');
+  });
+
   await run('phone-sized screen', async () => {
     await page.setViewportSize({width: 390, height: 844});
     await page.click('nav a[href="#phones"]');
