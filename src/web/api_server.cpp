@@ -254,6 +254,8 @@ void ApiServer::Impl::add_web_routes() {
                 wrap([this](const auto& r) { return auth->logout(r.get_header_value("Cookie")); }));
   server.Post(kImportPath, wrap([this](const auto& r) { return web->import_phones(r.body); }));
   server.Get("/api/v1/authorized-phones/export", wrap([this](const auto&) { return web->export_phones(); }));
+  server.Get("/api/v1/authorized-phones/check",
+             wrap([this](const auto& r) { return web->check_pattern(query_of(r)); }));
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));

@@ -19,6 +19,7 @@ class WebHandlers {
       : store_(store), admins_(admins), settings_(settings) {}
 
   Reply search_phones(const Query& q);  // ?q=&offset=&limit=&sort=[-]field; X-Total-Count header
+  Reply check_pattern(const Query& q);  // ?caller_address= -> {"warning"} when it trusts too many callers
   Reply export_phones();
   Reply import_phones(const std::string& csv);
   Reply search_records(const Query& q);  // ?from=&to=&number=&result=&offset=&limit=

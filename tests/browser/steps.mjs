@@ -76,11 +76,23 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#records tbody', 'Alice new mobile');
   });
 
-  await run('a broad wildcard is flagged', async () => {
-    // The API's existing check flags fewer than 4 literal digits; '+1809*' (a whole area code) is not yet.
-    await addPhone(page, '+180*', 'too broad');
-    await waitText(page, '#message', 'matches nearly every caller');
-    await waitText(page, '#records tbody tr:has-text("+180*")', 'broad wildcard');
+  await run('a broad wildcard is flagged in the form and the table', async () => {
+    await page.click('#add');
+    await page.fill('#field-caller_address', '+1809*');
+    await waitText(page, '#warning-caller_address', 'matches every number of area code +1 809');
+    await shot(page, 'phone-form-warning');
+    await page.fill('#field-caller_address', '+1809555*');
+    await page.waitForFunction(() => document.querySelector('#warning-caller_address').textContent === '');
+    await page.fill('#field-caller_address', '*');
+    await waitText(page, '#warning-caller_address', 'matches nearly every caller');
+    await page.fill('#field-caller_address', '+180*');
+    await waitText(page, '#warning-caller_address', 'matches several +1 area codes');
+    await page.fill('#field-description', 'too broad');
+    await page.click('#save');
+    await waitText(page, '#message', 'matches several +1 area codes');
+    await waitText(page, '#records tbody tr:has-text("+180*")', '⚠ matches several +1 area codes');
+    await addPhone(page, '+44*', 'all of the UK');
+    await waitText(page, '#records tbody tr:has-text("+44*")', '⚠ matches a whole country code (+44) or more');
     await shot(page, 'phones');
   });
 
@@ -118,7 +130,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await page.locator('#records tbody tr').filter({hasText: 'carol@example.com'}).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 1);
     await page.fill('#search', '');
-    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 4);
+    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 5);
     await page.click('th button[data-sort=caller_address]');
     await page.click('th button[data-sort=caller_address]');
     await page.waitForFunction(() => document.querySelector('#records tbody tr td[data-field=caller_address]').textContent.startsWith('carol'));

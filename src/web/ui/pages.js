@@ -8,7 +8,7 @@ cbd.pages.phones = crudPage({
     {field: 'id', label: 'ID'},
     {field: 'caller_type', label: 'Caller type'},
     {field: 'caller_address', label: 'Caller address', render: (r) => [r.caller_address,
-      r.warning ? h('span', {class: 'warning', title: r.warning}, ' ⚠ broad wildcard') : null]},
+      r.warning ? h('span', {class: 'warning', title: r.warning}, ' ⚠ ' + r.warning.replace(/^caller_address "[^"]*" /, '')) : null]},
     {field: 'login_extension', label: 'Login ext.'},
     {field: 'auto_call_relay', label: 'Auto relay'},
     {field: 'description', label: 'Description'},
@@ -19,7 +19,8 @@ cbd.pages.phones = crudPage({
   ],
   fields: [
     {name: 'caller_type', label: 'Caller type', type: 'select', options: ['pstn', 'sip', 'auto'], default: 'pstn', group: 'Caller Settings'},
-    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234'},
+    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234',
+      hint: async (v) => ((await api('GET', '/api/v1/authorized-phones/check?caller_address=' + encodeURIComponent(v))).data || {}).warning || ''},
     {name: 'login_extension', label: 'Login extension', group: 'Caller Settings'},
     {name: 'auto_call_relay', label: 'Auto call relay', type: 'checkbox', group: 'Caller Settings'},
     {name: 'description', label: 'Description', group: 'Caller Settings'},
