@@ -111,6 +111,7 @@ int run_server(const Config& config) {
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
   api_settings.audit = audit.get();
+  api_settings.secure_cookie = config.web.secure_cookie;
   api_settings.prompts_dir = prompts_dir;
   api_settings.custom_prompts_dir = custom_prompts_dir;
   api_settings.prompt_catalog = &prompts;

@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -145,6 +147,15 @@ struct ApiServer::Impl {
     return audit->record(*target, actor, req.remote_addr, req.body, run);
   }
 
+  // Whether the browser reached us over TLS (through a proxy: callbackd itself speaks plain HTTP).
+  bool over_https(const httplib::Request& req) const {
+    if (settings.secure_cookie) return true;
+    std::string proto = req.get_header_value("X-Forwarded-Proto");
+    std::transform(proto.begin(), proto.end(), proto.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return proto == "https" || req.get_header_value("Forwarded").find("proto=https") != std::string::npos;
+  }
+
   void add_routes();
   void add_phone_routes();
   void add_extension_routes();
@@ -247,11 +258,13 @@ void ApiServer::Impl::add_routes() {
 }
 
 void ApiServer::Impl::add_web_routes() {
-  server.Post(kSessionPath, wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr); }));
+  server.Post(kSessionPath,
+              wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr, over_https(r)); }));
   server.Get(kSessionPath,
              wrap([this](const auto& r) { return auth->current(r.get_header_value("Cookie")); }));
-  server.Delete(kSessionPath,
-                wrap([this](const auto& r) { return auth->logout(r.get_header_value("Cookie")); }));
+  server.Delete(kSessionPath, wrap([this](const auto& r) {
+                  return auth->logout(r.get_header_value("Cookie"), over_https(r));
+                }));
   server.Post(kImportPath, wrap([this](const auto& r) { return web->import_phones(r.body); }));
   server.Get("/api/v1/authorized-phones/export", wrap([this](const auto&) { return web->export_phones(); }));
   server.Get("/api/v1/authorized-phones/check",
