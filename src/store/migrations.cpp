@@ -100,7 +100,8 @@ CREATE TABLE admins (
 );
 )sql";
 
-// Version 4: the audit log of admins' changes (store/audit.hpp). Values are JSON text; NULL means "did not
+// Version 4: the audit log of admins' changes (store/audit.hpp), and an index for the dashboard's callbacks
+// per hour (store/admin_sqlite.cpp). Values are JSON text; NULL means "did not
 // exist" (before a create, after a delete). Ids are text so that extensions (numbers as strings) and prompts
 // ("en/welcome") fit beside integer ids.
 constexpr const char* kMigration4 = R"sql(
@@ -116,6 +117,7 @@ CREATE TABLE audit_log (
   new_value TEXT
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+CREATE INDEX callback_jobs_created ON callback_jobs (created_at);
 )sql";
 
 struct Migration {

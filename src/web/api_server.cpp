@@ -272,6 +272,7 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
+  server.Get("/api/v1/dashboard", wrap([this](const auto&) { return web->dashboard(); }));
   if (audit) server.Get("/api/v1/audit", wrap([this](const auto& r) { return audit->list(query_of(r)); }));
   add_prompt_routes();
   add_ui_routes(server);

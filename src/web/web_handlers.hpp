@@ -25,6 +25,7 @@ class WebHandlers {
   Reply search_records(const Query& q);  // ?from=&to=&number=&result=&offset=&limit=
   Reply export_records(const Query& q);
   Reply settings() const;
+  Reply dashboard();  // jobs by state, callbacks per hour over the last 24 h, recent failures
 
  private:
   nlohmann::json phone_json(const store::AuthorizedPhone& p) const;

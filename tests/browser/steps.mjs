@@ -196,7 +196,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#message', 'Cancelled callback');
     await waitText(page, '#jobs', 'cancelled');
     const jobs = (await rest('GET', '/api/v1/callbacks')).data;
-    expect(jobs[0].state === 'cancelled', 'the job must be cancelled on the server');
+    expect(jobs.find((j) => j.caller === '+15559999').state === 'cancelled', 'the job must be cancelled on the server');
   });
 
   await run('prompts page plays a prompt', async () => {
@@ -239,6 +239,16 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#prompts tr[data-prompt=welcome]', 'default');
     const listed = (await rest('GET', '/api/v1/prompts')).data.find((p) => p.name === 'welcome');
     expect(listed.custom === false, 'the API must list welcome as the default again');
+  });
+
+  await run('the dashboard charts callbacks per hour and lists failures', async () => {
+    await page.click('nav a[href="#dashboard"]');
+    await page.locator('#per-hour rect').first().waitFor();
+    await waitText(page, '#job-counts .tile[data-state=cancelled]', '1');
+    await waitText(page, '#recent-failures', 'failed: 503 Service Unavailable');
+    const label = await page.getAttribute('#per-hour', 'aria-label');
+    expect(label.includes('2 in all'), 'two jobs in the last 24 hours: ' + label);
+    await shot(page, 'dashboard');
   });
 
   await run('the audit log shows who changed what', async () => {

@@ -96,6 +96,8 @@ def _jobs_and_records(srv):
     for query, want in cases.items():
         got, _ = _expect(srv, "GET", base + query, 200)
         check(len(got) == want, f"GET {base}{query}: {len(got)} records, expected {want}: {got}")
+    dash, _ = _expect(srv, "GET", "/api/v1/dashboard", 200)
+    check(dash["jobs"]["cancelled"] == 1 and len(dash["per_hour"]) == 24, f"dashboard: {dash}")
     newest, _ = _expect(srv, "GET", base + "?limit=1", 200)
     check(newest[0]["result"] == "busy", f"newest first: {newest}")
     _expect(srv, "GET", base + "?from=yesterday", 400)

@@ -85,7 +85,7 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   store_.reset();
   exec(path_,
        "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
-       "DROP INDEX callback_jobs_caller_created_ms;"
+       "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
        "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
        "ALTER TABLE authorized_phones DROP COLUMN pattern_prefix;"
        "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
