@@ -19,7 +19,7 @@ cbd.pages.audit = (root) => {
   let offset = 0;
   const filters = h('form', {class: 'toolbar', id: 'audit-filters', novalidate: true},
     h('label', {}, 'Entity ', h('select', {name: 'entity'}, ['', 'authorized-phone', 'authorized-phones', 'extension',
-      'callback-job', 'prompt', 'settings'].map((o) => h('option', {value: o}, o || 'any')))),
+      'callback-job', 'prompt'].map((o) => h('option', {value: o}, o || 'any')))),
     h('label', {}, 'Who ', h('input', {name: 'actor', type: 'search', placeholder: 'admin name or api-token'})),
     h('button', {type: 'submit', class: 'primary'}, 'Apply'));
   const holder = h('div');
