@@ -215,7 +215,7 @@ void ApiServer::Impl::add_job_routes() {
 }
 
 // The gate in front of every route: /api/ needs the bearer token or a web session (with its CSRF token for a
-// change); only a CSV import may send more than 64 KiB.
+// change); only a CSV import (4 MiB) and a prompt recording (8 MiB) may send more than 64 KiB.
 bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res) {
   if (req.get_header_value<std::uint64_t>("Content-Length") > max_body(req)) {
     send(res, error_reply(413, status_text(413)));
