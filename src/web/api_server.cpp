@@ -272,7 +272,11 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
-  server.Get("/api/v1/dashboard", wrap([this](const auto&) { return web->dashboard(); }));
+  server.Get("/api/v1/dashboard", wrap([this](const auto&) {
+               Reply r = web->dashboard();
+               r.body["web_lockouts"] = auth->lockouts();  // in memory, not in the database
+               return r;
+             }));
   if (audit) server.Get("/api/v1/audit", wrap([this](const auto& r) { return audit->list(query_of(r)); }));
   add_prompt_routes();
   add_ui_routes(server);

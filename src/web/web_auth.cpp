@@ -82,6 +82,14 @@ std::optional<std::string> WebAuth::admin_of(std::string_view cookie_header) {
   return s->admin;
 }
 
+nlohmann::json WebAuth::lockouts() {
+  json out = json::array();
+  for (const auto& l : throttle_.lockouts()) {
+    out.push_back({{"kind", l.kind}, {"who", l.who}, {"retry_after_s", l.retry_after.count()}});
+  }
+  return out;
+}
+
 bool WebAuth::verify(const std::string& name, const std::string& password) {
   const auto admin = admins_.get_admin(name);
   if (admin) return store::verify_admin_password(password, admin->password_hash);

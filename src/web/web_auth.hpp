@@ -44,6 +44,9 @@ class WebAuth {
   std::optional<std::string> admin_of(std::string_view cookie_header);
 
   // 200 + Set-Cookie, 401, 429. `secure`: the cookie gets the Secure attribute (the page came over HTTPS).
+  // [{"kind": "address"|"account", "who", "retry_after_s"}]: web logins refused right now.
+  nlohmann::json lockouts();
+
   Reply login(const std::string& body, const std::string& address, bool secure = false);
   Reply current(std::string_view cookie_header);                      // 200 {name, csrf_token} or 401
   Reply logout(std::string_view cookie_header, bool secure = false);  // 204, cookie cleared

@@ -246,6 +246,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await page.locator('#per-hour rect').first().waitFor();
     await waitText(page, '#job-counts .tile[data-state=cancelled]', '1');
     await waitText(page, '#recent-failures', 'failed: 503 Service Unavailable');
+    await waitText(page, '#web-lockouts', 'None');  // one wrong password is no lockout
     const label = await page.getAttribute('#per-hour', 'aria-label');
     expect(label.includes('2 in all'), 'two jobs in the last 24 hours: ' + label);
     await shot(page, 'dashboard');

@@ -152,6 +152,12 @@ def _session(srv):
     _expect(srv, "DELETE", "/api/v1/session", 204, token=None,
             headers=dict(cookie, **{"X-CSRF-Token": login["csrf_token"]}))
     _expect(srv, "GET", "/api/v1/session", 401, token=None, headers=cookie)
+    for _ in range(4):  # with alice's wrong password above: 5 failures from this address
+        _expect(srv, "POST", "/api/v1/session", 401, {"name": "mallory", "password": "guess"}, token=None)
+    _expect(srv, "POST", "/api/v1/session", 429, {"name": "mallory", "password": "guess"}, token=None)
+    dash, _ = _expect(srv, "GET", "/api/v1/dashboard", 200)
+    locked = {(l["kind"], l["who"]) for l in dash["web_lockouts"]}
+    check(("address", "127.0.0.1") in locked and ("account", "mallory") not in locked, f"lockouts: {locked}")
 
 
 def _audit(srv):

@@ -45,6 +45,9 @@ cbd.pages.dashboard = (root) => {
       h('div', {class: 'chart'}, hourChart(d.per_hour),
         h('p', {class: 'legend'}, h('span', {class: 'key bar-answered'}), 'answered ', h('span', {class: 'key bar-failed'}), 'failed ',
           h('span', {class: 'key bar-other'}), 'pending, dialing or cancelled')),
+      h('h2', {}, 'Web login lockouts'),
+      d.web_lockouts.length ? table('web-lockouts', [{field: 'kind', label: 'Locked'}, {field: 'who', label: 'Address or admin'},
+        {field: 'retry_after_s', label: 'Free again in (s)'}], d.web_lockouts) : h('p', {class: 'note', id: 'web-lockouts'}, 'None'),
       h('h2', {}, 'Recent failures'),
       table('recent-failures', ['id', 'created_at', 'caller', 'destination', 'line', 'attempts', 'last_result']
         .map((f) => ({field: f, label: f.replace('_', ' ')})), d.recent_failures));
