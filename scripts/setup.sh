@@ -7,7 +7,8 @@ packages=(
   libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
   libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  espeak-ng sox
+  espeak-ng sox libsox-fmt-mp3
+  python3-jsonschema python3-yaml
   sip-tester baresip-core python3 curl procps
   nodejs chromium
 )

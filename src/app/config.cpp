@@ -57,6 +57,16 @@ class Reader {
     }
   }
 
+  void boolean(const toml::table& t, const std::string& prefix, std::string_view key, bool& out) {
+    const auto* node = t.get(key);
+    if (node == nullptr) return;
+    if (auto v = node->value<bool>(); v && node->is_boolean()) {
+      out = *v;
+    } else {
+      error(prefix + std::string(key), "must be true or false");
+    }
+  }
+
   void host_port(const toml::table& t, const std::string& prefix, std::string_view key, HostPort& out) {
     std::string text;
     if (t.get(key) == nullptr) return;
@@ -225,7 +235,8 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
     r.str(*t, "store.", "sqlite", c.store.sqlite);
   }
   if (const auto* t = section("web")) {
-    r.only_keys(*t, "web.", {"listen", "admin_token"});
+    r.only_keys(*t, "web.", {"listen", "admin_token", "secure_cookie"});
+    r.boolean(*t, "web.", "secure_cookie", c.web.secure_cookie);
     r.host_port(*t, "web.", "listen", c.web.listen);
     r.str(*t, "web.", "admin_token", c.web.admin_token);
     if (!c.web.admin_token.empty() && c.web.admin_token.size() < 16) {

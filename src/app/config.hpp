@@ -31,7 +31,8 @@ struct StoreConfig {
 
 struct WebConfig {
   HostPort listen{"127.0.0.1", 8080};
-  std::string admin_token;  // empty: generated at first start and kept beside the database
+  std::string admin_token;     // empty: generated at first start and kept beside the database
+  bool secure_cookie = false;  // the session cookie gets Secure (a TLS proxy is in front)
 };
 
 using CallbackConfig = pbx::CallbackSettings;

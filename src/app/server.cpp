@@ -19,6 +19,7 @@
 #include "sip/event_loop.hpp"
 #include "sip/sip_stack.hpp"
 #include "store/admin_store.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
 #include "store/store_worker.hpp"
 #include "web/api_server.hpp"
@@ -86,7 +87,10 @@ int run_server(const Config& config) {
   const std::string token = resolve_admin_token(config);
   const std::string prompts_dir =
       config.media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : config.media.prompts_dir;
-  media::PromptCatalog prompts(prompts_dir);
+  // Admins' recordings live beside the database: the prompts directory may be read-only (/usr/share).
+  const std::string custom_prompts_dir =
+      (std::filesystem::path(config.store.sqlite).parent_path() / "prompts").string();
+  media::PromptCatalog prompts(prompts_dir, custom_prompts_dir);
   check_prompts(prompts, prompts_dir, config.media.language);
 
   sip::EventLoop loop;
@@ -109,9 +113,14 @@ int run_server(const Config& config) {
   manager.start();
 
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
+  auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
+  api_settings.audit = audit.get();
+  api_settings.secure_cookie = config.web.secure_cookie;
   api_settings.prompts_dir = prompts_dir;
+  api_settings.custom_prompts_dir = custom_prompts_dir;
+  api_settings.prompt_catalog = &prompts;
   api_settings.settings_view = settings_view(config);
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });

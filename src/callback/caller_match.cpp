@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ constexpr std::size_t kMaxPstnDigits = 20;
 // Fewer literal digits than this in a wildcard pattern trusts whole countries or more.
 constexpr std::size_t kMinLiteralDigits = 4;
 constexpr std::size_t kMinLiteralSipChars = 4;
+constexpr std::size_t kMaxCountryCodeDigits = 3;  // ITU-T E.164
+constexpr std::size_t kNanpAreaPrefix = 4;        // "1" and a 3-digit area code
 
 using text::iequals;
 using text::is_digit;
@@ -181,21 +184,72 @@ std::optional<store::AuthorizedPhone> find_trusted_caller(store::Store& store,
   return *best;
 }
 
-bool is_overbroad_pattern(std::string_view pattern) {
-  if (!has_wildcard(pattern)) return false;
+namespace {
+
+// The digits before the first wildcard of an international pattern ("+1809*" -> "1809", "0044*" -> "44"), or
+// nullopt for a national one.
+std::optional<std::string> international_prefix(const std::string& key) {
+  std::size_t start = 0;
+  if (key.rfind('+', 0) == 0) {
+    start = 1;
+  } else if (key.rfind("00", 0) == 0) {
+    start = 2;
+  } else {
+    return std::nullopt;
+  }
+  std::string digits;
+  for (std::size_t i = start; i < key.size() && is_digit(key[i]); ++i) digits += key[i];
+  return digits;
+}
+
+// North America shares country code 1, so there +1 and a 3-digit area code is still a whole region (+1809:
+// the Dominican Republic, a classic toll-fraud target); elsewhere a country code has 1 to 3 digits. Without a
+// numbering plan at hand, "+44*" and "+35*" are both called "a whole country code or more".
+std::optional<std::string> international_breadth(const std::string& p) {
+  if (p.empty()) return "matches nearly every caller";
+  if (p[0] == '1') {
+    if (p.size() == 1) return "matches every number of country code +1 (North America)";
+    if (p.size() < kNanpAreaPrefix) return "matches several +1 area codes";
+    if (p.size() == kNanpAreaPrefix) return "matches every number of area code +1 " + p.substr(1);
+    return std::nullopt;
+  }
+  if (p.size() == 1) return "matches nearly every caller";
+  if (p.size() <= kMaxCountryCodeDigits) return "matches a whole country code (+" + p + ") or more";
+  return std::nullopt;
+}
+
+std::optional<std::string> pstn_breadth(const std::string& key) {
+  if (const auto prefix = international_prefix(key)) {
+    if (auto reason = international_breadth(*prefix)) return reason;
+  }
+  if (static_cast<std::size_t>(std::count_if(key.begin(), key.end(), is_digit)) < kMinLiteralDigits) {
+    return "matches nearly every caller";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> overbroad_pattern_reason(std::string_view pattern) {
+  if (!has_wildcard(pattern)) return std::nullopt;
   const auto key = comparable_pattern(pattern);
   const bool pstn =
       std::all_of(key.begin(), key.end(), [](char c) { return is_digit(c) || c == '+' || is_wildcard(c); });
-  if (pstn) {
-    return static_cast<std::size_t>(std::count_if(key.begin(), key.end(), is_digit)) < kMinLiteralDigits;
-  }
+  if (pstn) return pstn_breadth(key);
+  constexpr const char* kEveryone = "matches nearly every caller";
   // A SIP pattern must at least pin the domain: "alice@*" trusts anyone who calls himself alice.
   const auto at = key.find('@');
-  if (at == std::string::npos || has_wildcard(std::string_view(key).substr(at + 1))) return true;
+  if (at == std::string::npos || has_wildcard(std::string_view(key).substr(at + 1))) return kEveryone;
   // "*@example.com" trusts everyone who can claim that domain.
   const std::string_view user = std::string_view(key).substr(0, at);
-  if (std::all_of(user.begin(), user.end(), is_wildcard)) return true;
-  return literal_count(key) - 1 < kMinLiteralSipChars;  // '@' itself says nothing
+  if (std::all_of(user.begin(), user.end(), is_wildcard))
+    return "matches every caller of " + key.substr(at + 1);
+  if (literal_count(key) - 1 < kMinLiteralSipChars) return kEveryone;  // '@' itself says nothing
+  return std::nullopt;
+}
+
+bool is_overbroad_pattern(std::string_view pattern) {
+  return overbroad_pattern_reason(pattern).has_value();
 }
 
 }  // namespace callbackd::callback

@@ -44,7 +44,10 @@ const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::Autho
 std::optional<store::AuthorizedPhone> find_trusted_caller(store::Store& store,
                                                           std::string_view caller_number);
 
-// True for patterns so broad they would trust nearly anyone ("*", "+*", "??*" ...): the API warns about them.
+// Why a pattern trusts too many callers for comfort, or nullopt: "*", "??*" and fewer than 4 literal digits
+// ("matches nearly every caller"), a whole country code ("+44*", "0033*") or +1 area code ("+1809*"), a whole
+// SIP domain ("*@example.com"). The API and the UI warn about them; the entry is stored anyway.
+std::optional<std::string> overbroad_pattern_reason(std::string_view pattern);
 bool is_overbroad_pattern(std::string_view pattern);
 
 }  // namespace callbackd::callback

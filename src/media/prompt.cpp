@@ -1,5 +1,7 @@
 #include "media/prompt.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -71,6 +73,36 @@ void check_format(std::span<const std::uint8_t> fmt, const std::string& path) {
   if (bits != 16) fail(path, std::to_string(bits) + " bits per sample, need 16");
 }
 
+using Prompts = std::map<std::string, PromptPtr>;
+
+void load_tree(const std::string& dir, Prompts& into) {
+  namespace fs = std::filesystem;
+  const fs::path root(dir);
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".wav") continue;
+    auto key = fs::relative(entry.path(), root).replace_extension().generic_string();
+    into[key] = load_wav(entry.path().string(), key);
+  }
+}
+
+// Only keys that exist as defaults: a stray file cannot add a prompt that no menu plays.
+void overlay_custom(const std::string& dir, Prompts& into) {
+  std::error_code ec;
+  if (dir.empty() || !std::filesystem::is_directory(dir, ec)) return;
+  Prompts custom;
+  for (const auto& [key, unused] : into) {
+    std::string path = dir;
+    path.append("/").append(key).append(".wav");
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    try {
+      custom[key] = load_wav(path, key);
+    } catch (const std::exception& e) {
+      spdlog::warn("prompts: using the default of {}: {}", key, e.what());
+    }
+  }
+  for (auto& [key, prompt] : custom) into[key] = std::move(prompt);
+}
+
 }  // namespace
 
 PromptPtr load_wav(const std::string& path, const std::string& name) {
@@ -78,6 +110,10 @@ PromptPtr load_wav(const std::string& path, const std::string& name) {
   if (!in) fail(path, "cannot open");
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                         std::istreambuf_iterator<char>());
+  return parse_wav(bytes, path, name);
+}
+
+PromptPtr parse_wav(std::span<const std::uint8_t> bytes, const std::string& path, const std::string& name) {
   const auto chunks = walk_chunks(bytes, path);
   if (!chunks.fmt) fail(path, "no fmt chunk");
   check_format(*chunks.fmt, path);
@@ -92,20 +128,27 @@ PromptPtr load_wav(const std::string& path, const std::string& name) {
   return prompt;
 }
 
-PromptCatalog::PromptCatalog(const std::string& dir) {
-  namespace fs = std::filesystem;
-  const fs::path root(dir);
-  if (!fs::is_directory(root)) throw std::runtime_error("prompt directory " + dir + " does not exist");
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".wav") continue;
-    auto key = fs::relative(entry.path(), root).replace_extension().generic_string();
-    prompts_[key] = load_wav(entry.path().string(), key);
-  }
+PromptCatalog::PromptCatalog(const std::string& dir, const std::string& custom_dir) {
+  if (!std::filesystem::is_directory(dir))
+    throw std::runtime_error("prompt directory " + dir + " does not exist");
+  load_tree(dir, prompts_);
+  overlay_custom(custom_dir, prompts_);
 }
 
 PromptPtr PromptCatalog::find(const std::string& key) const {
+  std::lock_guard lock(mu_);
   auto it = prompts_.find(key);
   return it == prompts_.end() ? nullptr : it->second;
+}
+
+std::size_t PromptCatalog::size() const {
+  std::lock_guard lock(mu_);
+  return prompts_.size();
+}
+
+void PromptCatalog::replace(const std::string& key, PromptPtr prompt) {
+  std::lock_guard lock(mu_);
+  prompts_[key] = std::move(prompt);
 }
 
 }  // namespace callbackd::media

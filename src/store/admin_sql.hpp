@@ -25,4 +25,13 @@ inline constexpr const char* kSearchRecords =
     "AND (?3 = '' OR instr(caller, ?3) > 0 OR instr(callee, ?3) > 0) AND (?4 = '' OR instr(result, ?4) = 1) "
     "ORDER BY started_at DESC, id DESC LIMIT ?5 OFFSET ?6";
 
+inline constexpr const char* kJobsByState =
+    "SELECT state, COUNT(*) FROM callback_jobs GROUP BY state ORDER BY state";
+inline constexpr const char* kJobsPerHour =
+    "SELECT (created_at / 3600) * 3600 AS hour, COUNT(*), SUM(state = 'answered'), SUM(state = 'failed') "
+    "FROM callback_jobs WHERE created_at >= ? GROUP BY hour ORDER BY hour";
+inline constexpr const char* kRecentFailures =
+    "SELECT id, caller, destination, line, attempts, created_at, last_result FROM callback_jobs "
+    "WHERE state = 'failed' ORDER BY created_at DESC, id DESC LIMIT ?";
+
 }  // namespace callbackd::store::sqlite::admin_sql

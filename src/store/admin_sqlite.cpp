@@ -112,6 +112,25 @@ class SqliteAdminStore final : public AdminStore {
     return out;
   }
 
+  Dashboard dashboard(UnixTime since, int failures) override {
+    std::lock_guard lock(mu_);
+    Dashboard d;
+    Statement states(db_, sql::kJobsByState);
+    while (states.step()) d.jobs_by_state.emplace_back(states.text(0), states.int64(1));
+    Statement hours(db_, sql::kJobsPerHour);
+    hours.bind(1, since);
+    while (hours.step()) {
+      d.per_hour.push_back({hours.int64(0), hours.integer(1), hours.integer(2), hours.integer(3)});
+    }
+    Statement failed(db_, sql::kRecentFailures);
+    failed.bind(1, failures);
+    while (failed.step()) {
+      d.recent_failures.push_back({failed.int64(0), failed.text(1), failed.text(2), failed.text(3),
+                                   failed.integer(4), failed.int64(5), failed.text(6)});
+    }
+    return d;
+  }
+
  private:
   std::mutex mu_;
   Db db_;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/types.hpp"
@@ -55,6 +56,28 @@ struct RecordQuery {
   std::int64_t limit = 100;
 };
 
+// What the dashboard shows of the callback jobs (all from the database; live call state is the pbx's).
+struct HourOfCallbacks {
+  UnixTime hour = 0;  // start of the hour, UTC
+  int total = 0;      // jobs created in that hour
+  int answered = 0;
+  int failed = 0;
+};
+struct JobSummary {
+  std::int64_t id = 0;
+  std::string caller;
+  std::string destination;
+  std::string line;
+  int attempts = 0;
+  UnixTime created_at = 0;
+  std::string last_result;
+};
+struct Dashboard {
+  std::vector<std::pair<std::string, std::int64_t>> jobs_by_state;  // ("pending", 3), ...
+  std::vector<HourOfCallbacks> per_hour;    // hours with jobs since `since`, oldest first
+  std::vector<JobSummary> recent_failures;  // failed jobs, newest (created_at) first
+};
+
 class AdminStore {
  public:
   virtual ~AdminStore() = default;
@@ -68,6 +91,7 @@ class AdminStore {
   virtual void import_phones(const std::vector<AuthorizedPhone>& phones) = 0;
 
   virtual std::vector<CallRecord> search_call_records(const RecordQuery& q) = 0;
+  virtual Dashboard dashboard(UnixTime since, int failures) = 0;
 };
 
 std::unique_ptr<AdminStore> open_sqlite_admin_store(const std::string& path);

@@ -100,14 +100,34 @@ CREATE TABLE admins (
 );
 )sql";
 
+// Version 4: the audit log of admins' changes (store/audit.hpp), and an index for the dashboard's callbacks
+// per hour (store/admin_sqlite.cpp). Values are JSON text; NULL means "did not
+// exist" (before a create, after a delete). Ids are text so that extensions (numbers as strings) and prompts
+// ("en/welcome") fit beside integer ids.
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE audit_log (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms     INTEGER NOT NULL,
+  actor     TEXT NOT NULL,
+  source    TEXT NOT NULL DEFAULT '',
+  action    TEXT NOT NULL,
+  entity    TEXT NOT NULL,
+  entity_id TEXT NOT NULL DEFAULT '',
+  old_value TEXT,
+  new_value TEXT
+);
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
+CREATE INDEX callback_jobs_created ON callback_jobs (created_at);
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 3> kMigrations{
-    {{kMigration1, nullptr}, {kMigration2, backfill_keys}, {kMigration3, nullptr}}};
+constexpr std::array<Migration, 4> kMigrations{
+    {{kMigration1, nullptr}, {kMigration2, backfill_keys}, {kMigration3, nullptr}, {kMigration4, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

@@ -35,13 +35,17 @@ Reply extension_not_found(const std::string& n) {
 
 // The body of POST and PUT: the entry, plus a warning when its caller pattern would trust nearly anyone.
 Reply phone_written(int status, json entry, const store::AuthorizedPhone& p) {
-  if (callback::is_overbroad_pattern(p.caller_address)) {
-    entry["warning"] = "caller_address \"" + p.caller_address + "\" matches nearly every caller";
-  }
+  if (auto warning = overbroad_warning(p.caller_address)) entry["warning"] = *warning;
   return Reply{status, entry};
 }
 
 }  // namespace
+
+std::optional<std::string> overbroad_warning(const std::string& caller_address) {
+  const auto reason = callback::overbroad_pattern_reason(caller_address);
+  if (!reason) return std::nullopt;
+  return "caller_address \"" + caller_address + "\" " + *reason;
+}
 
 Reply error_reply(int status, const std::string& message, const std::string& field) {
   json body{{"error", message}};

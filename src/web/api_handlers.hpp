@@ -29,6 +29,10 @@ struct Reply {
 
 Reply error_reply(int status, const std::string& message, const std::string& field = {});
 
+// The "warning" that answers and lists carry when a caller pattern trusts too many callers, e.g.
+// `caller_address "+1809*" matches every number of area code +1 809`.
+std::optional<std::string> overbroad_warning(const std::string& caller_address);
+
 class ApiHandlers {
  public:
   ApiHandlers(store::Store& store, ApiSettings settings) : store_(store), settings_(std::move(settings)) {}

@@ -4,12 +4,16 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <thread>
 
 #include "web/api_handlers.hpp"
+#include "web/audit_api.hpp"
 #include "web/http.hpp"
+#include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
 #include "web/web_handlers.hpp"
 #include "web/web_routes.hpp"
@@ -19,6 +23,8 @@ namespace {
 
 constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxImportBytes = std::size_t{4} * 1024 * 1024;  // a CSV of 20,000 entries
+constexpr std::size_t kMaxPromptBytes = std::size_t{8} * 1024 * 1024;  // two minutes of CD-quality FLAC
+constexpr const char* kPromptRe = R"(/api/v1/prompts/([a-z]{2,8})/([A-Za-z0-9-]{1,64}))";
 constexpr const char* kJson = "application/json";
 constexpr const char* kIdRe = R"((-?\d{1,18}))";
 constexpr const char* kNumberRe = R"(([^/]+))";
@@ -60,7 +66,7 @@ const char* status_text(int status) {
     case 404:
       return "not found";
     case 413:
-      return "request body too large";
+      return "request body too large (64 KiB; 4 MiB for a CSV import, 8 MiB for a prompt recording)";
     default:
       return "bad request";
   }
@@ -77,6 +83,13 @@ std::optional<std::string> query(const httplib::Request& req, const char* name) 
   return req.get_param_value(name);
 }
 
+// Only a CSV import and a prompt recording may be larger than a JSON body.
+std::size_t max_body(const httplib::Request& req) {
+  if (req.path == kImportPath) return kMaxImportBytes;
+  if (req.method == "PUT" && req.path.rfind("/api/v1/prompts/", 0) == 0) return kMaxPromptBytes;
+  return kMaxBodyBytes;
+}
+
 // httplib's default also sets SO_REUSEPORT, which would let a second daemon share our port silently.
 void reuse_address_only(socket_t sock) {
   const int on = 1;
@@ -91,15 +104,20 @@ struct ApiServer::Impl {
     if (settings.admins != nullptr) {
       auth = std::make_unique<WebAuth>(*settings.admins, settings.session_idle);
       web = std::make_unique<WebHandlers>(store, *settings.admins, settings);
+      prompts = std::make_unique<PromptsApi>(PromptDirs{settings.prompts_dir, settings.custom_prompts_dir},
+                                             settings.prompt_catalog);
+    }
+    if (settings.audit != nullptr) {
+      audit = std::make_unique<AuditTrail>(*settings.audit, entity_reader(handlers, prompts.get()));
     }
   }
 
   // Runs a handler, mapping storage failures to 503 (never a silent loss) and anything else to 500.
   template <typename F>
   httplib::Server::Handler wrap(F f) {
-    return [f](const httplib::Request& req, httplib::Response& res) {
+    return [this, f](const httplib::Request& req, httplib::Response& res) {
       try {
-        const Reply reply = f(req);
+        const Reply reply = audited(req, [&] { return f(req); });
         // Refused changes are logged too (successful ones log their own detail); never the body: it may hold
         // a password.
         if (req.method != "GET" && reply.status >= 400) {
@@ -119,18 +137,40 @@ struct ApiServer::Impl {
     };
   }
 
+  // Runs a handler; a change that succeeds is recorded in the audit log with who made it.
+  Reply audited(const httplib::Request& req, const std::function<Reply()>& run) {
+    const auto target = audit ? change_target(req.method, req.path) : std::nullopt;
+    if (!target) return run();
+    std::string actor = kApiTokenActor;
+    if (!authorized(req, token))
+      actor = auth ? auth->admin_of(req.get_header_value("Cookie")).value_or("?") : "?";
+    return audit->record(*target, actor, req.remote_addr, req.body, run);
+  }
+
+  // Whether the browser reached us over TLS (through a proxy: callbackd itself speaks plain HTTP).
+  bool over_https(const httplib::Request& req) const {
+    if (settings.secure_cookie) return true;
+    std::string proto = req.get_header_value("X-Forwarded-Proto");
+    std::transform(proto.begin(), proto.end(), proto.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return proto == "https" || req.get_header_value("Forwarded").find("proto=https") != std::string::npos;
+  }
+
   void add_routes();
   void add_phone_routes();
   void add_extension_routes();
   void add_job_routes();
   void add_web_routes();
+  void add_prompt_routes();
   bool admit(const httplib::Request& req, httplib::Response& res);
 
   std::string token;
   ApiSettings settings;
   ApiHandlers handlers;
-  std::unique_ptr<WebAuth> auth;     // null without an AdminStore
-  std::unique_ptr<WebHandlers> web;  // likewise
+  std::unique_ptr<WebAuth> auth;        // null without an AdminStore
+  std::unique_ptr<WebHandlers> web;     // likewise
+  std::unique_ptr<PromptsApi> prompts;  // likewise
+  std::unique_ptr<AuditTrail> audit;    // null without an AuditLog
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -175,9 +215,9 @@ void ApiServer::Impl::add_job_routes() {
 }
 
 // The gate in front of every route: /api/ needs the bearer token or a web session (with its CSRF token for a
-// change); only a CSV import may send more than 64 KiB.
+// change); only a CSV import (4 MiB) and a prompt recording (8 MiB) may send more than 64 KiB.
 bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res) {
-  if (req.get_header_value<std::uint64_t>("Content-Length") > kMaxBodyBytes && req.path != kImportPath) {
+  if (req.get_header_value<std::uint64_t>("Content-Length") > max_body(req)) {
     send(res, error_reply(413, status_text(413)));
     return false;
   }
@@ -197,7 +237,7 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res)
 }
 
 void ApiServer::Impl::add_routes() {
-  server.set_payload_max_length(kMaxImportBytes);
+  server.set_payload_max_length(kMaxPromptBytes);
   server.set_socket_options(reuse_address_only);
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
@@ -218,21 +258,37 @@ void ApiServer::Impl::add_routes() {
 }
 
 void ApiServer::Impl::add_web_routes() {
-  server.Post(kSessionPath, wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr); }));
+  server.Post(kSessionPath,
+              wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr, over_https(r)); }));
   server.Get(kSessionPath,
              wrap([this](const auto& r) { return auth->current(r.get_header_value("Cookie")); }));
-  server.Delete(kSessionPath,
-                wrap([this](const auto& r) { return auth->logout(r.get_header_value("Cookie")); }));
+  server.Delete(kSessionPath, wrap([this](const auto& r) {
+                  return auth->logout(r.get_header_value("Cookie"), over_https(r));
+                }));
   server.Post(kImportPath, wrap([this](const auto& r) { return web->import_phones(r.body); }));
   server.Get("/api/v1/authorized-phones/export", wrap([this](const auto&) { return web->export_phones(); }));
+  server.Get("/api/v1/authorized-phones/check",
+             wrap([this](const auto& r) { return web->check_pattern(query_of(r)); }));
   server.Get("/api/v1/call-records/export",
              wrap([this](const auto& r) { return web->export_records(query_of(r)); }));
   server.Get("/api/v1/settings", wrap([this](const auto&) { return web->settings(); }));
-  server.Get("/api/v1/prompts", wrap([this](const auto&) { return web->list_prompts(); }));
-  server.Get(R"(/api/v1/prompts/([a-z]{2,8})/([a-z0-9-]{1,64}))", wrap([this](const auto& r) {
-               return web->prompt_audio(r.matches[1].str(), r.matches[2].str());
+  server.Get("/api/v1/dashboard", wrap([this](const auto&) {
+               Reply r = web->dashboard();
+               r.body["web_lockouts"] = auth->lockouts();  // in memory, not in the database
+               return r;
              }));
+  if (audit) server.Get("/api/v1/audit", wrap([this](const auto& r) { return audit->list(query_of(r)); }));
+  add_prompt_routes();
   add_ui_routes(server);
+}
+
+void ApiServer::Impl::add_prompt_routes() {
+  server.Get("/api/v1/prompts", wrap([this](const auto&) { return prompts->list(); }));
+  server.Get(kPromptRe, wrap([this](const auto& r) { return prompts->audio(r.matches[1], r.matches[2]); }));
+  server.Put(kPromptRe,
+             wrap([this](const auto& r) { return prompts->replace(r.matches[1], r.matches[2], r.body); }));
+  server.Delete(kPromptRe,
+                wrap([this](const auto& r) { return prompts->restore(r.matches[1], r.matches[2]); }));
 }
 
 ApiServer::ApiServer(store::Store& store, ApiSettings settings)

@@ -10,7 +10,12 @@
 #include <string>
 
 #include "store/admin_store.hpp"
+#include "store/audit.hpp"
 #include "store/store.hpp"
+
+namespace callbackd::media {
+class PromptCatalog;
+}
 
 namespace callbackd::web {
 
@@ -24,6 +29,12 @@ struct ApiSettings {
   // What only the TOML file sets, shown read-only by GET /api/v1/settings.
   nlohmann::json settings_view = nullptr;
   std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
+  std::string custom_prompts_dir{};                // the admins' recordings that replace them (same layout)
+  media::PromptCatalog* prompt_catalog = nullptr;  // the running catalog, told of a replaced prompt
+  // The session cookie gets Secure always (true), or only for a request that came through a TLS proxy
+  // (X-Forwarded-Proto: https, or Forwarded: proto=https).
+  bool secure_cookie = false;
+  store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
 };
 
 class ApiServer {

@@ -11,6 +11,8 @@ nlohmann::json or_null(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+}  // namespace
+
 // Times go out as ISO 8601 UTC ("2026-11-26T07:27:34Z"): what an admin reads, and what every JSON client
 // parses.
 nlohmann::json iso8601(store::UnixTime t) {
@@ -21,6 +23,8 @@ nlohmann::json iso8601(store::UnixTime t) {
   const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return std::string(buf.data(), n);
 }
+
+namespace {
 
 nlohmann::json iso8601(const std::optional<store::UnixTime>& t) {
   return t ? iso8601(*t) : nullptr;

@@ -6,6 +6,7 @@
 
 namespace callbackd::web {
 
+nlohmann::json iso8601(store::UnixTime t);  // "2026-11-26T07:27:34Z"
 nlohmann::json to_json(const store::AuthorizedPhone& p);
 nlohmann::json to_json(const store::Extension& e);
 nlohmann::json to_json(const store::CallbackJob& j);

@@ -109,6 +109,18 @@ void LoginThrottle::succeeded(const std::string& account) {
   by_account_.erase(account);
 }
 
+std::vector<LoginThrottle::Lockout> LoginThrottle::lockouts() {
+  const auto now = now_();
+  std::lock_guard lock(mu_);
+  std::vector<Lockout> out;
+  for (const auto& [kind, map] : {std::pair{"address", &by_address_}, std::pair{"account", &by_account_}}) {
+    for (auto& [who, failures] : *map) {
+      if (const auto wait = wait_for(failures, now); wait.count() > 0) out.push_back({kind, who, wait});
+    }
+  }
+  return out;
+}
+
 void LoginThrottle::prune(SteadyTime now) {
   for (auto* map : {&by_address_, &by_account_}) {
     if (map->size() < kMaxThrottleKeys) continue;

@@ -60,6 +60,13 @@ class LoginThrottle {
   void failed(const std::string& address, const std::string& account);
   void succeeded(const std::string& account);  // the address keeps its count: it may be guessing others
 
+  struct Lockout {
+    std::string kind;  // "address" or "account"
+    std::string who;
+    std::chrono::seconds retry_after;
+  };
+  std::vector<Lockout> lockouts();  // every address and account refused right now (the dashboard shows them)
+
  private:
   using Failures = std::vector<SteadyTime>;
   std::chrono::seconds wait_for(Failures& f, SteadyTime now) const;

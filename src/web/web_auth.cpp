@@ -11,8 +11,9 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxLogValue = 64;
 
-std::string set_cookie(const std::string& value, bool clear) {
+std::string set_cookie(const std::string& value, bool clear, bool secure) {
   std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
+  if (secure) c += "; Secure";
   if (clear) c += "; Max-Age=0";
   return c;
 }
@@ -74,6 +75,21 @@ WebAuth::Access WebAuth::check(std::string_view cookie_header, std::string_view 
   return csrf_matches(*s, csrf_header) ? Access::Allowed : Access::BadCsrf;
 }
 
+std::optional<std::string> WebAuth::admin_of(std::string_view cookie_header) {
+  const auto id = session_cookie(cookie_header);
+  const auto s = id ? sessions_.touch(*id) : std::nullopt;
+  if (!s) return std::nullopt;
+  return s->admin;
+}
+
+nlohmann::json WebAuth::lockouts() {
+  json out = json::array();
+  for (const auto& l : throttle_.lockouts()) {
+    out.push_back({{"kind", l.kind}, {"who", l.who}, {"retry_after_s", l.retry_after.count()}});
+  }
+  return out;
+}
+
 bool WebAuth::verify(const std::string& name, const std::string& password) {
   const auto admin = admins_.get_admin(name);
   if (admin) return store::verify_admin_password(password, admin->password_hash);
@@ -82,7 +98,7 @@ bool WebAuth::verify(const std::string& name, const std::string& password) {
   return false;
 }
 
-Reply WebAuth::login(const std::string& body, const std::string& address) {
+Reply WebAuth::login(const std::string& body, const std::string& address, bool secure) {
   const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return error_reply(400, "the body is not a JSON object", "body");
   for (const char* field : {"name", "password"}) {
@@ -107,7 +123,7 @@ Reply WebAuth::login(const std::string& body, const std::string& address) {
   const Session s = sessions_.create(name);
   spdlog::info("web: admin \"{}\" logged in from {}", log_escape(name), log_escape(address));
   Reply r = session_reply(s);
-  r.headers.emplace_back("Set-Cookie", set_cookie(s.id, false));
+  r.headers.emplace_back("Set-Cookie", set_cookie(s.id, false, secure));
   return r;
 }
 
@@ -117,10 +133,10 @@ Reply WebAuth::current(std::string_view cookie_header) {
   return s ? session_reply(*s) : not_logged_in();
 }
 
-Reply WebAuth::logout(std::string_view cookie_header) {
+Reply WebAuth::logout(std::string_view cookie_header, bool secure) {
   if (const auto id = session_cookie(cookie_header)) sessions_.remove(*id);
   Reply r{204, nullptr};
-  r.headers.emplace_back("Set-Cookie", set_cookie("", true));
+  r.headers.emplace_back("Set-Cookie", set_cookie("", true, secure));
   return r;
 }
 

@@ -40,9 +40,16 @@ class WebAuth {
   // also need the session's CSRF token.
   Access check(std::string_view cookie_header, std::string_view method, std::string_view csrf_header);
 
-  Reply login(const std::string& body, const std::string& address);  // 200 + Set-Cookie, 401, 429
-  Reply current(std::string_view cookie_header);                     // 200 {name, csrf_token} or 401
-  Reply logout(std::string_view cookie_header);                      // 204, cookie cleared
+  // The admin whose live session the cookie names (who made a change, for the audit log).
+  std::optional<std::string> admin_of(std::string_view cookie_header);
+
+  // 200 + Set-Cookie, 401, 429. `secure`: the cookie gets the Secure attribute (the page came over HTTPS).
+  // [{"kind": "address"|"account", "who", "retry_after_s"}]: web logins refused right now.
+  nlohmann::json lockouts();
+
+  Reply login(const std::string& body, const std::string& address, bool secure = false);
+  Reply current(std::string_view cookie_header);                      // 200 {name, csrf_token} or 401
+  Reply logout(std::string_view cookie_header, bool secure = false);  // 204, cookie cleared
 
  private:
   bool verify(const std::string& name, const std::string& password);

@@ -19,13 +19,13 @@ class WebHandlers {
       : store_(store), admins_(admins), settings_(settings) {}
 
   Reply search_phones(const Query& q);  // ?q=&offset=&limit=&sort=[-]field; X-Total-Count header
+  Reply check_pattern(const Query& q);  // ?caller_address= -> {"warning"} when it trusts too many callers
   Reply export_phones();
   Reply import_phones(const std::string& csv);
   Reply search_records(const Query& q);  // ?from=&to=&number=&result=&offset=&limit=
   Reply export_records(const Query& q);
   Reply settings() const;
-  Reply list_prompts() const;                                                      // [{language, name}]
-  Reply prompt_audio(const std::string& language, const std::string& name) const;  // audio/wav
+  Reply dashboard();  // jobs by state, callbacks per hour over the last 24 h, recent failures
 
  private:
   nlohmann::json phone_json(const store::AuthorizedPhone& p) const;

@@ -61,6 +61,8 @@ try {
   const now = Math.floor(Date.now() / 1000);
   spawnSync('sqlite3', [db, `INSERT INTO callback_jobs (caller, destination, line, state, attempts, created_at, due_at, last_result)
     VALUES ('+15559999', '+15559999', 'fxo1', 'pending', 0, ${now}, ${now + 86400}, '')`]);
+  spawnSync('sqlite3', [db, `INSERT INTO callback_jobs (caller, destination, line, state, attempts, created_at, due_at, last_result)
+    VALUES ('+15558888', '+15558888', 'fxo1', 'failed', 1, ${now - 60}, ${now - 60}, 'failed: 503 Service Unavailable')`]);
   spawnSync('sqlite3', [db, `INSERT INTO call_records (job_id, direction, line, caller, callee, started_at, result)
     VALUES (NULL, 'inbound', 'fxo1', '+15559999', '+15550100', ${now}, 'triggered')`]);
 

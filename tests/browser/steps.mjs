@@ -9,6 +9,17 @@ async function rowCheckbox(page, address) {
   return page.locator('#records tbody tr', {hasText: address}).locator('input.row-select');
 }
 
+// A 16 kHz stereo PCM WAV tone: not the prompts' own format, so the server must convert it.
+function toneWav(ms) {
+  const rate = 16000, channels = 2, frames = rate * ms / 1000, data = frames * channels * 2;
+  const b = Buffer.alloc(44 + data);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + data, 4); b.write('WAVEfmt ', 8); b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); b.writeUInt16LE(channels, 22); b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate * channels * 2, 28);
+  b.writeUInt16LE(channels * 2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(data, 40);
+  for (let i = 0; i < frames * channels; i++) b.writeInt16LE(Math.round(6000 * Math.sin(i / 7)), 44 + 2 * i);
+  return b;
+}
+
 async function addPhone(page, address, description) {
   await page.click('#add');
   await page.fill('#field-caller_address', address);
@@ -65,11 +76,23 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#records tbody', 'Alice new mobile');
   });
 
-  await run('a broad wildcard is flagged', async () => {
-    // The API's existing check flags fewer than 4 literal digits; '+1809*' (a whole area code) is not yet.
-    await addPhone(page, '+180*', 'too broad');
-    await waitText(page, '#message', 'matches nearly every caller');
-    await waitText(page, '#records tbody tr:has-text("+180*")', 'broad wildcard');
+  await run('a broad wildcard is flagged in the form and the table', async () => {
+    await page.click('#add');
+    await page.fill('#field-caller_address', '+1809*');
+    await waitText(page, '#warning-caller_address', 'matches every number of area code +1 809');
+    await shot(page, 'phone-form-warning');
+    await page.fill('#field-caller_address', '+1809555*');
+    await page.waitForFunction(() => document.querySelector('#warning-caller_address').textContent === '');
+    await page.fill('#field-caller_address', '*');
+    await waitText(page, '#warning-caller_address', 'matches nearly every caller');
+    await page.fill('#field-caller_address', '+180*');
+    await waitText(page, '#warning-caller_address', 'matches several +1 area codes');
+    await page.fill('#field-description', 'too broad');
+    await page.click('#save');
+    await waitText(page, '#message', 'matches several +1 area codes');
+    await waitText(page, '#records tbody tr:has-text("+180*")', '⚠ matches several +1 area codes');
+    await addPhone(page, '+44*', 'all of the UK');
+    await waitText(page, '#records tbody tr:has-text("+44*")', '⚠ matches a whole country code (+44) or more');
     await shot(page, 'phones');
   });
 
@@ -107,7 +130,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await page.locator('#records tbody tr').filter({hasText: 'carol@example.com'}).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 1);
     await page.fill('#search', '');
-    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 4);
+    await page.waitForFunction(() => document.querySelectorAll('#records tbody tr').length === 5);
     await page.click('th button[data-sort=caller_address]');
     await page.click('th button[data-sort=caller_address]');
     await page.waitForFunction(() => document.querySelector('#records tbody tr td[data-field=caller_address]').textContent.startsWith('carol'));
@@ -173,7 +196,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#message', 'Cancelled callback');
     await waitText(page, '#jobs', 'cancelled');
     const jobs = (await rest('GET', '/api/v1/callbacks')).data;
-    expect(jobs[0].state === 'cancelled', 'the job must be cancelled on the server');
+    expect(jobs.find((j) => j.caller === '+15559999').state === 'cancelled', 'the job must be cancelled on the server');
   });
 
   await run('prompts page plays a prompt', async () => {
@@ -186,7 +209,62 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
       return r.ok && r.headers.get('Content-Type') === 'audio/wav' && String.fromCharCode(...b.slice(0, 4)) === 'RIFF';
     });
     expect(ok, 'the welcome prompt must be served as a WAV file');
+  });
+
+  await run('upload a recording to replace a prompt', async () => {
+    await page.setInputFiles('#upload-en-welcome', {name: 'welcome-16k.wav', mimeType: 'audio/wav', buffer: toneWav(1500)});
+    await waitText(page, '#message', 'Replaced welcome with welcome-16k.wav (1.5 s)');
+    await waitText(page, '#prompts tr[data-prompt=welcome]', 'recording');
+    const format = await page.evaluate(async () => {
+      const b = new DataView(await (await fetch('/api/v1/prompts/en/welcome')).arrayBuffer());
+      return {channels: b.getUint16(22, true), rate: b.getUint32(24, true), bits: b.getUint16(34, true), bytes: b.byteLength};
+    });
+    expect(format.channels === 1 && format.rate === 8000 && format.bits === 16, 'served as 8 kHz mono 16-bit: ' + JSON.stringify(format));
+    expect(Math.abs(format.bytes - 44 - 24000) < 400, 'the new recording is served, 1.5 s long: ' + format.bytes);
+    const listed = (await rest('GET', '/api/v1/prompts')).data.find((p) => p.name === 'welcome');
+    expect(listed.custom === true, 'the API must list welcome as a recording');
     await shot(page, 'prompts');
+  });
+
+  await run('a file that is not audio is refused with the reason', async () => {
+    await page.setInputFiles('#upload-en-goodbye', {name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a recording')});
+    await waitText(page, '#message', 'notes.txt was refused: not a supported audio file; upload WAV');
+    await waitText(page, '#prompts tr[data-prompt=goodbye]', 'default');
+    await shot(page, 'prompts-refused');
+  });
+
+  await run('restore the default prompt', async () => {
+    await page.click('#prompts tr[data-prompt=welcome] button.restore-prompt');
+    await waitText(page, '#message', 'Restored the default welcome');
+    await waitText(page, '#prompts tr[data-prompt=welcome]', 'default');
+    const listed = (await rest('GET', '/api/v1/prompts')).data.find((p) => p.name === 'welcome');
+    expect(listed.custom === false, 'the API must list welcome as the default again');
+  });
+
+  await run('the dashboard charts callbacks per hour and lists failures', async () => {
+    await page.click('nav a[href="#dashboard"]');
+    await page.locator('#per-hour rect').first().waitFor();
+    await waitText(page, '#job-counts .tile[data-state=cancelled]', '1');
+    await waitText(page, '#recent-failures', 'failed: 503 Service Unavailable');
+    await waitText(page, '#web-lockouts', 'None');  // one wrong password is no lockout
+    const label = await page.getAttribute('#per-hour', 'aria-label');
+    expect(label.includes('2 in all'), 'two jobs in the last 24 hours: ' + label);
+    await shot(page, 'dashboard');
+  });
+
+  await run('the audit log shows who changed what', async () => {
+    await page.click('nav a[href="#audit"]');
+    await waitText(page, '#audit tbody', 'restore');
+    const rows = await page.locator('#audit tbody tr').allTextContents();
+    const has = (...parts) => rows.some((r) => parts.every((p) => r.includes(p)));
+    expect(has('admin', 'upload', 'prompt', 'en/welcome', 'custom: false → true'), 'the prompt upload must be logged: ' + rows.join('\n'));
+    expect(has('admin', 'replace', 'authorized-phone', 'description: Alice mobile → Alice new mobile'), 'the phone edit must be logged');
+    expect(has('admin', 'cancel', 'callback-job', 'state: pending → cancelled'), 'the cancelled job must be logged');
+    expect(has('api-token', 'create', 'extension', '201'), 'the REST API\'s change must name the token');
+    await page.selectOption('#audit-filters [name=entity]', 'prompt');
+    await page.click('#audit-filters button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => r.textContent.includes('prompt')));
+    await shot(page, 'audit');
   });
 
   await run('phone-sized screen', async () => {

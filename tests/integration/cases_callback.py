@@ -6,7 +6,7 @@ import time
 
 from flows import (callee, cancel_time, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback,
                    from_uri, received_invite, ring_once, sdp_media)
-from media import RtpReceiver, describe_audio, write_dtmf_pcap
+from media import RtpReceiver, describe_audio, rms, ulaw_decode, write_dtmf_pcap
 from registry import case
 from server import LINE_NUMBER, Server, check, free_port_block
 from sipp import Sipp
@@ -208,3 +208,55 @@ def busy_line_expect_callback_when_free(ctx):
         check(job["attempts"] == 1 and job["last_result"] == "busy",
               f"job {job}: expected one attempt (waiting costs none) ending busy")
         check((invite.when - cancel_time(trigger)).total_seconds() > 2.5, "the callback did not wait for the line")
+
+
+def _tone_wav(hz=1000, ms=3000, rate=8000):
+    """A steady sine with no sample at zero, so every sign change is one zero crossing."""
+    import math
+    import struct
+    data = b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * hz * i / rate + math.pi / 8)))
+                    for i in range(rate * ms // 1000))
+    return (b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(data)) + data)
+
+
+def _tone_packets(packets):
+    """How many loud packets sound like the 1 kHz tone (38..42 zero crossings in 20 ms), and how many are loud."""
+    loud = tone = 0
+    for p in packets:
+        samples = ulaw_decode(p.payload)
+        if p.payload_type != 0 or rms(samples) < 1000:
+            continue
+        loud += 1
+        crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+        tone += 38 <= crossings <= 42
+    return tone, loud
+
+
+def _answered_callback_audio(ctx, srv, caller, name):
+    uas_port = free_port_block(2)
+    srv.add_phone(caller, f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+    with RtpReceiver() as rtp:
+        uas = callee(ctx, name, "callback-answer-expect-ack.xml", uas_port, keys={"rtp_port": rtp.port})
+        ring_once(ctx, srv, caller, name=f"trigger-{name}")
+        uas.expect_success(allow_server_bye=True)
+        time.sleep(0.2)
+    return _tone_packets(rtp.snapshot())
+
+
+@case("uploaded-prompt-expect-played")
+def uploaded_prompt_expect_played(ctx):
+    """A welcome prompt uploaded through the REST API is what the next call hears, without a restart; after
+    "restore default" the next call hears the spoken default again."""
+    with Server(ctx) as srv:
+        status, reply, _ = srv.request_full("PUT", "/api/v1/prompts/en/welcome", raw_body=_tone_wav(),
+                                            content_type="audio/wav")
+        check(status == 200 and reply["custom"], f"upload -> {status} {reply}")
+        tone, loud = _answered_callback_audio(ctx, srv, "+15551021", "callee-tone")
+        ctx.log(f"after upload: {tone} of {loud} loud packets are the 1 kHz tone")
+        check(loud >= 50 and tone >= 0.9 * loud, f"the call must play the uploaded tone: {tone} of {loud}")
+        status, _, _ = srv.request_full("DELETE", "/api/v1/prompts/en/welcome")
+        check(status == 200, f"restore -> {status}")
+        tone, loud = _answered_callback_audio(ctx, srv, "+15551022", "callee-speech")
+        ctx.log(f"after restore: {tone} of {loud} loud packets are the 1 kHz tone")
+        check(loud >= 10 and tone <= 0.5 * loud, f"the call must play the spoken default again: {tone} of {loud}")

@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 
+import openapi_check
+
 ADMIN_TOKEN = "integration-test-token-0123456789"
 LINE_NUMBER = "+15550100"
 
@@ -211,23 +213,36 @@ class Server:
     # --- REST ------------------------------------------------------------------------------------------------
     def request(self, method, path, body=None, token=ADMIN_TOKEN, raw_body=None, headers=None):
         """(status, parsed JSON or text) for one HTTP request to the REST API."""
+        status, parsed, _ = self.request_full(method, path, body, token, raw_body, headers)
+        return status, parsed
+
+    def request_full(self, method, path, body=None, token=ADMIN_TOKEN, raw_body=None, headers=None,
+                     content_type="application/json"):
+        """(status, parsed JSON or text, response headers) for one HTTP request to the REST API."""
         data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(f"http://127.0.0.1:{self.web_port}{path}", data=data, method=method)
         if data is not None:
-            req.add_header("Content-Type", "application/json")
+            req.add_header("Content-Type", content_type)
         if token is not None:
             req.add_header("Authorization", f"Bearer {token}")
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                status, text = r.status, r.read().decode()
+            with urllib.request.urlopen(req, timeout=20) as r:
+                status, raw, reply_headers = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
-            status, text = e.code, e.read().decode()
+            status, raw, reply_headers = e.code, e.read(), e.headers
+        ctype = reply_headers.get("Content-Type", "")
+        text = raw.decode("utf-8", "replace")
+        # Every answer a test sees must be one docs/openapi.yaml describes.
+        bad = openapi_check.problems(method, path, status, ctype, text if "json" in ctype or not raw else "")
+        check(not bad, "the answer departs from docs/openapi.yaml:\n  " + "\n  ".join(bad))
+        if not ctype.startswith(("application/json", "text/")):
+            return status, raw, reply_headers
         try:
-            return status, json.loads(text) if text else None
+            return status, json.loads(text) if text else None, reply_headers
         except json.JSONDecodeError:
-            return status, text
+            return status, text, reply_headers
 
     def add_phone(self, caller, destination, delay_s=1, callback_type=None, **extra):
         entry = {"caller_type": "pstn", "caller_address": caller, "callback_enabled": True,

@@ -130,6 +130,7 @@ function crudPage(cfg) {
         const g = fd.group || '';
         if (!groups[g]) { groups[g] = h('fieldset', {}, g ? h('legend', {}, g) : null); f.append(groups[g]); }
         groups[g].append(fieldInput(fd), h('span', {class: 'field-error', 'data-error-for': fd.name, id: 'error-' + fd.name}));
+        if (fd.hint) groups[g].append(h('span', {class: 'field-warning', id: 'warning-' + fd.name, role: 'status', 'aria-live': 'polite'}));
       }
       f.append(h('span', {class: 'field-error', 'data-error-for': ''}));
       const d = h('dialog', {'aria-labelledby': 'form-title'}, h('h2', {id: 'form-title'}), f,
@@ -137,6 +138,10 @@ function crudPage(cfg) {
           h('button', {type: 'button', onclick: () => d.close()}, 'Cancel'),
           h('button', {type: 'button', class: 'primary', id: 'save', onclick: save}, 'Save')));
       f.addEventListener('submit', (ev) => { ev.preventDefault(); save(); });
+      for (const fd of cfg.fields.filter((x) => x.hint)) {
+        let t = null;
+        f.elements[fd.name].addEventListener('input', () => { clearTimeout(t); t = setTimeout(() => showHint(f, fd), 250); });
+      }
       return {dialog: d, form: f};
     }
 
@@ -151,6 +156,7 @@ function crudPage(cfg) {
         else el.value = v === null || v === undefined ? '' : v;
         if (fd.fixedOnEdit) el.disabled = !!row;
       }
+      for (const fd of cfg.fields.filter((x) => x.hint)) showHint(form, fd);
       dialog.showModal();
       form.querySelector('input:not([disabled]), select:not([disabled])').focus();
     }
@@ -188,6 +194,13 @@ function crudPage(cfg) {
     renderHead();
     load();
   };
+}
+
+// A warning beside a field while the admin types (the server decides: it knows the rule).
+async function showHint(form, fd) {
+  const value = form.elements[fd.name].value;
+  const text = value ? await fd.hint(value) : '';
+  if (form.elements[fd.name].value === value) form.querySelector('#warning-' + fd.name).textContent = text ? '⚠ ' + text : '';
 }
 
 function fieldInput(fd) {

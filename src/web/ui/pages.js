@@ -8,7 +8,7 @@ cbd.pages.phones = crudPage({
     {field: 'id', label: 'ID'},
     {field: 'caller_type', label: 'Caller type'},
     {field: 'caller_address', label: 'Caller address', render: (r) => [r.caller_address,
-      r.warning ? h('span', {class: 'warning', title: r.warning}, ' ⚠ broad wildcard') : null]},
+      r.warning ? h('span', {class: 'warning', title: r.warning}, ' ⚠ ' + r.warning.replace(/^caller_address "[^"]*" /, '')) : null]},
     {field: 'login_extension', label: 'Login ext.'},
     {field: 'auto_call_relay', label: 'Auto relay'},
     {field: 'description', label: 'Description'},
@@ -19,7 +19,8 @@ cbd.pages.phones = crudPage({
   ],
   fields: [
     {name: 'caller_type', label: 'Caller type', type: 'select', options: ['pstn', 'sip', 'auto'], default: 'pstn', group: 'Caller Settings'},
-    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234'},
+    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234',
+      hint: async (v) => ((await api('GET', '/api/v1/authorized-phones/check?caller_address=' + encodeURIComponent(v))).data || {}).warning || ''},
     {name: 'login_extension', label: 'Login extension', group: 'Caller Settings'},
     {name: 'auto_call_relay', label: 'Auto call relay', type: 'checkbox', group: 'Caller Settings'},
     {name: 'description', label: 'Description', group: 'Caller Settings'},
@@ -156,15 +157,42 @@ cbd.pages.settings = async (root) => {
     .map((f) => ({field: f, label: f.replace(/_/g, ' ')})), lines));
 };
 
-// Every voice prompt, playable in the browser. Read-only for now: see docs/operations.md.
-cbd.pages.prompts = async (root) => {
+// Every voice prompt: play it, replace it with a recording (the server converts it to 8 kHz mono), restore it.
+cbd.pages.prompts = (root) => {
+  const msg = h('div', {class: 'message', role: 'status', 'aria-live': 'polite', id: 'message'});
+  const holder = h('div');
+  const path = (p) => `/api/v1/prompts/${encodeURIComponent(p.language)}/${encodeURIComponent(p.name)}`;
+  const upload = async (p, file) => {
+    setMessage(msg, `Converting ${file.name}…`);
+    const r = await api('PUT', path(p), file, 'application/octet-stream');
+    setMessage(msg, r.ok ? `Replaced ${p.name} with ${file.name} (${(r.data.duration_ms / 1000).toFixed(1)} s)`
+      : `${file.name} was refused: ${r.data && r.data.error}`, r.ok ? 'ok' : 'error');
+    if (r.ok) load();
+  };
+  const restore = async (p) => {
+    const r = await api('DELETE', path(p));
+    setMessage(msg, r.ok ? `Restored the default ${p.name}` : r.data && r.data.error, r.ok ? 'ok' : 'error');
+    if (r.ok) load();
+  };
+  const replaceCell = (p) => {
+    const file = h('input', {type: 'file', accept: 'audio/*', class: 'visually-hidden', id: `upload-${p.language}-${p.name}`});
+    file.addEventListener('change', () => { if (file.files.length) upload(p, file.files[0]); file.value = ''; });
+    return [h('button', {type: 'button', class: 'replace-prompt', 'data-name': p.name, onclick: () => file.click()}, 'Replace…'), file,
+      p.custom ? h('button', {type: 'button', class: 'restore-prompt', 'data-name': p.name, onclick: () => restore(p)}, 'Restore default') : null];
+  };
+  const load = async () => {
+    const r = await api('GET', '/api/v1/prompts');
+    if (!r.ok) return;
+    const stamp = Date.now();  // a replaced prompt keeps its URL: make the player fetch it again
+    holder.replaceChildren(table('prompts', [
+      {field: 'language', label: 'Language'}, {field: 'name', label: 'Prompt'},
+      {field: 'custom', label: 'Source', render: (p) => p.custom ? h('span', {class: 'custom'}, 'recording') : h('span', {class: 'note'}, 'default')},
+      {field: '', label: 'Play', render: (p) => h('audio', {controls: true, preload: 'none', src: `${path(p)}?v=${stamp}`, 'aria-label': 'Play ' + p.name})},
+      {field: '', label: 'Change', render: replaceCell},
+    ], r.data, (p) => ({'data-prompt': p.name})));
+  };
   root.append(h('h1', {}, 'Prompts'), h('p', {class: 'note'},
-    'Played from the server\'s prompts directory. Replacing a prompt from here is not available yet.'));
-  const r = await api('GET', '/api/v1/prompts');
-  if (!r.ok) return;
-  root.append(table('prompts', [
-    {field: 'language', label: 'Language'}, {field: 'name', label: 'Prompt'},
-    {field: '', label: 'Play', render: (p) => h('audio', {controls: true, preload: 'none',
-      src: `/api/v1/prompts/${encodeURIComponent(p.language)}/${encodeURIComponent(p.name)}`, 'aria-label': 'Play ' + p.name})},
-  ], r.data));
+    'A recording replaces the prompt for the next call that plays it. WAV, FLAC, Ogg Vorbis, MP3, AIFF or AU, ' +
+    'at most 8 MiB and 120 s; the server converts it to 8 kHz mono.'), msg, holder);
+  load();
 };

@@ -116,6 +116,12 @@ TEST(Config, LineNeedsNameAndGateway) {
   EXPECT_TRUE(has_error(errors, "line[0].gateway"));
 }
 
+TEST(Config, SecureCookieIsABoolean) {
+  EXPECT_FALSE(parse_ok("").web.secure_cookie);
+  EXPECT_TRUE(parse_ok("[web]\nsecure_cookie = true\n").web.secure_cookie);
+  EXPECT_TRUE(has_error(parse_bad("[web]\nsecure_cookie = \"yes\"\n"), "web.secure_cookie"));
+}
+
 TEST(Config, ShortAdminTokenIsRefused) {
   EXPECT_TRUE(has_error(parse_bad("[web]\nadmin_token = \"secret\"\n"), "web.admin_token"));
 }

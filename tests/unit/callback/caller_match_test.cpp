@@ -169,14 +169,45 @@ TEST(FindTrustedCaller, TieGoesToLowestId) {
 }
 
 TEST(OverbroadPattern, Detects) {
-  for (const char* pat : {"*", "+*", "?*", "??*", "+1*", "+12?*", "1 2 3*", "*@*", "alice@*", "*@a.b",
-                          "sip:*", "*@example.com", "sip:*@example.com", "a@*"}) {
+  for (const char* pat : {"*",
+                          "+*",
+                          "?*",
+                          "??*",
+                          "+1*",
+                          "+12?*",
+                          "1 2 3*",
+                          "*@*",
+                          "alice@*",
+                          "*@a.b",
+                          "sip:*",
+                          "*@example.com",
+                          "sip:*@example.com",
+                          "a@*",
+                          "+1555*",
+                          "+1809*",
+                          "+1 809 *",
+                          "+44*",
+                          "+353*",
+                          "0044*",
+                          "+1809???????"}) {
     EXPECT_TRUE(is_overbroad_pattern(pat)) << pat;
   }
-  for (const char* pat : {"+1555*", "+1 555 01??", "1234*", "+15550123", "alice@example.com",
-                          "sip:alice*@example.com", "12", "112"}) {
+  for (const char* pat : {"+1809555*", "+1 555 01??", "1234*", "+15550123", "alice@example.com",
+                          "sip:alice*@example.com", "12", "112", "+4420*", "004420*", "+3531*"}) {
     EXPECT_FALSE(is_overbroad_pattern(pat)) << pat;
   }
+}
+
+TEST(OverbroadPattern, SaysWhy) {
+  EXPECT_EQ(overbroad_pattern_reason("+1809*"), "matches every number of area code +1 809");
+  EXPECT_EQ(overbroad_pattern_reason("+44*"), "matches a whole country code (+44) or more");
+  EXPECT_EQ(overbroad_pattern_reason("0033*"), "matches a whole country code (+33) or more");
+  EXPECT_EQ(overbroad_pattern_reason("+1*"), "matches every number of country code +1 (North America)");
+  EXPECT_EQ(overbroad_pattern_reason("+180*"), "matches several +1 area codes");
+  EXPECT_EQ(overbroad_pattern_reason("*"), "matches nearly every caller");
+  EXPECT_EQ(overbroad_pattern_reason("12?*"), "matches nearly every caller");
+  EXPECT_EQ(overbroad_pattern_reason("*@example.com"), "matches every caller of example.com");
+  EXPECT_EQ(overbroad_pattern_reason("+1809"), std::nullopt);  // no wildcard: one number
 }
 
 }  // namespace

@@ -129,5 +129,38 @@ TEST_F(AdminStoreTest, CallRecordsFilterByTimeNumberAndResult) {
   EXPECT_EQ(admins_->search_call_records(q)[0].result, "failed: 503");
 }
 
+TEST_F(AdminStoreTest, DashboardCountsJobsPerHourAndListsFailures) {
+  auto job = [&](UnixTime at, JobState state, const std::string& result) {
+    CallbackJob j;
+    j.caller = "+15550100";
+    j.destination = "+15550100";
+    j.line = "fxo1";
+    j.state = state;
+    j.created_at = at;
+    j.due_at = at;
+    j.last_result = result;
+    return store_->create_job(j).id;
+  };
+  const UnixTime h = 7200 * 1000;  // an hour boundary
+  job(h + 10, JobState::Answered, "answered");
+  job(h + 20, JobState::Failed, "busy");
+  job(h + 3600 + 5, JobState::Pending, "");
+  const auto last = job(h + 3600 + 9, JobState::Failed, "failed: 503");
+  job(h - 10, JobState::Failed, "before the window");
+  const auto d = admins_->dashboard(h, 2);
+  ASSERT_EQ(d.per_hour.size(), 2u);
+  EXPECT_EQ(d.per_hour[0].hour, h);
+  EXPECT_EQ(d.per_hour[0].total, 2);
+  EXPECT_EQ(d.per_hour[0].answered, 1);
+  EXPECT_EQ(d.per_hour[0].failed, 1);
+  EXPECT_EQ(d.per_hour[1].total, 2);
+  ASSERT_EQ(d.recent_failures.size(), 2u);
+  EXPECT_EQ(d.recent_failures[0].id, last);
+  EXPECT_EQ(d.recent_failures[0].last_result, "failed: 503");
+  const std::vector<std::pair<std::string, std::int64_t>> states{
+      {"answered", 1}, {"failed", 3}, {"pending", 1}};
+  EXPECT_EQ(d.jobs_by_state, states);
+}
+
 }  // namespace
 }  // namespace callbackd::store

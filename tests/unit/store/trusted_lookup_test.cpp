@@ -85,13 +85,14 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   store_.reset();
   exec(path_,
        "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
-       "DROP INDEX callback_jobs_caller_created_ms;"
+       "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
        "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
        "ALTER TABLE authorized_phones DROP COLUMN pattern_prefix;"
        "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
        "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at) "
        "VALUES ('+15550100', 'sip:x@h', 'pending', 1000, 1003);"
-       "DROP TABLE admins;"  // back to exactly version 1, so every later migration runs again
+       "DROP TABLE admins; DROP TABLE audit_log;"  // back to exactly version 1, so every later migration runs
+                                                   // again
        "DELETE FROM schema_version WHERE version >= 2;");
   store_ = open_sqlite_store(path_);
   EXPECT_EQ(candidates("+15550100"), (std::vector<std::string>{"+1 555 0100", "+1555*"}));

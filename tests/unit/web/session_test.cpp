@@ -81,6 +81,22 @@ TEST(LoginThrottle, LocksAnAddressGuessingManyAccounts) {
   EXPECT_GT(t.retry_after("10.0.0.1", "d").count(), 0);
 }
 
+TEST(LoginThrottle, ListsWhatIsLockedOutNow) {
+  FakeClock clock;
+  LoginThrottle t(2, seconds(300), clock.fn());
+  t.failed("10.0.0.1", "alice");
+  EXPECT_TRUE(t.lockouts().empty());
+  clock.now += seconds(100);
+  t.failed("10.0.0.2", "alice");
+  const auto locked = t.lockouts();
+  ASSERT_EQ(locked.size(), 1u);
+  EXPECT_EQ(locked[0].kind, "account");
+  EXPECT_EQ(locked[0].who, "alice");
+  EXPECT_EQ(locked[0].retry_after, seconds(200));
+  clock.now += seconds(201);
+  EXPECT_TRUE(t.lockouts().empty());
+}
+
 TEST(LoginThrottle, SuccessClearsTheAccount) {
   FakeClock clock;
   LoginThrottle t(2, seconds(300), clock.fn());

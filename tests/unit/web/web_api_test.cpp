@@ -60,6 +60,34 @@ TEST_F(WebApiTest, LoginSetsAStrictHttpOnlyCookie) {
   EXPECT_EQ(json::parse(r->body)["name"], "alice");
 }
 
+TEST_F(WebApiTest, TheCookieIsSecureWhenTheBrowserCameOverHttps) {
+  const std::string body = json{{"name", "alice"}, {"password", kPassword}}.dump();
+  const auto plain = client_->Post("/api/v1/session", body, "application/json");
+  EXPECT_EQ(plain->get_header_value("Set-Cookie").find("Secure"), std::string::npos);
+  const auto proxied =
+      client_->Post("/api/v1/session", {{"X-Forwarded-Proto", "https"}}, body, "application/json");
+  EXPECT_NE(proxied->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  const auto forwarded =
+      client_->Post("/api/v1/session", {{"Forwarded", "for=10.0.0.1;proto=https"}}, body, "application/json");
+  EXPECT_NE(forwarded->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+}
+
+TEST(WebApiSecureCookie, ConfiguredSecureCookieAlwaysGetsTheFlag) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.file("web.db"));
+  auto admins = store::open_sqlite_admin_store(dir.file("web.db"));
+  admins->create_admin({"alice", store::hash_admin_password(kPassword), 1});
+  ApiSettings s{"test-token-0123456789", 3, admins.get()};
+  s.secure_cookie = true;
+  ApiServer server(*store, s);
+  ASSERT_TRUE(server.listen("127.0.0.1", 0));
+  httplib::Client client("127.0.0.1", server.port());
+  const auto r = client.Post("/api/v1/session", json{{"name", "alice"}, {"password", kPassword}}.dump(),
+                             "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+}
+
 TEST_F(WebApiTest, WrongPasswordIs401AndThenThrottled) {
   for (int i = 0; i < 5; ++i) {
     const auto r = client_->Post("/api/v1/session", json{{"name", "alice"}, {"password", "wrong"}}.dump(),
