@@ -5,10 +5,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format clang-tidy
   libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
-  libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
+  libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox
-  sip-tester baresip-core python3 curl procps
+  sip-tester baresip-core python3 curl procps fail2ban systemd
   nodejs chromium
 )
 missing=()

@@ -1,5 +1,4 @@
 // callbackd: SIP call-back and call-relay server. See README.md and docs/.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +6,7 @@
 
 #include "app/config.hpp"
 #include "app/create_admin.hpp"
+#include "app/logging.hpp"
 #include "app/server.hpp"
 
 namespace {
@@ -28,9 +28,7 @@ int serve(const std::string& path) {
     return 2;
   }
   const auto& config = std::get<callbackd::app::Config>(result);
-  spdlog::set_default_logger(spdlog::stderr_color_mt("callbackd"));
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  callbackd::app::setup_logging(callbackd::app::detect_log_target(), config.log_level);
   try {
     return callbackd::app::run_server(config);
   } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "callback/text.hpp"
 #include "sip/guard.hpp"
 #include "sip/sip_message.hpp"
 
@@ -129,8 +130,8 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
 void SipStack::Impl::on_incoming_invite(nua_handle_t* nh, sip_t const* sip) {
   LegId leg = add(nh, true);
   InviteInfo info = invite_info(sip, nua_current_request(nua));
-  spdlog::info("leg {}: INVITE from {} ({}:{}) to {}", leg, info.from_uri, info.source_ip, info.source_port,
-               info.request_user);
+  spdlog::info("leg {}: INVITE from \"{}\" ({}:{}) to \"{}\"", leg, callback::text::log_escape(info.from_uri),
+               info.source_ip, info.source_port, callback::text::log_escape(info.request_user));
   events.on_invite(leg, info);
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "callback/security_event.hpp"
 #include "web/api_handlers.hpp"
 #include "web/http.hpp"
 #include "web/web_auth.hpp"
@@ -190,6 +191,12 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res)
   if (access == WebAuth::Access::BadCsrf) {
     send(res, error_reply(403, "missing or wrong CSRF token", kCsrfHeader));
     return false;
+  }
+  // Only a wrong token is an event: a browser asking without credentials, or with a session that timed out,
+  // is not guessing anything, and must not get its address banned.
+  if (req.has_header("Authorization")) {
+    callback::log_security_event(callback::SecurityEvent::ApiUnauthorized, req.remote_addr,
+                                 {{"method", req.method}, {"path", req.path}});
   }
   res.set_header("WWW-Authenticate", "Bearer");
   send(res, error_reply(401, "missing or invalid bearer token"));

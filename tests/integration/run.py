@@ -22,6 +22,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 import cases_callback  # noqa: E402,F401  (registers cases)
 import cases_edge  # noqa: E402,F401
 import cases_resilience  # noqa: E402,F401
+import cases_operations  # noqa: E402,F401
 import cases_security  # noqa: E402,F401
 from context import Context  # noqa: E402
 from registry import CASES  # noqa: E402
