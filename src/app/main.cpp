@@ -2,12 +2,14 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "app/config.hpp"
 #include "app/create_admin.hpp"
 #include "app/logging.hpp"
 #include "app/server.hpp"
+#include "store/store.hpp"
 
 namespace {
 
@@ -30,11 +32,17 @@ int serve(const std::string& path) {
   const auto& config = std::get<callbackd::app::Config>(result);
   callbackd::app::setup_logging(callbackd::app::detect_log_target(), config.log_level);
   try {
-    return callbackd::app::run_server(config);
+    return callbackd::app::run_server(config, path);
+  } catch (const callbackd::store::StoreError& e) {
+    spdlog::critical("callbackd: cannot start: database {} (store.sqlite): {}", config.store.sqlite,
+                     e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    spdlog::critical("callbackd: cannot start: database {} (store.sqlite): {}", config.store.sqlite,
+                     e.code().message());
   } catch (const std::exception& e) {
     spdlog::critical("callbackd: {}", e.what());
-    return 1;
   }
+  return 1;
 }
 
 int create_admin(const std::string& path, const std::string& name) {

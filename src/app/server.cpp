@@ -11,7 +11,10 @@
 #include <functional>
 
 #include "app/create_admin.hpp"
+#include "app/ops_metrics.hpp"
 #include "app/ports.hpp"
+#include "app/reload.hpp"
+#include "app/service.hpp"
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"
 #include "media/rtp_engine.hpp"
@@ -29,8 +32,8 @@
 namespace callbackd::app {
 namespace {
 
-// SIGTERM and SIGINT arrive as a readable fd on the event loop, so shutdown runs on the call-control thread.
-// They are blocked before any thread starts so that no other thread takes them.
+// SIGTERM, SIGINT and SIGHUP arrive as a readable fd on the event loop, so shutdown and reload run on the
+// call-control thread. They are blocked before any thread starts so that no other thread takes them.
 class SignalFd {
  public:
   SignalFd() {
@@ -38,6 +41,7 @@ class SignalFd {
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
     fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -69,13 +73,16 @@ void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, 
   for (const char* name : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
     std::string key = lang;
     key.append("/").append(name);
-    if (!prompts.find(key)) throw std::runtime_error(fmt::format("prompt {}.wav is missing in {}", key, dir));
+    if (!prompts.find(key)) {
+      throw std::runtime_error(
+          fmt::format("prompt {}.wav is missing in {} (media.prompts_dir, media.language)", key, dir));
+    }
   }
 }
 
 }  // namespace
 
-int run_server(const Config& config) {
+int run_server(const Config& config, const std::string& config_path) {
   // The database holds caller lists and password hashes, the token file a credential: private to our user.
   ::umask(0077);
   SignalFd signals;
@@ -99,21 +106,31 @@ int run_server(const Config& config) {
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
-  sip.start();
-  manager.start();
 
+  // HTTP is bound before the SIP stack starts: a taken web port must end the process with a clear error
+  // while nothing needs a shutdown yet (nua cannot be destroyed once started without one).
+  OpsMetrics ops(loop, manager, config.lines, config.store.sqlite);
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
   api_settings.prompts_dir = prompts_dir;
   api_settings.settings_view = settings_view(config);
+  api_settings.ops = {[&ops] { return ops.not_ready(); }, [&ops] { return ops.metrics(); }};
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {
-    throw std::runtime_error("cannot listen for HTTP on " + config.web.listen.str());
+    throw std::runtime_error("cannot listen for HTTP on " + config.web.listen.str() + " (web.listen)");
   }
+  sip.start();
+  ops.sip_bound();
+  manager.start();
+
   spdlog::info("callbackd ready: SIP sip:{} (UDP, TCP), web http://{}/, {} line(s), {} prompts",
                config.sip.listen.str(), config.web.listen.str(), config.lines.size(), prompts.size());
+  const ServiceManager service;
+  service.ready("SIP " + config.sip.listen.str() + ", web " + config.web.listen.str());
+  service.start_watchdog(loop);
+  Config running = config;  // what a SIGHUP compares the file with
 
   bool stopping = false;
   std::function<void(int)> finish_when_quiet;
@@ -132,8 +149,15 @@ int run_server(const Config& config) {
   };
   loop.watch_fd(signals.fd(), [&] {
     const int sig = signals.read_signal();
-    if (stopping) return;
+    if (sig == SIGHUP && !stopping) {
+      service.reloading();
+      reload_config(config_path, running);
+      service.ready("reloaded");
+      return;
+    }
+    if (stopping || sig == SIGHUP) return;
     stopping = true;
+    service.stopping();
     spdlog::info("callbackd: signal {}, stopping", sig);
     api.stop();
     manager.shutdown();

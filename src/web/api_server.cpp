@@ -132,6 +132,7 @@ struct ApiServer::Impl {
   ApiHandlers handlers;
   std::unique_ptr<WebAuth> auth;     // null without an AdminStore
   std::unique_ptr<WebHandlers> web;  // likewise
+  WebCounters counters;
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -195,6 +196,7 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res)
   // Only a wrong token is an event: a browser asking without credentials, or with a session that timed out,
   // is not guessing anything, and must not get its address banned.
   if (req.has_header("Authorization")) {
+    ++counters.unauthorized;
     callback::log_security_event(callback::SecurityEvent::ApiUnauthorized, req.remote_addr,
                                  {{"method", req.method}, {"path", req.path}});
   }
@@ -210,8 +212,7 @@ void ApiServer::Impl::add_routes() {
     return admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;
   });
-  server.Get("/healthz",
-             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  add_ops_routes(server, settings.ops, counters);
   add_phone_routes();
   add_extension_routes();
   add_job_routes();
@@ -225,7 +226,12 @@ void ApiServer::Impl::add_routes() {
 }
 
 void ApiServer::Impl::add_web_routes() {
-  server.Post(kSessionPath, wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr); }));
+  server.Post(kSessionPath, wrap([this](const auto& r) {
+                Reply reply = auth->login(r.body, r.remote_addr);
+                if (reply.status == 401) ++counters.login_failures;
+                if (reply.status == 429) ++counters.lockouts;
+                return reply;
+              }));
   server.Get(kSessionPath,
              wrap([this](const auto& r) { return auth->current(r.get_header_value("Cookie")); }));
   server.Delete(kSessionPath,

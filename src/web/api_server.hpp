@@ -11,6 +11,7 @@
 
 #include "store/admin_store.hpp"
 #include "store/store.hpp"
+#include "web/health.hpp"
 
 namespace callbackd::web {
 
@@ -24,6 +25,7 @@ struct ApiSettings {
   // What only the TOML file sets, shown read-only by GET /api/v1/settings.
   nlohmann::json settings_view = nullptr;
   std::string prompts_dir{};  // the voice prompts, "<dir>/<language>/<name>.wav", listed and played by the UI
+  OpsHooks ops{};             // what /readyz and /metrics report besides the web layer's own counters
 };
 
 class ApiServer {

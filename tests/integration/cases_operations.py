@@ -3,11 +3,18 @@
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 
-from flows import from_uri, ring_once
+from cases_resilience import WriteLock
+from flows import callee, from_uri, ring_once
+from media import RtpReceiver
 from registry import case
-from server import LINE_NUMBER, Server, check, free_port_block
+from server import LINE_NUMBER, Server, TestFailure, check, free_port_block
 from sipp import Sipp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,3 +117,183 @@ def fail2ban_expect_events_matched(ctx):
     check(not any("6.6.6.6" in m for m in matched), "fail2ban matched the forged caller's line:\n" + report)
     for kind in kinds:
         check(any(f"security: {kind} " in m for m in matched), f"fail2ban did not match {kind}:\n{report}")
+
+
+# --- start-up errors -------------------------------------------------------------------------------------------
+
+def _start_expect_failure(ctx, srv, what, wanted):
+    """Starts callbackd on srv's config; expects exit 1 within 15 s, one critical line naming `wanted`, no abort."""
+    with open(srv.config_path, "w") as f:
+        f.write(srv.config_text())
+    out = subprocess.run([ctx.callbackd, "--config", srv.config_path], capture_output=True, text=True, timeout=15,
+                         stdin=subprocess.DEVNULL)
+    critical = [line for line in out.stderr.splitlines() if " critical " in line]
+    check(out.returncode == 1, f"{what}: exit code {out.returncode}, expected 1; stderr:\n{out.stderr}")
+    check(len(critical) == 1 and wanted in critical[0],
+          f"{what}: expected one critical line with {wanted!r}; stderr:\n{out.stderr}")
+    check("Assertion" not in out.stderr, f"{what}: an assertion fired:\n{out.stderr}")
+    ctx.log(f"{what}: exit 1, {critical[0].split(' critical ', 1)[1]!r}")
+
+
+@case("startup-errors-expect-exit-1")
+def startup_errors_expect_exit_1(ctx):
+    """A taken web port, a taken SIP port, a database that is not one and a prompts directory without prompts
+    each end the server at start-up with exit code 1 and one clear line naming the key; no abort."""
+    srv = Server(ctx)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", srv.web_port))
+        taken.listen()
+        _start_expect_failure(ctx, srv, "web port taken", f"127.0.0.1:{srv.web_port} (web.listen)")
+    srv = Server(ctx)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", srv.sip_port))
+        _start_expect_failure(ctx, srv, "SIP port taken", f"cannot listen for SIP on sip:127.0.0.1:{srv.sip_port}")
+    srv = Server(ctx)
+    with open(srv.db_path, "wb") as f:
+        f.write(b"this is not an SQLite database, but a text file put where the database belongs\n" * 100)
+    _start_expect_failure(ctx, srv, "database not a database", f"{srv.db_path} (store.sqlite)")
+    srv = Server(ctx)
+    empty = ctx.tempdir("no-prompts")
+    os.makedirs(os.path.join(empty, "en"))
+    srv.ctx = _PromptsOverride(ctx, empty)
+    _start_expect_failure(ctx, srv, "prompts missing", "media.prompts_dir")
+
+
+class _PromptsOverride:
+    """The run context with another prompts directory (Server reads ctx.prompts when it writes its config)."""
+
+    def __init__(self, ctx, prompts):
+        self._ctx = ctx
+        self.prompts = prompts
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+# --- SIGHUP ----------------------------------------------------------------------------------------------------
+
+def _wait_log(srv, offset, text, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in srv.log_since(offset):
+            return srv.log_since(offset)
+        time.sleep(0.1)
+    raise TestFailure(f"no {text!r} in the log within {timeout} s:\n{srv.log_since(offset)}")
+
+
+@case("sighup-during-call-expect-kept")
+def sighup_during_call_expect_kept(ctx):
+    """SIGHUP while the Auto Attendant holds an answered call: the process stays, logs what it applied (the new
+    log level, at once) and what needs a restart, and the call goes on until the caller's BYE gets 200."""
+    with Server(ctx, answer_delay_s=1, log_level="info") as srv:
+        with RtpReceiver() as rtp:
+            caller = Sipp(ctx, "caller", "answered-hold-expect-kept.xml", srv.gateway_port, remote=srv.sip_target,
+                          rows=[[from_uri("+15551005", srv.gateway_port), "X-Test: sighup"]],
+                          keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=30).start()
+            offset = _wait_log_offset(srv, "Offered -> Answered", 10)
+            srv.log_level = "debug"
+            srv.callback["ring_timeout_s"] = 20
+            with open(srv.config_path, "w") as f:
+                f.write(srv.config_text())
+            before = srv.log_size()
+            srv.proc.send_signal(signal.SIGHUP)
+            log = _wait_log(srv, before, "reload:", 5)
+            check("applied: log_level debug (was info)" in log, f"reload did not apply the log level:\n{log}")
+            check("needing a restart: [callback]" in log, f"reload did not name [callback] as needing a restart:\n{log}")
+            srv.proc.send_signal(signal.SIGHUP)  # a second one, unchanged file: still no harm
+            _wait_log(srv, before, "applied: nothing changed", 5)
+            caller.expect_success(timeout=30)
+            check(srv.alive(), "callbackd died on SIGHUP")
+        after = srv.log_since(before)
+        check(" debug " in after, "no debug line after the reload to log_level = debug")
+        check(" debug " not in srv.log_text()[offset:before], "debug lines before the reload to log_level = debug")
+        bye = caller.first("received", status=200)
+        check(bye is not None, f"the caller's BYE got no 200\n  {caller.summary()}")
+        ctx.log("SIGHUP twice during an answered call: call kept to the caller's BYE (200), log level applied")
+
+
+def _wait_log_offset(srv, text, timeout):
+    """Waits for text in the log; returns the log size at that moment."""
+    _wait_log(srv, 0, text, timeout)
+    return srv.log_size()
+
+
+# --- health, readiness, metrics --------------------------------------------------------------------------------
+
+def _get(srv, path):
+    req = urllib.request.Request(f"http://127.0.0.1:{srv.web_port}{path}")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+@case("readyz-expect-503-while-db-locked")
+def readyz_expect_503_while_db_locked(ctx):
+    """/healthz and /readyz need no token; /readyz is 200, turns 503 naming the database while another process
+    holds its write lock (/healthz stays 200), and is 200 again once the lock is released."""
+    with Server(ctx) as srv:
+        status, _, body = _get(srv, "/healthz")
+        check(status == 200 and body.strip() == "ok", f"/healthz -> {status} {body!r}")
+        status, _, body = _get(srv, "/readyz")
+        check(status == 200, f"/readyz before the lock -> {status} {body!r}, expected 200")
+        lock = WriteLock(srv.db_path)
+        try:
+            status, _, body = _get(srv, "/readyz")
+            check(status == 503 and "database" in body and "locked" in body,
+                  f"/readyz while locked -> {status} {body!r}, expected 503 naming the locked database")
+            ctx.log(f"/readyz while locked: {status} {body.strip()!r}")
+            status, _, _ = _get(srv, "/healthz")
+            check(status == 200, f"/healthz while locked -> {status}, expected 200 (the process runs)")
+        finally:
+            lock.release()
+        status, _, body = _get(srv, "/readyz")
+        check(status == 200 and body.strip() == "ready", f"/readyz after the lock -> {status} {body!r}")
+
+
+def _metric(text, name, labels=""):
+    m = re.search(rf"^{re.escape(name + labels)} (\d+)$", text, re.M)
+    check(m is not None, f"no sample {name}{labels} in /metrics:\n{text}")
+    return int(m.group(1))
+
+
+@case("metrics-expect-prometheus-text")
+def metrics_expect_prometheus_text(ctx):
+    """/metrics (no token) is Prometheus text: HELP and TYPE for every family; a trigger and a callback that
+    ends busy count in callbackd_triggers_total and callbackd_callbacks_total{outcome="failed"}; a held call
+    shows in callbackd_active_legs and the line's channels in use; failed web logins and a lockout count."""
+    with Server(ctx, answer_delay_s=1) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("+15551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        uas = callee(ctx, "callee-busy", "callback-busy-expect-ack.xml", uas_port)
+        ring_once(ctx, srv, "+15551006")
+        uas.expect_success()
+        srv.wait_job(lambda j: j["state"] == "failed", 10, "failed (busy)")
+        _web_logins(ctx, srv)
+        with RtpReceiver() as rtp:
+            caller = Sipp(ctx, "held", "answered-hold-expect-kept.xml", srv.gateway_port, remote=srv.sip_target,
+                          rows=[[from_uri("+15551007", srv.gateway_port), "X-Test: metrics"]],
+                          keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=30).start()
+            _wait_log(srv, 0, "Offered -> Answered", 10)
+            status, ctype, text = _get(srv, "/metrics")
+            caller.expect_success(timeout=30)
+        check(status == 200 and ctype.startswith("text/plain; version=0.0.4"), f"/metrics -> {status} {ctype!r}")
+        families = re.findall(r"^# TYPE (\S+) (counter|gauge)$", text, re.M)
+        helps = set(re.findall(r"^# HELP (\S+) ", text, re.M))
+        check({f for f, _ in families} == helps, f"HELP and TYPE lines differ:\n{text}")
+        for line in text.splitlines():
+            check(line.startswith("# ") or re.match(r"^[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? \d+$",
+                                                    line), f"not a Prometheus sample line: {line!r}")
+        check(_metric(text, "callbackd_triggers_total") == 1, "one trigger")
+        check(_metric(text, "callbackd_callbacks_total", '{outcome="failed"}') == 1, "one failed callback")
+        check(_metric(text, "callbackd_callbacks_total", '{outcome="answered"}') == 0, "no answered callback")
+        check(_metric(text, "callbackd_callback_jobs_pending") == 0, "no pending job")
+        check(_metric(text, "callbackd_active_legs") == 1, "one leg: the held call")
+        check(_metric(text, "callbackd_line_channels_in_use", '{line="fxo1"}') == 1, "fxo1: one channel in use")
+        check(_metric(text, "callbackd_line_channels", '{line="fxo1"}') == 4, "fxo1 has 4 channels")
+        check(_metric(text, "callbackd_web_login_failures_total") == 5, "five failed web logins")
+        check(_metric(text, "callbackd_web_lockouts_total") == 1, "one lockout")
+        check(_metric(text, "callbackd_relayed_calls_total") == 0, "no relayed call")
+        check(_metric(text, "callbackd_up") == 1, "the call-control loop answered")
+        print("---- /metrics scrape during the held call:\n" + text + "---- end of scrape", flush=True)

@@ -1,0 +1,19 @@
+#pragma once
+// SIGHUP: re-reads the configuration file and applies what can change without dropping a call.
+#include <string>
+
+#include "app/config.hpp"
+
+namespace callbackd::app {
+
+struct ReloadResult {
+  bool ok = false;      // false: the file has errors; nothing was applied, the running configuration stays
+  std::string applied;  // e.g. "log_level debug (was info)", or "nothing changed"
+  std::string ignored;  // sections that changed but need a restart, e.g. "[[line]], [callback]"
+};
+
+// Applies the new log level; reports (does not apply) changes that need a restart. Logs one line for the
+// outcome (and one per error). `running` is updated to what is now in effect.
+ReloadResult reload_config(const std::string& path, Config& running);
+
+}  // namespace callbackd::app
