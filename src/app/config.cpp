@@ -256,12 +256,17 @@ std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& t
   return config;
 }
 
-std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path) {
+std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path, ConfigChecks checks) {
   std::ifstream in(path);
   if (!in) return std::vector<ConfigError>{{path, "cannot be read"}};
   std::stringstream text;
   text << in.rdbuf();
-  return parse_config(text.str());
+  auto result = parse_config(text.str());
+  if (checks == ConfigChecks::KeysOnly || std::holds_alternative<std::vector<ConfigError>>(result))
+    return result;
+  auto errors = check_config(std::get<Config>(result));
+  if (!errors.empty()) return errors;
+  return result;
 }
 
 }  // namespace callbackd::app

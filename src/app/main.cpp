@@ -46,7 +46,7 @@ int serve(const std::string& path) {
 }
 
 int create_admin(const std::string& path, const std::string& name) {
-  auto result = callbackd::app::load_config(path);
+  auto result = callbackd::app::load_config(path, callbackd::app::ConfigChecks::KeysOnly);
   if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
     for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
     return 2;

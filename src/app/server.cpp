@@ -25,10 +25,6 @@
 #include "store/store.hpp"
 #include "web/api_server.hpp"
 
-#ifndef CALLBACKD_DEFAULT_PROMPTS_DIR
-#define CALLBACKD_DEFAULT_PROMPTS_DIR "/usr/share/callbackd/prompts"
-#endif
-
 namespace callbackd::app {
 namespace {
 
@@ -70,7 +66,7 @@ pbx::PbxSettings pbx_settings(const Config& c) {
 }
 
 void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang) {
-  for (const char* name : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
+  for (const char* name : required_prompts()) {
     std::string key = lang;
     key.append("/").append(name);
     if (!prompts.find(key)) {
@@ -89,8 +85,7 @@ int run_server(const Config& config, const std::string& config_path) {
   std::filesystem::create_directories(std::filesystem::path(config.store.sqlite).parent_path());
   auto store = store::open_sqlite_store(config.store.sqlite);
   const std::string token = resolve_admin_token(config);
-  const std::string prompts_dir =
-      config.media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : config.media.prompts_dir;
+  const std::string prompts_dir = effective_prompts_dir(config.media);
   media::PromptCatalog prompts(prompts_dir);
   check_prompts(prompts, prompts_dir, config.media.language);
 
