@@ -47,7 +47,9 @@ void check_lines(const Config& c, std::vector<ConfigError>& errors) {
     const auto& line = c.lines[i];
     if (line.inbound == InboundRoute::AutoAttendant && line.answer_delay_s == 0) {
       const std::string prefix = "line[" + std::to_string(i) + "].";
-      errors.push_back({prefix + "answer_delay_s, " + prefix + "inbound",
+      std::string keys = prefix;
+      keys.append("answer_delay_s, ").append(prefix).append("inbound");
+      errors.push_back({std::move(keys),
                         "0 answers every call at once, so no caller can ring once and hang up: no callback "
                         "can ever be triggered (use at least 1, the sample has 8)"});
     }

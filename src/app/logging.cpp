@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <cstdio>
+#include <charconv>
 #include <cstdlib>
 #include <string_view>
 
@@ -66,11 +66,21 @@ class EscapingFormatter final : public spdlog::formatter {
 LogTarget detect_log_target() {
   // JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected; it only counts if that is still our
   // stderr (a child of the service with stderr redirected elsewhere must not send priority prefixes there).
-  const char* stream = std::getenv("JOURNAL_STREAM");
-  if (stream == nullptr) return LogTarget::Terminal;
+  // Read once at start-up, before any thread exists, so getenv's thread unsafety cannot bite.
+  const char* env = std::getenv("JOURNAL_STREAM");  // NOLINT(concurrency-mt-unsafe)
+  if (env == nullptr) return LogTarget::Terminal;
+  const std::string_view stream(env);
+  const auto colon = stream.find(':');
+  if (colon == std::string_view::npos) return LogTarget::Terminal;
   unsigned long long dev = 0;
   unsigned long long ino = 0;
-  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return LogTarget::Terminal;
+  const auto [dev_end, dev_ec] = std::from_chars(stream.data(), stream.data() + colon, dev);
+  const auto [ino_end, ino_ec] =
+      std::from_chars(stream.data() + colon + 1, stream.data() + stream.size(), ino);
+  if (dev_ec != std::errc{} || ino_ec != std::errc{} || dev_end != stream.data() + colon ||
+      ino_end != stream.data() + stream.size()) {
+    return LogTarget::Terminal;
+  }
   struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return LogTarget::Terminal;
   return st.st_dev == dev && st.st_ino == ino ? LogTarget::Journal : LogTarget::Terminal;

@@ -297,3 +297,77 @@ def metrics_expect_prometheus_text(ctx):
         check(_metric(text, "callbackd_relayed_calls_total") == 0, "no relayed call")
         check(_metric(text, "callbackd_up") == 1, "the call-control loop answered")
         print("---- /metrics scrape during the held call:\n" + text + "---- end of scrape", flush=True)
+
+
+# --- systemd: sd_notify, watchdog, journald priorities ---------------------------------------------------------
+
+class NotifySocket:
+    """A stand-in for systemd's $NOTIFY_SOCKET: a Unix datagram socket collecting what sd_notify sends."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.messages = []
+
+    def wait_for(self, field, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(field in m.split("\n") for m in self.messages):
+                return
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+        raise TestFailure(f"no {field} on $NOTIFY_SOCKET within {timeout} s; got {self.messages}")
+
+    def close(self):
+        self.sock.close()
+
+
+@case("systemd-notify-expect-ready-watchdog-journal")
+def systemd_notify_expect_ready_watchdog_journal(ctx):
+    """As systemd starts it (NOTIFY_SOCKET, WATCHDOG_USEC, JOURNAL_STREAM naming its stderr): READY=1 once up,
+    WATCHDOG=1 at least every half interval, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM; every
+    log line starts with its sd-daemon priority (<6> info, <4> warning) and no time (journald adds it)."""
+    srv = Server(ctx, log_level="info")
+    notify = NotifySocket(os.path.join(srv.dir, "notify.sock"))
+    with open(srv.config_path, "w") as f:
+        f.write(srv.config_text())
+    log = open(srv.log_path, "wb")
+    st = os.fstat(log.fileno())
+    env = dict(os.environ, NOTIFY_SOCKET=notify.path, WATCHDOG_USEC="1000000",
+               JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+    srv.proc = subprocess.Popen([ctx.callbackd, "--config", srv.config_path], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env)
+    try:
+        notify.wait_for("READY=1", 20)
+        started = time.monotonic()
+        time.sleep(2.2)
+        notify.messages.clear()
+        notify.wait_for("WATCHDOG=1", 1)
+        check(time.monotonic() - started < 3.5, "watchdog pings are late")
+        status, _ = srv.request("GET", "/api/v1/callbacks", token="wrong-token-0123456789")  # a warning line
+        check(status == 401, f"wrong token -> {status}")
+        notify.messages.clear()
+        srv.proc.send_signal(signal.SIGHUP)
+        notify.wait_for("RELOADING=1", 5)
+        notify.wait_for("READY=1", 5)
+        srv.proc.send_signal(signal.SIGTERM)
+        notify.wait_for("STOPPING=1", 5)
+        code = srv.proc.wait(timeout=15)
+        check(code == 0, f"exit code {code} after SIGTERM")
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
+            srv.proc.wait()
+        log.close()
+        notify.close()
+    lines = srv.log_text().splitlines()
+    bad = [line for line in lines if not re.match(r"^<[2-7]>(debug|info|warning|error|critical) ", line)]
+    check(not bad, f"log lines without a priority prefix: {bad[:5]}")
+    check(any(line.startswith("<6>info callbackd ready") for line in lines), "no '<6>info callbackd ready' line")
+    check(any(line.startswith("<4>warning security: api-unauthorized from=127.0.0.1 ") for line in lines),
+          "the security event is not logged at priority 4")
+    ctx.log(f"sd_notify READY, WATCHDOG, RELOADING, STOPPING seen; {len(lines)} log lines, all with priorities")
