@@ -67,11 +67,16 @@ void check_prompts(const Config& c, std::vector<ConfigError>& errors) {
          "no prompts for language \"" + c.media.language + "\": " + lang.string() + " is not a directory"});
     return;
   }
+  std::string missing;  // one error for all of them: a wrong directory is one mistake, not six
   for (const char* name : required_prompts()) {
-    const fs::path wav = lang / (std::string(name) + ".wav");
-    if (!fs::is_regular_file(wav, ec)) {
-      errors.push_back({"media.prompts_dir, media.language", "prompt " + wav.string() + " is missing"});
-    }
+    const std::string file = std::string(name) + ".wav";
+    if (fs::is_regular_file(lang / file, ec)) continue;
+    if (!missing.empty()) missing += ", ";
+    missing += file;
+  }
+  if (!missing.empty()) {
+    errors.push_back(
+        {"media.prompts_dir, media.language", "prompts missing in " + lang.string() + ": " + missing});
   }
 }
 

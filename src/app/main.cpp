@@ -24,13 +24,18 @@ int check_config(const std::string& path) {
 }
 
 int serve(const std::string& path) {
-  auto result = callbackd::app::load_config(path);
+  auto result = callbackd::app::load_config(path, callbackd::app::ConfigChecks::KeysOnly);
   if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
     for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
     return 2;
   }
   const auto& config = std::get<callbackd::app::Config>(result);
   callbackd::app::setup_logging(callbackd::app::detect_log_target(), config.log_level);
+  // What the keys allow but the machine does not (ports, prompts): a start-up failure like a taken port.
+  const auto problems = callbackd::app::check_config(config);
+  for (const auto& e : problems)
+    spdlog::critical("callbackd: cannot start: {}: {}: {}", path, e.key, e.message);
+  if (!problems.empty()) return 1;
   try {
     return callbackd::app::run_server(config, path);
   } catch (const callbackd::store::StoreError& e) {

@@ -251,7 +251,8 @@ LegId SipStack::invite(const std::string& request_uri, const std::string& from_u
   LegId leg = impl_->add(nh, false);
   nua_invite(nh, SIPTAG_FROM_STR(from.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
              SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
-  spdlog::info("leg {}: INVITE {} from {}", leg, request_uri, from_uri);
+  spdlog::info("leg {}: INVITE \"{}\" from \"{}\"", leg, callback::text::log_escape(request_uri),
+               callback::text::log_escape(from_uri));
   return leg;
 }
 

@@ -104,17 +104,20 @@ struct ApiServer::Impl {
         // Refused changes are logged too (successful ones log their own detail); never the body: it may hold
         // a password.
         if (req.method != "GET" && reply.status >= 400) {
-          spdlog::info("api: {} {} refused: {} {}", req.method, req.path, reply.status,
+          spdlog::info("api: {} \"{}\" refused: {} {}", callback::text::log_escape(req.method),
+                       callback::text::log_escape(req.path), reply.status,
                        reply.body.value("field", std::string()));
         }
         send(res, reply);
       } catch (const store::DuplicateError&) {
         send(res, error_reply(409, "The record already exists"));
       } catch (const store::StoreError& e) {
-        spdlog::error("api: {} {}: storage error: {}", req.method, req.path, e.what());
+        spdlog::error("api: {} \"{}\": storage error: {}", callback::text::log_escape(req.method),
+                      callback::text::log_escape(req.path), e.what());
         send(res, error_reply(503, std::string("storage unavailable: ") + e.what()));
       } catch (const std::exception& e) {
-        spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
+        spdlog::error("api: {} \"{}\": {}", callback::text::log_escape(req.method),
+                      callback::text::log_escape(req.path), e.what());
         send(res, error_reply(500, "internal error"));
       }
     };

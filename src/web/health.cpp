@@ -24,7 +24,7 @@ std::string web_metrics(const WebCounters& c) {
 
 void add_ops_routes(httplib::Server& server, const OpsHooks& hooks, const WebCounters& counters) {
   server.Get("/healthz",
-             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   server.Get("/readyz", [&hooks](const httplib::Request&, httplib::Response& res) {
     const auto why = hooks.not_ready ? hooks.not_ready() : std::nullopt;
     if (why) {

@@ -90,7 +90,10 @@ class Server:
         return f"127.0.0.1:{self.sip_port}"
 
     def config_text(self):
+        # The RTP range must not hold the SIP port (the server refuses such a configuration).
         rtp_base = random.randrange(30000, 59000, 2)
+        while rtp_base <= self.sip_port + 1 and self.sip_port <= rtp_base + 1999:
+            rtp_base = random.randrange(30000, 59000, 2)
         lines = [
             f'log_level = "{self.log_level}"',
             "",
