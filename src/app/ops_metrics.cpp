@@ -13,9 +13,8 @@ constexpr std::chrono::seconds kLoopAnswer{1};
 
 }  // namespace
 
-OpsMetrics::OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, std::vector<LineConfig> lines,
-                       const std::string& db_path)
-    : loop_(loop), manager_(manager), lines_(std::move(lines)), probe_(db_path) {}
+OpsMetrics::OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const std::string& db_path)
+    : loop_(loop), manager_(manager), probe_(db_path) {}
 
 std::optional<std::string> OpsMetrics::not_ready() {
   if (!sip_bound_) return "SIP transports not bound yet";
@@ -30,8 +29,9 @@ std::optional<OpsMetrics::Live> OpsMetrics::live() {
   loop_.post([this, done] {
     Live l;
     l.legs = static_cast<long long>(manager_.legs());
-    for (const auto& line : lines_)
-      l.channels_in_use.emplace_back(line.name, manager_.lines().in_use(line.name));
+    for (const auto& line : manager_.lines().all()) {
+      l.lines.push_back({line.name, line.channels, manager_.lines().in_use(line.name)});
+    }
     done->set_value(std::move(l));
   });
   if (result.wait_for(kLoopAnswer) != std::future_status::ready) return std::nullopt;
@@ -55,15 +55,15 @@ std::string OpsMetrics::metrics() {
       .sample(counts.jobs_by_state.at("pending"));
   p.family("callbackd_callback_jobs_dialing", "gauge", "Callback jobs with an attempt in flight.")
       .sample(counts.jobs_by_state.at("dialing"));
-  p.family("callbackd_line_channels", "gauge", "Channels of each line.");
-  for (const auto& line : lines_) p.sample(line.channels, {{"line", line.name}});
   const auto l = live();
   p.family("callbackd_up", "gauge", "1 when the call-control loop answered this scrape within 1 s.")
       .sample(l ? 1 : 0);
   if (!l) return p.str();
   p.family("callbackd_active_legs", "gauge", "SIP dialogs (call legs) the call core holds.").sample(l->legs);
+  p.family("callbackd_line_channels", "gauge", "Channels of each line.");
+  for (const auto& line : l->lines) p.sample(line.channels, {{"line", line.name}});
   p.family("callbackd_line_channels_in_use", "gauge", "Channels of each line in use.");
-  for (const auto& [name, n] : l->channels_in_use) p.sample(n, {{"line", name}});
+  for (const auto& line : l->lines) p.sample(line.in_use, {{"line", line.name}});
   return p.str();
 }
 

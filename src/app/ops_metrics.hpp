@@ -16,8 +16,7 @@ namespace callbackd::app {
 
 class OpsMetrics {
  public:
-  OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, std::vector<LineConfig> lines,
-             const std::string& db_path);
+  OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const std::string& db_path);
 
   void sip_bound() { sip_bound_ = true; }
   // Empty while the SIP transports are bound and the database takes writes; else the reason.
@@ -28,13 +27,18 @@ class OpsMetrics {
  private:
   struct Live {
     long long legs = 0;
-    std::vector<std::pair<std::string, int>> channels_in_use;  // per line, in configuration order
+    struct Line {
+      std::string name;
+      int channels = 0;
+      int in_use = 0;
+    };
+    std::vector<Line>
+        lines;  // in configuration order, as the call core has them now (a reload may change them)
   };
   std::optional<Live> live();  // read on the loop; empty when the loop does not answer within 1 s
 
   sip::EventLoop& loop_;
   pbx::CallManager& manager_;
-  std::vector<LineConfig> lines_;
   store::StoreProbe probe_;
   std::atomic<bool> sip_bound_{false};
 };

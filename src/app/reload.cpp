@@ -31,7 +31,7 @@ std::map<std::string, std::string> sections(const Config& c) {
 
 }  // namespace
 
-ReloadResult reload_config(const std::string& path, Config& running) {
+ReloadResult reload_config(const std::string& path, Config& running, const ApplyCallSettings& apply) {
   ReloadResult r;
   auto loaded = load_config(path);
   if (const auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
@@ -41,16 +41,24 @@ ReloadResult reload_config(const std::string& path, Config& running) {
   }
   const Config& next = std::get<Config>(loaded);
   r.ok = true;
+  auto add = [](std::string& list, const std::string& item) { list += (list.empty() ? "" : ", ") + item; };
   if (next.log_level != running.log_level) {
     spdlog::set_level(spdlog::level::from_str(next.log_level));
-    r.applied = "log_level " + next.log_level + " (was " + running.log_level + ")";
+    add(r.applied, "log_level " + next.log_level + " (was " + running.log_level + ")");
     running.log_level = next.log_level;
   }
   const auto before = sections(running);
-  for (const auto& [name, text] : sections(next)) {
-    if (before.at(name) == text) continue;
-    if (!r.ignored.empty()) r.ignored += ", ";
-    r.ignored += name;
+  const auto after = sections(next);
+  if (before.at("[[line]]") != after.at("[[line]]") || before.at("[callback]") != after.at("[callback]")) {
+    apply(next.lines, next.callback);
+    for (const char* name : {"[[line]]", "[callback]"}) {
+      if (before.at(name) != after.at(name)) add(r.applied, name);
+    }
+    running.lines = next.lines;
+    running.callback = next.callback;
+  }
+  for (const auto& [name, text] : after) {
+    if (before.at(name) != text && name != "[[line]]" && name != "[callback]") add(r.ignored, name);
   }
   spdlog::warn("reload: {} read; applied: {}; changed but needing a restart: {}", path,
                r.applied.empty() ? "nothing changed" : r.applied, r.ignored.empty() ? "none" : r.ignored);

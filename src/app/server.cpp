@@ -104,7 +104,7 @@ int run_server(const Config& config, const std::string& config_path) {
 
   // HTTP is bound before the SIP stack starts: a taken web port must end the process with a clear error
   // while nothing needs a shutdown yet (nua cannot be destroyed once started without one).
-  OpsMetrics ops(loop, manager, config.lines, config.store.sqlite);
+  OpsMetrics ops(loop, manager, config.store.sqlite);
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
   api_settings.admins = admins.get();
@@ -146,7 +146,8 @@ int run_server(const Config& config, const std::string& config_path) {
     const int sig = signals.read_signal();
     if (sig == SIGHUP && !stopping) {
       service.reloading();
-      reload_config(config_path, running);
+      reload_config(config_path, running,
+                    [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
       service.ready("reloaded");
       return;
     }

@@ -183,24 +183,25 @@ def _wait_log(srv, offset, text, timeout):
 
 @case("sighup-during-call-expect-kept")
 def sighup_during_call_expect_kept(ctx):
-    """SIGHUP while the Auto Attendant holds an answered call: the process stays, logs what it applied (the new
-    log level, at once) and what needs a restart, and the call goes on until the caller's BYE gets 200."""
+    """SIGHUP while the Auto Attendant holds an answered call: the process stays, applies the new log level (at
+    once), a new line and callback settings, names [sip] as needing a restart, and the call goes on until the
+    caller's BYE gets 200; a second, unchanged SIGHUP applies nothing. Afterwards the new line's gateway is
+    accepted (its ring-once gets 487, not 403)."""
     with Server(ctx, answer_delay_s=1, log_level="info") as srv:
+        new_gateway = free_port_block(2)
         with RtpReceiver() as rtp:
             caller = Sipp(ctx, "caller", "answered-hold-expect-kept.xml", srv.gateway_port, remote=srv.sip_target,
                           rows=[[from_uri("+15551005", srv.gateway_port), "X-Test: sighup"]],
                           keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=30).start()
             offset = _wait_log_offset(srv, "Offered -> Answered", 10)
-            srv.log_level = "debug"
-            srv.callback["ring_timeout_s"] = 20
-            with open(srv.config_path, "w") as f:
-                f.write(srv.config_text())
+            _rewrite_for_reload(srv, new_gateway)
             before = srv.log_size()
             srv.proc.send_signal(signal.SIGHUP)
             log = _wait_log(srv, before, "reload:", 5)
-            check("applied: log_level debug (was info)" in log, f"reload did not apply the log level:\n{log}")
-            check("needing a restart: [callback]" in log, f"reload did not name [callback] as needing a restart:\n{log}")
-            srv.proc.send_signal(signal.SIGHUP)  # a second one, unchanged file: still no harm
+            check("applied: log_level debug (was info), [[line]], [callback]" in log,
+                  f"reload did not apply the log level, the lines and the callback settings:\n{log}")
+            check("changed but needing a restart: [sip]" in log, f"reload did not name [sip] as needing a restart:\n{log}")
+            srv.proc.send_signal(signal.SIGHUP)  # a second one, same file: nothing more to apply, still no harm
             _wait_log(srv, before, "applied: nothing changed", 5)
             caller.expect_success(timeout=30)
             check(srv.alive(), "callbackd died on SIGHUP")
@@ -209,7 +210,21 @@ def sighup_during_call_expect_kept(ctx):
         check(" debug " not in srv.log_text()[offset:before], "debug lines before the reload to log_level = debug")
         bye = caller.first("received", status=200)
         check(bye is not None, f"the caller's BYE got no 200\n  {caller.summary()}")
-        ctx.log("SIGHUP twice during an answered call: call kept to the caller's BYE (200), log level applied")
+        ring_once(ctx, srv, "+15551099", name="new-line", from_port=new_gateway)
+        check("call on line fxo2 from" in srv.log_since(before), "the new line fxo2 did not take the call")
+        ctx.log("SIGHUP twice during an answered call: call kept to the caller's BYE (200), log level, lines and "
+                "callback settings applied; the new line takes calls")
+
+
+def _rewrite_for_reload(srv, new_gateway):
+    srv.log_level = "debug"
+    srv.callback["ring_timeout_s"] = 20
+    srv.extra_lines.append({"name": "fxo2", "gateway": f"127.0.0.1:{new_gateway}", "number": "+15550101",
+                            "channels": 1, "inbound": "auto-attendant", "answer_delay_s": 5})
+    text = srv.config_text()
+    text = text.replace("[sip]\n", '[sip]\nuser_agent = "callbackd-reloaded"\n', 1)
+    with open(srv.config_path, "w") as f:
+        f.write(text)
 
 
 def _wait_log_offset(srv, text, timeout):
