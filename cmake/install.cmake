@@ -14,7 +14,8 @@ endif()
 include(GNUInstallDirs)
 
 install(TARGETS callbackd RUNTIME DESTINATION sbin)
-install(DIRECTORY ${PROJECT_BINARY_DIR}/prompts/ DESTINATION share/callbackd/prompts FILES_MATCHING PATTERN "*.wav")
+install(DIRECTORY ${PROJECT_BINARY_DIR}/prompts/ DESTINATION share/callbackd/prompts FILES_MATCHING PATTERN "*.wav"
+        PATTERN CMakeFiles EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md ${PROJECT_SOURCE_DIR}/docs/configuration.md
               ${PROJECT_SOURCE_DIR}/docs/rest-api.md ${PROJECT_SOURCE_DIR}/README.md
         DESTINATION share/doc/callbackd)

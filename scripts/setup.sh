@@ -8,7 +8,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox
-  sip-tester baresip-core python3 curl procps fail2ban systemd
+  sip-tester baresip-core python3 curl procps fail2ban systemd dpkg-dev file
   nodejs chromium
 )
 missing=()

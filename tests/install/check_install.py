@@ -9,6 +9,7 @@
 2. cmake --install BUILD --prefix <tmp>/usr (a real install, relocated): `systemd-analyze verify` accepts the
    unit (it checks that ExecStart= exists, hence the relocation), and the installed binary accepts the installed
    configuration with --check-config.
+3. cpack -G DEB: the same files in the package, the configuration as a conffile, a postinst.
 Standard library only; exit code 0 when everything holds.
 """
 
@@ -93,6 +94,29 @@ def relocated(build, root):
     check(rc == 0, f"the installed binary accepts the installed configuration: rc {rc} {out.strip()!r}")
 
 
+def package(build, out):
+    """cpack -G DEB: the same files, the configuration a conffile, the patched Sofia-SIP required, a postinst."""
+    if not shutil.which("cpack") or not shutil.which("dpkg-deb"):
+        check(False, "cpack and dpkg-deb are installed")
+        return
+    rc, text = run(["cpack", "-G", "DEB", "--config", os.path.join(build, "CPackConfig.cmake"), "-B", out])
+    debs = [f for f in os.listdir(out) if f.endswith(".deb")]
+    if not check(rc == 0 and len(debs) == 1, f"cpack -G DEB makes one package: {debs}"):
+        print(text)
+        return
+    deb = os.path.join(out, debs[0])
+    _, listing = run(["dpkg-deb", "-c", deb])
+    for f in FILES:
+        check(f" ./{f}" in listing, f"the package holds /{f}")
+    check("CMakeFiles" not in listing, "the package holds no build-tree directories")
+    _, control = run(["dpkg-deb", "-I", deb, "conffiles"])
+    check(control.strip() == "/etc/callbackd/callbackd.toml", f"the configuration is a conffile: {control.strip()!r}")
+    _, depends = run(["dpkg-deb", "-f", deb, "Depends"])
+    check("systemd" in depends and "libsofia-sip-ua0" in depends, f"Depends: {depends.strip()}")
+    _, postinst = run(["dpkg-deb", "-I", deb, "postinst"])
+    check("systemd-sysusers callbackd.conf" in postinst, "the postinst creates the service's user")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", required=True)
@@ -103,6 +127,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cbd-install-") as tmp:
         debian_layout(os.path.abspath(args.build), os.path.join(tmp, "destdir"))
         relocated(os.path.abspath(args.build), os.path.join(tmp, "prefix"))
+        package(os.path.abspath(args.build), os.path.join(tmp, "deb"))
     print(f"{len(failures)} failure(s)" if failures else "install: all checks passed")
     return 1 if failures else 0
 
