@@ -5,11 +5,11 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format clang-tidy
   libsofia-sip-ua-dev libspandsp-dev libsqlite3-dev sqlite3 libssl-dev libsodium-dev
-  libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
+  libcpp-httplib-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   espeak-ng sox libsox-fmt-mp3
   python3-jsonschema python3-yaml
-  sip-tester baresip-core python3 curl procps
+  sip-tester baresip-core python3 curl procps fail2ban systemd dpkg-dev file
   nodejs chromium
 )
 missing=()

@@ -140,9 +140,10 @@ void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
 }
 
 void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
-  r.only_keys(t, "callback.",
-              {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
-               "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
+  r.only_keys(
+      t, "callback.",
+      {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
+       "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
   r.integer(t, "callback.", "trigger_window_s", c.trigger_window_s, 1, 120);
   r.integer(t, "callback.", "default_delay_s", c.default_delay_s, 0, 3600);
   r.integer(t, "callback.", "ring_timeout_s", c.ring_timeout_s, 5, 300);
@@ -270,12 +271,17 @@ std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& t
   return config;
 }
 
-std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path) {
+std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path, ConfigChecks checks) {
   std::ifstream in(path);
   if (!in) return std::vector<ConfigError>{{path, "cannot be read"}};
   std::stringstream text;
   text << in.rdbuf();
-  return parse_config(text.str());
+  auto result = parse_config(text.str());
+  if (checks == ConfigChecks::KeysOnly || std::holds_alternative<std::vector<ConfigError>>(result))
+    return result;
+  auto errors = check_config(std::get<Config>(result));
+  if (!errors.empty()) return errors;
+  return result;
 }
 
 }  // namespace callbackd::app

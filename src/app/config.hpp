@@ -55,8 +55,23 @@ struct ConfigError {
   std::string message;
 };
 
+enum class ConfigChecks {
+  All,       // keys, then check_config(): what a server needs to start and to make callbacks
+  KeysOnly,  // each key on its own (--create-admin needs no lines or prompts)
+};
+
 // Parses and validates; every problem is reported, not just the first.
-std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path);
+std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path,
+                                                           ConfigChecks checks = ConfigChecks::All);
+// Each key on its own: types, ranges, unknown keys.
 std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& toml_text);
+// Across keys and against the files named (config_checks.cpp): ports that collide, an RTP range over the SIP
+// port, no lines, an Auto Attendant line that answers at once, missing prompts. Each error names its keys.
+std::vector<ConfigError> check_config(const Config& config);
+
+// media.prompts_dir, or the installed default when it is empty.
+std::string effective_prompts_dir(const MediaConfig& media);
+// The prompts a server cannot run without, "<dir>/<language>/<name>.wav".
+const std::vector<const char*>& required_prompts();
 
 }  // namespace callbackd::app

@@ -1,13 +1,15 @@
 // callbackd: SIP call-back and call-relay server. See README.md and docs/.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "app/config.hpp"
 #include "app/create_admin.hpp"
+#include "app/logging.hpp"
 #include "app/server.hpp"
+#include "store/store.hpp"
 
 namespace {
 
@@ -22,25 +24,34 @@ int check_config(const std::string& path) {
 }
 
 int serve(const std::string& path) {
-  auto result = callbackd::app::load_config(path);
+  auto result = callbackd::app::load_config(path, callbackd::app::ConfigChecks::KeysOnly);
   if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
     for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
     return 2;
   }
   const auto& config = std::get<callbackd::app::Config>(result);
-  spdlog::set_default_logger(spdlog::stderr_color_mt("callbackd"));
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  callbackd::app::setup_logging(callbackd::app::detect_log_target(), config.log_level);
+  // What the keys allow but the machine does not (ports, prompts): a start-up failure like a taken port.
+  const auto problems = callbackd::app::check_config(config);
+  for (const auto& e : problems)
+    spdlog::critical("callbackd: cannot start: {}: {}: {}", path, e.key, e.message);
+  if (!problems.empty()) return 1;
   try {
-    return callbackd::app::run_server(config);
+    return callbackd::app::run_server(config, path);
+  } catch (const callbackd::store::StoreError& e) {
+    spdlog::critical("callbackd: cannot start: database {} (store.sqlite): {}", config.store.sqlite,
+                     e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    spdlog::critical("callbackd: cannot start: database {} (store.sqlite): {}", config.store.sqlite,
+                     e.code().message());
   } catch (const std::exception& e) {
     spdlog::critical("callbackd: {}", e.what());
-    return 1;
   }
+  return 1;
 }
 
 int create_admin(const std::string& path, const std::string& name) {
-  auto result = callbackd::app::load_config(path);
+  auto result = callbackd::app::load_config(path, callbackd::app::ConfigChecks::KeysOnly);
   if (const auto* errors = std::get_if<std::vector<callbackd::app::ConfigError>>(&result)) {
     for (const auto& e : *errors) std::cerr << path << ": " << e.key << ": " << e.message << "\n";
     return 2;

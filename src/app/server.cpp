@@ -11,7 +11,10 @@
 #include <functional>
 
 #include "app/create_admin.hpp"
+#include "app/ops_metrics.hpp"
 #include "app/ports.hpp"
+#include "app/reload.hpp"
+#include "app/service.hpp"
 #include "callback/job_scheduler.hpp"
 #include "media/prompt.hpp"
 #include "media/rtp_engine.hpp"
@@ -24,15 +27,11 @@
 #include "store/store_worker.hpp"
 #include "web/api_server.hpp"
 
-#ifndef CALLBACKD_DEFAULT_PROMPTS_DIR
-#define CALLBACKD_DEFAULT_PROMPTS_DIR "/usr/share/callbackd/prompts"
-#endif
-
 namespace callbackd::app {
 namespace {
 
-// SIGTERM and SIGINT arrive as a readable fd on the event loop, so shutdown runs on the call-control thread.
-// They are blocked before any thread starts so that no other thread takes them.
+// SIGTERM, SIGINT and SIGHUP arrive as a readable fd on the event loop, so shutdown and reload run on the
+// call-control thread. They are blocked before any thread starts so that no other thread takes them.
 class SignalFd {
  public:
   SignalFd() {
@@ -40,6 +39,7 @@ class SignalFd {
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
     fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -69,24 +69,26 @@ pbx::PbxSettings pbx_settings(const Config& c) {
 }
 
 void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang) {
-  for (const char* name : {"welcome", "you-entered", "goodbye", "invalid", "no-input", "digit-0"}) {
+  for (const char* name : required_prompts()) {
     std::string key = lang;
     key.append("/").append(name);
-    if (!prompts.find(key)) throw std::runtime_error(fmt::format("prompt {}.wav is missing in {}", key, dir));
+    if (!prompts.find(key)) {
+      throw std::runtime_error(
+          fmt::format("prompt {}.wav is missing in {} (media.prompts_dir, media.language)", key, dir));
+    }
   }
 }
 
 }  // namespace
 
-int run_server(const Config& config) {
+int run_server(const Config& config, const std::string& config_path) {
   // The database holds caller lists and password hashes, the token file a credential: private to our user.
   ::umask(0077);
   SignalFd signals;
   std::filesystem::create_directories(std::filesystem::path(config.store.sqlite).parent_path());
   auto store = store::open_sqlite_store(config.store.sqlite);
   const std::string token = resolve_admin_token(config);
-  const std::string prompts_dir =
-      config.media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : config.media.prompts_dir;
+  const std::string prompts_dir = effective_prompts_dir(config.media);
   // Admins' recordings live beside the database: the prompts directory may be read-only (/usr/share).
   const std::string custom_prompts_dir =
       (std::filesystem::path(config.store.sqlite).parent_path() / "prompts").string();
@@ -109,9 +111,10 @@ int run_server(const Config& config) {
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
-  sip.start();
-  manager.start();
 
+  // HTTP is bound before the SIP stack starts: a taken web port must end the process with a clear error
+  // while nothing needs a shutdown yet (nua cannot be destroyed once started without one).
+  OpsMetrics ops(loop, manager, config.store.sqlite);
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   web::ApiSettings api_settings{token, config.callback.default_delay_s};
@@ -122,13 +125,22 @@ int run_server(const Config& config) {
   api_settings.custom_prompts_dir = custom_prompts_dir;
   api_settings.prompt_catalog = &prompts;
   api_settings.settings_view = settings_view(config);
+  api_settings.ops = {[&ops] { return ops.not_ready(); }, [&ops] { return ops.metrics(); }};
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {
-    throw std::runtime_error("cannot listen for HTTP on " + config.web.listen.str());
+    throw std::runtime_error("cannot listen for HTTP on " + config.web.listen.str() + " (web.listen)");
   }
+  sip.start();
+  ops.sip_bound();
+  manager.start();
+
   spdlog::info("callbackd ready: SIP sip:{} (UDP, TCP), web http://{}/, {} line(s), {} prompts",
                config.sip.listen.str(), config.web.listen.str(), config.lines.size(), prompts.size());
+  const ServiceManager service;
+  service.ready("SIP " + config.sip.listen.str() + ", web " + config.web.listen.str());
+  service.start_watchdog(loop);
+  Config running = config;  // what a SIGHUP compares the file with
 
   bool stopping = false;
   std::function<void(int)> finish_when_quiet;
@@ -147,8 +159,16 @@ int run_server(const Config& config) {
   };
   loop.watch_fd(signals.fd(), [&] {
     const int sig = signals.read_signal();
-    if (stopping) return;
+    if (sig == SIGHUP && !stopping) {
+      service.reloading();
+      reload_config(config_path, running,
+                    [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
+      service.ready("reloaded");
+      return;
+    }
+    if (stopping || sig == SIGHUP) return;
     stopping = true;
+    service.stopping();
     spdlog::info("callbackd: signal {}, stopping", sig);
     api.stop();
     manager.shutdown();

@@ -42,4 +42,42 @@ inline std::string to_lower(std::string_view s) {
   return out;
 }
 
+// How much log_escape() changes. Value: a field that came from the network (SIP, RTP, HTTP), written between
+// quotes in a log line: control bytes, '"', '\\' and non-ASCII bytes become \xHH and it is cut to
+// kMaxLogValue bytes, so it can neither end the quotes nor the line. Line: a whole log message (the logger
+// applies it to every line as a last defence): only control bytes become \xHH, so no value that escaped a
+// call site unquoted can start a forged line.
+enum class LogEscape { Value, Line };
+constexpr std::size_t kMaxLogValue = 128;
+
+// The one escaping function for untrusted text in logs (see LogEscape).
+inline std::string log_escape(std::string_view s, LogEscape mode = LogEscape::Value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const bool value = mode == LogEscape::Value;
+  const std::size_t n = value ? std::min(s.size(), kMaxLogValue) : s.size();
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool control = c < 0x20 || c == 0x7f;
+    if (control || (value && (c >= 0x80 || c == '"' || c == '\\'))) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (n < s.size()) out += "...";
+  return out;
+}
+
+// True when log_escape(s, LogEscape::Line) would change s (the logger's fast path skips the copy).
+inline bool needs_line_escape(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f;
+  });
+}
+
 }  // namespace callbackd::callback::text

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <thread>
 
+#include "callback/text.hpp"
 #include "media/rtp_session.hpp"
 #include "media/udp.hpp"
 
@@ -212,7 +213,9 @@ std::optional<RtpEngine::Allocation> RtpEngine::allocate() {
 void RtpEngine::start(SessionId id, const Negotiated& remote) {
   impl_->with_session(id, [&](RtpSession& s) {
     if (!s.start(remote)) {
-      spdlog::warn("rtp: session {}: unusable remote {}:{}", id, remote.remote_address, remote.remote_port);
+      // The address comes from the peer's SDP.
+      spdlog::warn("rtp: session {}: unusable remote \"{}\":{}", id,
+                   callback::text::log_escape(remote.remote_address), remote.remote_port);
     }
   });
 }

@@ -5,6 +5,15 @@
 #include "pbx/call_manager.hpp"
 
 namespace callbackd::pbx {
+namespace {
+
+// Digits may be a PIN or a password: logs show that a key came and how, never which one. '#' only ends an
+// entry (it is never part of one), so it stays visible for whoever follows a call through the log.
+char masked(char digit) {
+  return digit == '#' ? '#' : 'x';
+}
+
+}  // namespace
 
 void CallManager::start_attendant(Call& call, Leg& leg) {
   call.attendant.emplace();
@@ -27,7 +36,7 @@ void CallManager::stop_attendant(Call& call) {
 void CallManager::on_digit(LegId id, char digit, const char* via) {
   Call* call = call_of(id);
   if (call == nullptr || !call->attendant || call->attendant_leg != id) return;
-  spdlog::info("leg {}: dtmf '{}' via {}", id, digit, via);
+  spdlog::info("leg {}: dtmf '{}' via {}", id, masked(digit), via);
   feed_attendant(*call, {ivr::AaEvent::Kind::Digit, digit});
 }
 
@@ -37,7 +46,7 @@ void CallManager::feed_attendant(Call& call, const ivr::AaEvent& ev) {
   const std::size_t entries_before = call.attendant->entries().size();
   const auto actions = call.attendant->handle(ev);
   if (call.attendant->entries().size() > entries_before) {
-    spdlog::info("leg {}: attendant entry '{}'", leg->id, call.attendant->entries().back());
+    spdlog::info("leg {}: attendant entry of {} key(s)", leg->id, call.attendant->entries().back().size());
   }
   const CallId cid = call.id;
   for (const auto& action : actions) {

@@ -43,6 +43,9 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   // From the media thread.
   void media_event(const media::MediaEvent& ev);
 
+  // On the loop (SIGHUP): new lines and callback settings, for calls and jobs from now on (reload.cpp).
+  void reload(std::vector<Line> lines, const CallbackSettings& callback);
+
   std::size_t legs() const { return call_of_.size(); }
   const JobRunner& jobs() const { return jobs_; }
   const LinePool& lines() const { return lines_; }

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "callback/policy.hpp"
+#include "callback/security_event.hpp"
 #include "pbx/call_manager.hpp"
 
 namespace callbackd::pbx {
@@ -34,7 +35,8 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
   leg.record.caller = leg.caller;
   leg.record.callee = info.request_user;
   leg.record.started_at = now_unix();
-  spdlog::info("leg {}: call on line {} from '{}' ({})", id, line->name, leg.caller,
+  spdlog::info("leg {}: call on line {} from \"{}\" ({})", id, line->name,
+               callback::text::log_escape(leg.caller),
                cid.status == callback::CallerIdStatus::Valid      ? "caller ID"
                : cid.status == callback::CallerIdStatus::Withheld ? "withheld"
                                                                   : "malformed caller ID");
@@ -47,8 +49,15 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
 
 void CallManager::reject_inbound(LegId id, const sip::InviteInfo& info, const std::string& line, int status) {
   const std::string phrase = sip::status_phrase(status);
-  spdlog::warn("leg {}: {} {} for call from {} ({}:{}){}", id, status, phrase, info.from_uri, info.source_ip,
-               info.source_port, line.empty() ? " (not a line gateway)" : " on line " + line);
+  if (line.empty() && status == 403) {
+    // A stranger: the fixed-format security event that fail2ban watches (contrib/fail2ban/).
+    callback::log_security_event(callback::SecurityEvent::SipForbidden, info.source_ip,
+                                 {{"port", std::to_string(info.source_port)}, {"from_uri", info.from_uri}});
+  } else {
+    spdlog::warn("leg {}: {} {} for call from \"{}\" ({}:{}){}", id, status, phrase,
+                 callback::text::log_escape(info.from_uri), info.source_ip, info.source_port,
+                 line.empty() ? "" : " on line " + line);
+  }
   deps_.sip.reject(id, status);
   // Requests from strangers are only logged: a flood of them must not turn into a flood of disk writes.
   if (line.empty()) return;

@@ -85,9 +85,10 @@ void JobRunner::start() {
           // a job with attempts left is dialed again and one without is recorded as failed.
           if (job.attempts < max_attempts) {
             s.reschedule_job(job.id, settled, "interrupted by restart");
-            spdlog::info("job {}: dialing -> pending ({}; next attempt in {} s, once the one in flight at the "
-                         "crash has ended)",
-                         job.id, to_string(JobEvent::Recovered), settled - now);
+            spdlog::info(
+                "job {}: dialing -> pending ({}; next attempt in {} s, once the one in flight at the "
+                "crash has ended)",
+                job.id, to_string(JobEvent::Recovered), settled - now);
           } else if (s.transition_job(job.id, store::JobState::Dialing, store::JobState::Failed,
                                       "failed: interrupted by restart")) {
             spdlog::info("job {}: dialing -> failed ({}: failed: interrupted by restart)", job.id,

@@ -56,6 +56,13 @@ void LinePool::release(const std::string& name) {
   if (it != in_use_.end() && it->second > 0) --it->second;
 }
 
+void LinePool::replace(std::vector<Line> lines) {
+  lines_ = std::move(lines);
+  for (const auto& l : lines_) in_use_.try_emplace(l.name, 0);
+  std::erase_if(in_use_,
+                [this](const auto& entry) { return entry.second == 0 && find(entry.first) == nullptr; });
+}
+
 int LinePool::in_use(const std::string& name) const {
   auto it = in_use_.find(name);
   return it == in_use_.end() ? 0 : it->second;

@@ -26,6 +26,12 @@ class LinePool {
   // A line with a free channel for a PSTN callback: the preferred one if it is free, else the first free one.
   const Line* pick(const std::string& preferred) const;
 
+  // New lines (a configuration reload). Channels in use stay counted by name: a call on a line that is
+  // gone or smaller keeps its channel until it ends, and new calls wait until the count is below the size.
+  // Pointers from find(), from_source() and pick() are invalid afterwards.
+  void replace(std::vector<Line> lines);
+  const std::vector<Line>& all() const { return lines_; }
+
  private:
   std::vector<Line> lines_;
   std::map<std::string, int> in_use_;

@@ -37,11 +37,11 @@ struct CallbackSettings {
   int max_call_duration_s = 3600;  // an answered call is hung up after this
   int line_wait_s = 300;           // a PSTN callback due while every line is busy waits this long for one
   int retry_backoff_max_s = 3600;  // network and 5xx failures wait twice as long each time, up to this
-  int crash_settle_s = 240;        // after a crash, a job found dialing waits this long before its next attempt
+  int crash_settle_s = 240;  // after a crash, a job found dialing waits this long before its next attempt
 };
 
 struct PbxSettings {
-  HostPort sip_listen;  // for our own From/Contact URIs
+  HostPort sip_listen;           // for our own From/Contact URIs
   std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
   std::string language = "en";
   CallbackSettings callback;

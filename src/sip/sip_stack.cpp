@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "callback/text.hpp"
 #include "sip/guard.hpp"
 #include "sip/sip_message.hpp"
 
@@ -129,8 +130,8 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
 void SipStack::Impl::on_incoming_invite(nua_handle_t* nh, sip_t const* sip) {
   LegId leg = add(nh, true);
   InviteInfo info = invite_info(sip, nua_current_request(nua));
-  spdlog::info("leg {}: INVITE from {} ({}:{}) to {}", leg, info.from_uri, info.source_ip, info.source_port,
-               info.request_user);
+  spdlog::info("leg {}: INVITE from \"{}\" ({}:{}) to \"{}\"", leg, callback::text::log_escape(info.from_uri),
+               info.source_ip, info.source_port, callback::text::log_escape(info.request_user));
   events.on_invite(leg, info);
 }
 
@@ -253,7 +254,8 @@ LegId SipStack::invite(const std::string& request_uri, const std::string& from_u
   LegId leg = impl_->add(nh, false);
   nua_invite(nh, SIPTAG_FROM_STR(from.c_str()), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
              SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
-  spdlog::info("leg {}: INVITE {} from {}", leg, request_uri, from_uri);
+  spdlog::info("leg {}: INVITE \"{}\" from \"{}\"", leg, callback::text::log_escape(request_uri),
+               callback::text::log_escape(from_uri));
   return leg;
 }
 

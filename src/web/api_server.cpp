@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "callback/security_event.hpp"
 #include "web/api_handlers.hpp"
 #include "web/audit_api.hpp"
 #include "web/http.hpp"
@@ -121,17 +122,20 @@ struct ApiServer::Impl {
         // Refused changes are logged too (successful ones log their own detail); never the body: it may hold
         // a password.
         if (req.method != "GET" && reply.status >= 400) {
-          spdlog::info("api: {} {} refused: {} {}", req.method, req.path, reply.status,
+          spdlog::info("api: {} \"{}\" refused: {} {}", callback::text::log_escape(req.method),
+                       callback::text::log_escape(req.path), reply.status,
                        reply.body.value("field", std::string()));
         }
         send(res, reply);
       } catch (const store::DuplicateError&) {
         send(res, error_reply(409, "The record already exists"));
       } catch (const store::StoreError& e) {
-        spdlog::error("api: {} {}: storage error: {}", req.method, req.path, e.what());
+        spdlog::error("api: {} \"{}\": storage error: {}", callback::text::log_escape(req.method),
+                      callback::text::log_escape(req.path), e.what());
         send(res, error_reply(503, std::string("storage unavailable: ") + e.what()));
       } catch (const std::exception& e) {
-        spdlog::error("api: {} {}: {}", req.method, req.path, e.what());
+        spdlog::error("api: {} \"{}\": {}", callback::text::log_escape(req.method),
+                      callback::text::log_escape(req.path), e.what());
         send(res, error_reply(500, "internal error"));
       }
     };
@@ -171,6 +175,7 @@ struct ApiServer::Impl {
   std::unique_ptr<WebHandlers> web;     // likewise
   std::unique_ptr<PromptsApi> prompts;  // likewise
   std::unique_ptr<AuditTrail> audit;    // null without an AuditLog
+  WebCounters counters;
   httplib::Server server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
@@ -231,6 +236,13 @@ bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res)
     send(res, error_reply(403, "missing or wrong CSRF token", kCsrfHeader));
     return false;
   }
+  // Only a wrong token is an event: a browser asking without credentials, or with a session that timed out,
+  // is not guessing anything, and must not get its address banned.
+  if (req.has_header("Authorization")) {
+    ++counters.unauthorized;
+    callback::log_security_event(callback::SecurityEvent::ApiUnauthorized, req.remote_addr,
+                                 {{"method", req.method}, {"path", req.path}});
+  }
   res.set_header("WWW-Authenticate", "Bearer");
   send(res, error_reply(401, "missing or invalid bearer token"));
   return false;
@@ -243,8 +255,7 @@ void ApiServer::Impl::add_routes() {
     return admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;
   });
-  server.Get("/healthz",
-             [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  add_ops_routes(server, settings.ops, counters);
   add_phone_routes();
   add_extension_routes();
   add_job_routes();
@@ -258,8 +269,12 @@ void ApiServer::Impl::add_routes() {
 }
 
 void ApiServer::Impl::add_web_routes() {
-  server.Post(kSessionPath,
-              wrap([this](const auto& r) { return auth->login(r.body, r.remote_addr, over_https(r)); }));
+  server.Post(kSessionPath, wrap([this](const auto& r) {
+                Reply reply = auth->login(r.body, r.remote_addr, over_https(r));
+                if (reply.status == 401) ++counters.login_failures;
+                if (reply.status == 429) ++counters.lockouts;
+                return reply;
+              }));
   server.Get(kSessionPath,
              wrap([this](const auto& r) { return auth->current(r.get_header_value("Cookie")); }));
   server.Delete(kSessionPath, wrap([this](const auto& r) {

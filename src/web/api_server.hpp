@@ -12,6 +12,7 @@
 #include "store/admin_store.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
+#include "web/health.hpp"
 
 namespace callbackd::media {
 class PromptCatalog;
@@ -35,6 +36,7 @@ struct ApiSettings {
   // (X-Forwarded-Proto: https, or Forwarded: proto=https).
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
+  OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
 };
 
 class ApiServer {

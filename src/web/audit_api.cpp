@@ -7,6 +7,7 @@
 #include <ctime>
 #include <regex>
 
+#include "callback/text.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
 #include "web/web_params.hpp"
@@ -129,8 +130,8 @@ Reply AuditTrail::record(ChangeTarget t, const std::string& actor, const std::st
   try {
     log_.append(e);
   } catch (const std::exception& ex) {
-    spdlog::error("audit: cannot record {} {} {} by \"{}\": {}", e.action, e.entity, log_escape(e.entity_id),
-                  log_escape(actor), ex.what());
+    spdlog::error("audit: cannot record {} {} {} by \"{}\": {}", e.action, e.entity,
+                  callback::text::log_escape(e.entity_id), callback::text::log_escape(actor), ex.what());
   }
   return reply;
 }

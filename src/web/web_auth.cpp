@@ -4,12 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "callback/security_event.hpp"
+
 namespace callbackd::web {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kMaxLogValue = 64;
 
 std::string set_cookie(const std::string& value, bool clear, bool secure) {
   std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
@@ -42,23 +42,6 @@ std::optional<std::string> session_cookie(std::string_view header) {
     pos = end + 1;
   }
   return std::nullopt;
-}
-
-std::string log_escape(std::string_view value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < value.size() && i < kMaxLogValue; ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0f];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (value.size() > kMaxLogValue) out += "...";
-  return out;
 }
 
 WebAuth::WebAuth(store::AdminStore& admins, std::chrono::seconds idle_timeout, LoginLimits limits,
@@ -109,19 +92,20 @@ Reply WebAuth::login(const std::string& body, const std::string& address, bool s
   const auto name = j["name"].get<std::string>();
   const auto password = j["password"].get<std::string>();
   if (const auto wait = throttle_.retry_after(address, name); wait.count() > 0) {
-    spdlog::warn("security: web login throttled admin=\"{}\" from={}", log_escape(name), log_escape(address));
+    callback::log_security_event(callback::SecurityEvent::WebLoginThrottled, address, {{"admin", name}});
     Reply r = error_reply(429, "too many failed logins; try again in " + std::to_string(wait.count()) + " s");
     r.headers.emplace_back("Retry-After", std::to_string(wait.count()));
     return r;
   }
   if (!verify(name, password)) {
     throttle_.failed(address, name);
-    spdlog::warn("security: web login failed admin=\"{}\" from={}", log_escape(name), log_escape(address));
+    callback::log_security_event(callback::SecurityEvent::WebLoginFailed, address, {{"admin", name}});
     return error_reply(401, "wrong admin name or password", "password");
   }
   throttle_.succeeded(name);
   const Session s = sessions_.create(name);
-  spdlog::info("web: admin \"{}\" logged in from {}", log_escape(name), log_escape(address));
+  spdlog::info("web: admin \"{}\" logged in from {}", callback::text::log_escape(name),
+               callback::text::log_escape(address));
   Reply r = session_reply(s);
   r.headers.emplace_back("Set-Cookie", set_cookie(s.id, false, secure));
   return r;

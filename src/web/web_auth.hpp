@@ -20,10 +20,6 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 // The session id in a Cookie header, if it carries one.
 std::optional<std::string> session_cookie(std::string_view cookie_header);
 
-// Makes a network-supplied value safe for one log line: control characters, quotes and backslashes become
-// \xNN, and it is cut at 64 characters, so nobody can forge or flood a log line through it.
-std::string log_escape(std::string_view value);
-
 struct LoginLimits {
   int max_failures = 5;  // per address and per account, within `window`
   std::chrono::seconds window{300};

@@ -80,7 +80,7 @@ def reject_phrases_expect_exact(ctx):
         {"name": "busy", "gateway": f"127.0.0.1:{busy_port}", "number": "+15550300", "channels": 1,
          "inbound": "auto-attendant", "answer_delay_s": 300},
     ]
-    with Server(ctx, answer_delay_s=0, channels=1000, extra_lines=lines, log_level="info") as srv:
+    with Server(ctx, answer_delay_s=1, channels=1000, extra_lines=lines, log_level="info") as srv:
         strangers = [BurstClient(srv.sip_port) for _ in range(4)]
         rej, busy, no_sdp = (BurstClient(srv.sip_port, p) for p in (rej_port, busy_port, srv.gateway_port))
         holder = busy.send("+15557000", sdp=SDP)  # rings for 300 s, holding the busy line's channel

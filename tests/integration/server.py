@@ -93,7 +93,12 @@ class Server:
         return f"127.0.0.1:{self.sip_port}"
 
     def config_text(self):
-        rtp_base = random.randrange(30000, 59000, 2)
+        # The RTP range must not hold the SIP port (the server refuses such a configuration), and stays the same
+        # when the config is written again (a reload must see only the changes a case makes).
+        rtp_base = getattr(self, "rtp_base", None)
+        while rtp_base is None or (rtp_base <= self.sip_port + 1 and self.sip_port <= rtp_base + 1999):
+            rtp_base = random.randrange(30000, 59000, 2)
+        self.rtp_base = rtp_base
         lines = [
             f'log_level = "{self.log_level}"',
             "",

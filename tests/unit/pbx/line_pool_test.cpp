@@ -61,5 +61,27 @@ TEST(LinePool, PickPrefersTheTriggerLineThenAnyFreeOne) {
   EXPECT_EQ(pool.pick("fxo1"), nullptr);
 }
 
+TEST(LinePool, ReplaceKeepsChannelsInUseByName) {
+  LinePool pool(two_lines());
+  ASSERT_TRUE(pool.acquire("fxo1"));
+  ASSERT_TRUE(pool.acquire("trunk"));
+  auto lines = two_lines();
+  lines[0].channels = 2;     // fxo1 grows: its call still counts, one more fits
+  lines[1].name = "trunk2";  // trunk renamed: its call keeps a channel of the old name
+  lines[1].gateway = {"127.0.0.1", 5090};
+  pool.replace(lines);
+  EXPECT_EQ(pool.in_use("fxo1"), 1);
+  EXPECT_TRUE(pool.acquire("fxo1"));
+  EXPECT_FALSE(pool.acquire("fxo1"));
+  EXPECT_EQ(pool.in_use("trunk"), 1);
+  EXPECT_FALSE(pool.acquire("trunk"));  // gone: no new calls
+  EXPECT_EQ(pool.find("trunk"), nullptr);
+  pool.release("trunk");  // the old call ends
+  EXPECT_EQ(pool.in_use("trunk"), 0);
+  ASSERT_NE(pool.from_source("127.0.0.1", 5090, false), nullptr);
+  EXPECT_EQ(pool.from_source("127.0.0.1", 5090, false)->name, "trunk2");
+  EXPECT_EQ(pool.all().size(), 2U);
+}
+
 }  // namespace
 }  // namespace callbackd::pbx

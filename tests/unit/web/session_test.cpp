@@ -113,11 +113,5 @@ TEST(SessionCookie, FindsOurCookieAmongOthers) {
   EXPECT_FALSE(session_cookie(""));
 }
 
-TEST(LogEscape, NoForgedLinesNoQuotesNoFlood) {
-  EXPECT_EQ(log_escape("alice"), "alice");
-  EXPECT_EQ(log_escape("a\"b\\c\nd"), "a\\x22b\\x5cc\\x0ad");
-  EXPECT_EQ(log_escape(std::string(100, 'x')), std::string(64, 'x') + "...");
-}
-
 }  // namespace
 }  // namespace callbackd::web

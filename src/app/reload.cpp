@@ -1,0 +1,68 @@
+#include "app/reload.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace callbackd::app {
+namespace {
+
+// Every setting of a section as one string, so that "did [x] change" is one comparison per section.
+std::map<std::string, std::string> sections(const Config& c) {
+  std::map<std::string, std::string> s;
+  s["[sip]"] = c.sip.listen.str() + "|" + c.sip.user_agent;
+  s["[media]"] = c.media.address + "|" + std::to_string(c.media.port_min) + "-" +
+                 std::to_string(c.media.port_max) + "|" + c.media.prompts_dir + "|" + c.media.language;
+  s["[store]"] = c.store.sqlite;
+  s["[web]"] = c.web.listen.str() + "|" + c.web.admin_token;
+  const auto& cb = c.callback;
+  s["[callback]"] = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", cb.trigger_window_s, cb.default_delay_s,
+                                cb.ring_timeout_s, cb.max_attempts, cb.retry_delay_s, cb.min_interval_s,
+                                cb.max_call_duration_s, cb.line_wait_s);
+  std::string lines;
+  for (const auto& l : c.lines) {
+    lines +=
+        fmt::format("{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(), static_cast<int>(l.transport),
+                    l.number, l.channels, static_cast<int>(l.inbound), l.inbound_extension, l.answer_delay_s);
+  }
+  s["[[line]]"] = lines;
+  return s;
+}
+
+}  // namespace
+
+ReloadResult reload_config(const std::string& path, Config& running, const ApplyCallSettings& apply) {
+  ReloadResult r;
+  auto loaded = load_config(path);
+  if (const auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) spdlog::error("reload: {}: {}: {}", path, e.key, e.message);
+    spdlog::error("reload: {} has {} error(s); the running configuration stays", path, errors->size());
+    return r;
+  }
+  const Config& next = std::get<Config>(loaded);
+  r.ok = true;
+  auto add = [](std::string& list, const std::string& item) { list += (list.empty() ? "" : ", ") + item; };
+  if (next.log_level != running.log_level) {
+    spdlog::set_level(spdlog::level::from_str(next.log_level));
+    add(r.applied, "log_level " + next.log_level + " (was " + running.log_level + ")");
+    running.log_level = next.log_level;
+  }
+  const auto before = sections(running);
+  const auto after = sections(next);
+  if (before.at("[[line]]") != after.at("[[line]]") || before.at("[callback]") != after.at("[callback]")) {
+    apply(next.lines, next.callback);
+    for (const char* name : {"[[line]]", "[callback]"}) {
+      if (before.at(name) != after.at(name)) add(r.applied, name);
+    }
+    running.lines = next.lines;
+    running.callback = next.callback;
+  }
+  for (const auto& [name, text] : after) {
+    if (before.at(name) != text && name != "[[line]]" && name != "[callback]") add(r.ignored, name);
+  }
+  spdlog::warn("reload: {} read; applied: {}; changed but needing a restart: {}", path,
+               r.applied.empty() ? "nothing changed" : r.applied, r.ignored.empty() ? "none" : r.ignored);
+  return r;
+}
+
+}  // namespace callbackd::app

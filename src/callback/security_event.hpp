@@ -1,0 +1,57 @@
+#pragma once
+// Security events (docs/operations.md, "Security events"): one warning line each, in one fixed format that
+// the shipped fail2ban filter (contrib/fail2ban/) matches:
+//   security: <event> from=<ip> key="value" ...
+// <event> is one of the names below, <ip> the peer's address as the socket saw it (never a header), and every
+// value is escaped with text::log_escape, so nothing a peer sends can end a value, the line, or the format.
+#include <spdlog/spdlog.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "callback/text.hpp"
+
+namespace callbackd::callback {
+
+enum class SecurityEvent {
+  SipForbidden,       // a SIP request from an address that is neither a line's gateway nor allowed (403)
+  ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
+  WebLoginFailed,     // a wrong admin name or password at the web login
+  WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
+};
+
+constexpr std::string_view to_string(SecurityEvent e) {
+  switch (e) {
+    case SecurityEvent::SipForbidden:
+      return "sip-forbidden";
+    case SecurityEvent::ApiUnauthorized:
+      return "api-unauthorized";
+    case SecurityEvent::WebLoginFailed:
+      return "web-login-failed";
+    case SecurityEvent::WebLoginThrottled:
+      return "web-login-throttled";
+  }
+  return "unknown";
+}
+
+using SecurityField = std::pair<std::string_view, std::string_view>;
+
+// The line without the logger's time and level; tested, and what log_security_event() writes.
+inline std::string format_security_event(SecurityEvent e, std::string_view from,
+                                         std::initializer_list<SecurityField> fields) {
+  std::string line = "security: ";
+  line.append(to_string(e)).append(" from=").append(text::log_escape(from.empty() ? "-" : from));
+  for (const auto& [key, value] : fields) {
+    line.append(" ").append(key).append("=\"").append(text::log_escape(value)).append("\"");
+  }
+  return line;
+}
+
+inline void log_security_event(SecurityEvent e, std::string_view from,
+                               std::initializer_list<SecurityField> fields) {
+  spdlog::warn("{}", format_security_event(e, from, fields));
+}
+
+}  // namespace callbackd::callback
