@@ -30,6 +30,19 @@ TEST(SipUriGrammar, RefusesWhatTheAbnfRefuses) {
   }
 }
 
+// Found by tests/fuzz/sip_uri_fuzz (corpus file sip_uri/regress-params-without-host): parameters right after
+// the scheme or the '@' left an empty host:port, whose front() was read (undefined behaviour; an abort with
+// _GLIBCXX_ASSERTIONS, as in build-asan). Reached from the REST API by destinations like ";transport=tcp".
+TEST(SipUriGrammar, ParametersWithoutAHostAreRefused) {
+  for (const char* uri : {"sip:;transport=tcp", "sip:bob@;user=phone", "sips:;", "sip:;x?y"}) {
+    const auto parsed = parse_sip_uri(uri);
+    EXPECT_FALSE(parsed.uri) << uri;
+    EXPECT_EQ(parsed.error, "the host is missing") << uri;
+  }
+  EXPECT_FALSE(Destination::parse(";transport=tcp4", store::CallbackType::Sip));
+  EXPECT_FALSE(sip_identity_key(";transport=tcp.com"));
+}
+
 TEST(Destination, SipAcceptedInCanonicalForm) {
   const std::pair<const char*, const char*> cases[] = {
       {"sip:bob@example.com", "sip:bob@example.com"},
