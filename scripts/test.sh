@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds callbackd twice (optimised, and with AddressSanitizer + UBSan) and runs every test in both: unit tests
-# (GoogleTest) and whole-call integration tests with real peers (sipp, HTTP) over loopback; then clang-format
-# and clang-tidy. Exits non-zero on any failure. Set CALLBACKD_TEST_BUILDS="build" to run one build only while iterating.
+# (GoogleTest) and whole-call integration tests with real peers (sipp, HTTP) over loopback; then every libFuzzer
+# target for a bounded time (scripts/fuzz.sh, CALLBACKD_FUZZ_SECONDS per target, default 10, 0 skips), then
+# clang-format and clang-tidy. Exits non-zero on any failure. Set CALLBACKD_TEST_BUILDS="build" to run one build
+# only while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,6 +32,11 @@ for build in ${CALLBACKD_TEST_BUILDS:-build build-asan}; do
     status=1
   fi
 done
+fuzz_seconds=${CALLBACKD_FUZZ_SECONDS:-10}
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "== fuzz: every target for $fuzz_seconds s"
+  bash scripts/fuzz.sh "$fuzz_seconds" || status=1
+fi
 echo "== clang-tidy"
 bash scripts/lint.sh || status=1
 exit $status

@@ -128,7 +128,8 @@ void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
     unsigned hi = 0;
     char dash = 0;
     std::istringstream in(range);
-    if (!(in >> lo >> dash >> hi) || dash != '-' || lo < 1024 || hi > 65535 || lo + 2 > hi) {
+    // hi - lo, not lo + 2: >> into unsigned reads "-1" as 4294967295, and lo + 2 would wrap round.
+    if (!(in >> lo >> dash >> hi) || dash != '-' || lo < 1024 || hi > 65535 || lo > hi || hi - lo < 2) {
       r.error("media.rtp_ports", "must be \"LOW-HIGH\" with 1024 <= LOW, LOW + 2 <= HIGH <= 65535");
     } else {
       c.port_min = static_cast<std::uint16_t>(lo);

@@ -62,8 +62,10 @@ std::string canonical(const SipUri& u) {
 }  // namespace
 
 ParsedDestination Destination::parse_sip(std::string_view s) {
-  if (s.size() > kMaxSipLength) return {std::nullopt, "a SIP URI must be at most 256 characters"};
+  // Measured with the scheme: the canonical text is stored with it and must parse again, and it is never
+  // longer than this (host and parameters only change case, a port only loses leading zeros).
   const std::string uri = with_scheme(s);
+  if (uri.size() > kMaxSipLength) return {std::nullopt, "a SIP URI must be at most 256 characters"};
   auto parsed = parse_sip_uri(uri);
   if (!parsed.uri) return {std::nullopt, "not a SIP URI: " + parsed.error};
   if (auto e = check_sip_policy(*parsed.uri); !e.empty()) return {std::nullopt, e};

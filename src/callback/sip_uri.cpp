@@ -141,8 +141,10 @@ std::string parse_rest(std::string_view rest, SipUri& out) {
   const auto before_headers = rest.substr(0, q);
   const auto close = before_headers.find(']');  // ';' inside an IPv6 reference cannot occur, ':' can
   const auto semi = before_headers.find(';', close == std::string_view::npos ? 0 : close);
-  if (before_headers.empty()) return "the host is missing";
-  if (auto e = parse_hostport(before_headers.substr(0, semi), out); !e.empty()) return e;
+  // Checked here, not by parse_host: parse_hostport looks at the first character ("sip:;x", "sip:u@;x").
+  const auto hostport = before_headers.substr(0, semi);
+  if (hostport.empty()) return "the host is missing";
+  if (auto e = parse_hostport(hostport, out); !e.empty()) return e;
   if (semi != std::string_view::npos) return parse_params(before_headers.substr(semi), out);
   return {};
 }

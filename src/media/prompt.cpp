@@ -113,11 +113,11 @@ PromptPtr load_wav(const std::string& path, const std::string& name) {
   return parse_wav(bytes, path, name);
 }
 
-PromptPtr parse_wav(std::span<const std::uint8_t> bytes, const std::string& path, const std::string& name) {
-  const auto chunks = walk_chunks(bytes, path);
-  if (!chunks.fmt) fail(path, "no fmt chunk");
-  check_format(*chunks.fmt, path);
-  if (!chunks.data) fail(path, "no data chunk");
+PromptPtr parse_wav(std::span<const std::uint8_t> bytes, const std::string& source, const std::string& name) {
+  const auto chunks = walk_chunks(bytes, source);
+  if (!chunks.fmt) fail(source, "no fmt chunk");
+  check_format(*chunks.fmt, source);
+  if (!chunks.data) fail(source, "no data chunk");
   const auto data = *chunks.data;
   auto prompt = std::make_shared<Prompt>();
   prompt->name = name;

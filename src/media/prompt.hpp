@@ -21,8 +21,9 @@ using PromptPtr = std::shared_ptr<const Prompt>;
 // Loads a WAV file; throws std::runtime_error naming the file and the problem (not 8 kHz mono PCM,
 // truncated...).
 PromptPtr load_wav(const std::string& path, const std::string& name);
-// The same checks on a file already in memory; `label` names it in the error.
-PromptPtr parse_wav(std::span<const std::uint8_t> bytes, const std::string& label, const std::string& name);
+// The same over a WAV file's bytes already in memory (load_wav reads the file and calls this, so both share
+// one decoder, the one the fuzz target drives); `source` names the bytes in the error messages.
+PromptPtr parse_wav(std::span<const std::uint8_t> bytes, const std::string& source, const std::string& name);
 
 // All prompts of one directory tree, keyed "en/welcome", with the admins' recordings of `custom_dir` (same
 // layout, may be empty or absent) in place of the defaults they replace. A bad default stops the start (it

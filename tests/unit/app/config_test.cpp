@@ -110,6 +110,17 @@ gateway = "127.0.0.1:5070"
   EXPECT_TRUE(has_error(errors, "line[1].gateway"));
 }
 
+// A negative LOW reads as a huge unsigned number (istream >> unsigned negates like strtoul), and LOW + 2
+// wrapped round, so "-1-5000" was accepted as port_min 65535, port_max 5000. Found by the invariant of
+// tests/fuzz/config_fuzz (corpus file config/regress-negative-rtp-low).
+TEST(Config, NegativeRtpPortsAreRefused) {
+  for (const char* range : {"-1-5000", "-2-5000", "-64000-65000", "5000--1"}) {
+    const auto errors = parse_bad(std::string("[media]\nrtp_ports = \"") + range + "\"\n");
+    EXPECT_TRUE(has_error(errors, "media.rtp_ports")) << range;
+  }
+  EXPECT_EQ(parse_ok("[media]\nrtp_ports = \"1024-1026\"\n").media.port_max, 1026);
+}
+
 TEST(Config, LineNeedsNameAndGateway) {
   auto errors = parse_bad("[[line]]\nnumber = \"+1555\"\n");
   EXPECT_TRUE(has_error(errors, "line[0].name"));
