@@ -136,7 +136,8 @@ void JobRunner::retry_unsaved() {
   std::vector<std::pair<std::uint64_t, store::CallbackJob>> batch(unsaved_.begin(), unsaved_.end());
   store_.ask(
       [batch](store::Store& s) {
-        // In order, and stopping at the first refusal: the rest would be refused the same way.
+        // In order. A refusal fails the whole call, and its savepoint undoes the jobs stored before it, so
+        // the next retry stores none of them twice.
         std::vector<std::pair<std::uint64_t, store::CallbackJob>> stored;
         stored.reserve(batch.size());
         for (const auto& [key, job] : batch) stored.emplace_back(key, s.create_job(job));
