@@ -35,7 +35,8 @@ const char* to_string(JobEvent e) {
 
 JobRunner::JobRunner(Loop& loop, StorePort& store, const Clock& clock, const CallbackSettings& settings,
                      JobDialer& dialer)
-    : store_(store),
+    : loop_(loop),
+      store_(store),
       clock_(clock),
       settings_(settings),
       dialer_(dialer),
@@ -57,11 +58,16 @@ void JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, 
       [=](store::Store& s) {
         return retry ? s.reschedule_job(id, due, result) : s.transition_job(id, from, to, result);
       },
-      guarded([=, then = std::move(then)](const store::StoreOutcome<bool>& out) {
-        const bool moved = out.ok() && *out.value;
+      guarded([=, this, then = std::move(then)](const store::StoreOutcome<bool>& out) {
         if (!out.ok()) {
-          spdlog::error("job {}: {} not stored: {}", id, to_string(event), out.error);
-        } else if (!moved) {
+          // The row still says `from`: the move is made again once the database takes writes.
+          spdlog::error("job {}: {} not stored ({}); trying again in {} s", id, to_string(event), out.error,
+                        kStoreRetry.count());
+          later([=, this] { move(id, from, to, event, result, then, retry_in_s); });
+          return;
+        }
+        const bool moved = *out.value;
+        if (!moved) {
           spdlog::info("job {}: {} refused, no longer {}", id, to_string(event), store::to_string(from));
         } else {
           spdlog::info("job {}: {} -> {} ({}{}{})", id, store::to_string(from), store::to_string(to),
@@ -69,6 +75,12 @@ void JobRunner::move(std::int64_t id, store::JobState from, store::JobState to, 
         }
         if (then) then(moved);
       }));
+}
+
+void JobRunner::later(std::function<void()> fn) {
+  loop_.start_timer(kStoreRetry, [alive = alive_, fn = std::move(fn)] {
+    if (*alive) fn();
+  });
 }
 
 void JobRunner::start() {
@@ -212,8 +224,12 @@ void JobRunner::attempt(std::int64_t id) {
       },
       guarded([this, id](const store::StoreOutcome<std::optional<store::CallbackJob>>& out) {
         if (!out.ok()) {
-          spdlog::error("job {}: not claimed, storage unavailable: {}", id, out.error);
+          // Still pending in the database: claimed again once it takes writes.
+          spdlog::error("job {}: not claimed, storage unavailable ({}); trying again in {} s", id, out.error,
+                        kStoreRetry.count());
           in_flight_.erase(id);
+          due_.add(id, clock_.now() + kStoreRetry);
+          arm();
           return;
         }
         claimed(id, *out.value);

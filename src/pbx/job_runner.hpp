@@ -75,6 +75,8 @@ class JobRunner {
   void move(std::int64_t id, store::JobState from, store::JobState to, JobEvent event,
             const std::string& result, Moved then = nullptr, int retry_in_s = 0);
   int retry_delay_s(RetryClass retry, int attempt) const;
+  // Runs fn again after kStoreRetry (a store call that failed: locked database, full disk).
+  void later(std::function<void()> fn);
   void loaded(const std::vector<store::CallbackJob>& pending);
   void schedule(const store::CallbackJob& job, std::chrono::milliseconds after);
   void arm();
@@ -85,6 +87,7 @@ class JobRunner {
   void retry_unsaved();
   store::UnixTime now_unix() const;
 
+  Loop& loop_;
   StorePort& store_;
   const Clock& clock_;
   const CallbackSettings& settings_;

@@ -200,9 +200,11 @@ class FlakyStore final : public store::Store {
   }
   bool transition_job(std::int64_t id, store::JobState from, store::JobState to,
                       const std::string& r) override {
+    if (refuse_writes) throw store::StoreError("database is locked");
     return real_->transition_job(id, from, to, r);
   }
   bool reschedule_job(std::int64_t id, store::UnixTime due, const std::string& r) override {
+    if (refuse_writes) throw store::StoreError("database is locked");
     return real_->reschedule_job(id, due, r);
   }
   std::optional<store::CallbackJob> latest_job_for_caller(const std::string& c,

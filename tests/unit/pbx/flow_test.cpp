@@ -210,6 +210,37 @@ TEST_F(CallFlow, JobTheStoreRefusedIsStoredWhenItIsBackAndDialed) {
   EXPECT_EQ(invites(), 1u);
 }
 
+TEST_F(CallFlow, JobTheStoreRefusedToClaimIsDialedWhenItIsBack) {
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  store->refuse_writes = true;  // the database is locked when the job falls due
+  loop.advance(3000ms);
+  EXPECT_EQ(invites(), 0u);
+  EXPECT_EQ(only_job().state, store::JobState::Pending);
+  store->refuse_writes = false;
+  loop.advance(2000ms);
+  EXPECT_EQ(invites(), 1u) << "a claim the store refused must be made again, not forgotten until a restart";
+}
+
+TEST_F(CallFlow, RetryTheStoreRefusedIsStoredWhenItIsBack) {
+  settings.callback.max_attempts = 2;
+  start();
+  trust(kTrusted);
+  ring_once(1);
+  loop.advance(1000ms);
+  store->refuse_writes = true;
+  manager->on_failed(sip.all("invite")[0].leg, 486, "Busy Here");
+  manager->on_ended(sip.all("invite")[0].leg);
+  loop.advance(2000ms);
+  EXPECT_EQ(only_job().state, store::JobState::Dialing) << "the store took nothing yet";
+  store->refuse_writes = false;
+  loop.advance(2000ms);
+  EXPECT_EQ(only_job().state, store::JobState::Pending);
+  loop.advance(60'000ms);
+  EXPECT_EQ(invites(), 2u) << "the retry must go out once the store took it";
+}
+
 TEST_F(CallFlow, ShutdownWhileDialingPutsTheJobBackToPending) {
   settings.callback.max_attempts = 1;
   start();
