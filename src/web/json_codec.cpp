@@ -26,7 +26,9 @@ nlohmann::json iso8601(store::UnixTime t) {
 
 namespace {
 
-nlohmann::json iso8601(const std::optional<store::UnixTime>& t) {
+// Its own name: as an overload of iso8601 in this inner namespace it would hide the outer one, and
+// iso8601(*t) would call itself through the optional's converting constructor.
+nlohmann::json iso8601_or_null(const std::optional<store::UnixTime>& t) {
   return t ? iso8601(*t) : nullptr;
 }
 
@@ -70,8 +72,8 @@ nlohmann::json to_json(const store::CallRecord& r) {
           {"caller", r.caller},
           {"callee", r.callee},
           {"started_at", iso8601(r.started_at)},
-          {"answered_at", iso8601(r.answered_at)},
-          {"ended_at", iso8601(r.ended_at)},
+          {"answered_at", iso8601_or_null(r.answered_at)},
+          {"ended_at", iso8601_or_null(r.ended_at)},
           {"result", r.result}};
 }
 
