@@ -1,5 +1,7 @@
 #include "sip/sip_stack.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -7,7 +9,11 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag_io.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -177,10 +183,47 @@ SipStack::~SipStack() {
   spdlog::error("sip: the stack did not finish its shutdown in time; left to the process exit");
 }
 
+namespace {
+
+// Why host:port cannot be bound for `type` (SOCK_DGRAM, SOCK_STREAM), or empty when it can. Asked before
+// nua_create: a failed nua_create leaks Sofia's own allocations and says only "initializing SIP stack
+// failed", while this names the reason (a taken port, an address not on this host).
+std::string bind_problem(const std::string& host, std::uint16_t port, int type) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof *v6;
+  } else {
+    return "";  // a name: Sofia resolves it and reports its own failure
+  }
+  const int fd = ::socket(addr.ss_family, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::strerror(errno);
+  const int one = 1;
+  if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as Sofia does
+  const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? "" : std::strerror(err);
+}
+
+}  // namespace
+
 void SipStack::start() {
   const bool v6 = settings_.listen_host.find(':') != std::string::npos;
   const std::string url = "sip:" + (v6 ? "[" + settings_.listen_host + "]" : settings_.listen_host) + ":" +
                           std::to_string(settings_.listen_port);
+  for (const auto& [type, name] : {std::pair{SOCK_DGRAM, "UDP"}, std::pair{SOCK_STREAM, "TCP"}}) {
+    const std::string why = bind_problem(settings_.listen_host, settings_.listen_port, type);
+    if (!why.empty()) throw std::runtime_error("cannot listen for SIP on " + url + " (" + name + "): " + why);
+  }
   impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
                           NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
                           // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
