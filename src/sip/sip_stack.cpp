@@ -8,13 +8,14 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag_io.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <unordered_map>
 
 #include "callback/text.hpp"
@@ -205,13 +206,13 @@ std::string bind_problem(const std::string& host, std::uint16_t port, int type) 
     return "";  // a name: Sofia resolves it and reports its own failure
   }
   const int fd = ::socket(addr.ss_family, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::strerror(errno);
+  if (fd < 0) return std::system_category().message(errno);
   const int one = 1;
   if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as Sofia does
   const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
   const int err = errno;
   ::close(fd);
-  return rc == 0 ? "" : std::strerror(err);
+  return rc == 0 ? "" : std::system_category().message(err);
 }
 
 }  // namespace
@@ -222,7 +223,8 @@ void SipStack::start() {
                           std::to_string(settings_.listen_port);
   for (const auto& [type, name] : {std::pair{SOCK_DGRAM, "UDP"}, std::pair{SOCK_STREAM, "TCP"}}) {
     const std::string why = bind_problem(settings_.listen_host, settings_.listen_port, type);
-    if (!why.empty()) throw std::runtime_error("cannot listen for SIP on " + url + " (" + name + "): " + why);
+    if (!why.empty())
+      throw std::runtime_error(fmt::format("cannot listen for SIP on {} ({}): {}", url, name, why));
   }
   impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
                           NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
