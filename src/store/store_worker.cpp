@@ -27,10 +27,6 @@ void StoreWorker::enqueue(Task task) {
   post_(task(nullptr, nullptr)->report());  // outside the lock: post_ may take the loop's own lock
 }
 
-void StoreWorker::add_call_record(CallRecord record, RecordDone done) {
-  submit([record = std::move(record)](Store& s) { return s.add_call_record(record); }, std::move(done));
-}
-
 std::size_t StoreWorker::queued() const {
   std::lock_guard lock(mu_);
   return queue_.size();

@@ -65,10 +65,6 @@ class StoreWorker {
     });
   }
 
-  // Writes `record`, in the batch of whatever else is queued.
-  using RecordDone = std::function<void(const StoreOutcome<std::int64_t>&)>;
-  void add_call_record(CallRecord record, RecordDone done);
-
   // Calls queued and not yet taken into a batch.
   std::size_t queued() const;
 

@@ -122,6 +122,12 @@ CallRecord record(const std::string& caller) {
   return r;
 }
 
+// A call record written through the worker, as the call core writes them (pbx::CallManager::write_record).
+template <typename Done>
+void write_record(StoreWorker& worker, const CallRecord& r, Done done) {
+  worker.submit([r](Store& s) { return s.add_call_record(r); }, std::move(done));
+}
+
 // Records queued behind a slow call are written together; a call queued between records still sees
 // exactly the records submitted before it.
 TEST_F(StoreWorkerTest, CallRecordsAreBatchedWithoutReordering) {
@@ -134,11 +140,11 @@ TEST_F(StoreWorkerTest, CallRecordsAreBatchedWithoutReordering) {
     ASSERT_TRUE(out.ok()) << out.error;
     ids.push_back(*out.value);
   };
-  for (int i = 0; i < 5; ++i) worker.add_call_record(record("+1" + std::to_string(i)), keep);
+  for (int i = 0; i < 5; ++i) write_record(worker, record("+1" + std::to_string(i)), keep);
   std::size_t seen_by_call = 0;
   worker.submit([](Store& s) { return s.list_call_records(0).size(); },
                 [&](const StoreOutcome<std::size_t>& out) { seen_by_call = *out.value; });
-  for (int i = 5; i < 8; ++i) worker.add_call_record(record("+1" + std::to_string(i)), keep);
+  for (int i = 5; i < 8; ++i) write_record(worker, record("+1" + std::to_string(i)), keep);
   hold.unlock();
   loop_.run(1 + 8 + 1);
   EXPECT_EQ(seen_by_call, 5u);
@@ -154,7 +160,7 @@ TEST_F(StoreWorkerTest, RecordsAfterStopAreRefused) {
   StoreWorker worker(*store_, loop_.post());
   worker.stop();
   StoreFailure failure = StoreFailure::None;
-  worker.add_call_record(record("+1"), [&](const StoreOutcome<std::int64_t>& out) { failure = out.failure; });
+  write_record(worker, record("+1"), [&](const StoreOutcome<std::int64_t>& out) { failure = out.failure; });
   loop_.run(1);
   EXPECT_EQ(failure, StoreFailure::Unavailable);
   EXPECT_TRUE(store_->list_call_records(0).empty());
