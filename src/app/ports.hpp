@@ -67,6 +67,9 @@ class MediaPort final : public pbx::Media {
     engine_.play(id, std::move(prompts));
   }
   void stop_playback(std::uint64_t id) override { engine_.stop_playback(id); }
+  void bridge(std::uint64_t a, std::uint64_t b) override { engine_.bridge(a, b); }
+  void unbridge(std::uint64_t id) override { engine_.unbridge(id); }
+  void send_dtmf(std::uint64_t id, char digit) override { engine_.send_dtmf(id, digit); }
   void release(std::uint64_t id) override { engine_.release(id); }
   const std::string& address() const override { return engine_.address(); }
 

@@ -1,5 +1,7 @@
 #include "media/rfc4733.hpp"
 
+#include <algorithm>
+
 namespace callbackd::media {
 
 std::optional<char> Rfc4733Decoder::feed(std::uint32_t rtp_timestamp, std::span<const std::uint8_t> payload) {
@@ -31,6 +33,57 @@ char event_to_digit(int event) {
     default:
       return 0;
   }
+}
+
+int digit_to_event(char digit) {
+  if (digit >= '0' && digit <= '9') return digit - '0';
+  switch (digit) {
+    case '*':
+      return 10;
+    case '#':
+      return 11;
+    case 'A':
+      return 12;
+    case 'B':
+      return 13;
+    case 'C':
+      return 14;
+    case 'D':
+      return 15;
+    default:
+      return -1;
+  }
+}
+
+namespace {
+constexpr int kToneTicks = 5;  // 100 ms of tone: what gateways and phones detect reliably
+constexpr int kEndPackets = 3;
+constexpr std::uint8_t kVolume = 10;  // -10 dBm0
+}  // namespace
+
+void Rfc4733Encoder::queue(char digit) {
+  if (const int event = digit_to_event(digit); event >= 0) pending_.push_back(event);
+}
+
+std::span<const std::uint8_t> Rfc4733Encoder::next(std::uint32_t timestamp, std::uint32_t& start_ts,
+                                                   bool& marker) {
+  if (!active_) {
+    if (pending_.empty()) return {};
+    event_ = pending_.front();
+    pending_.pop_front();
+    active_ = true;
+    ticks_ = 0;
+    start_ts_ = timestamp;
+  }
+  marker = ticks_ == 0;
+  ++ticks_;
+  const bool end = ticks_ > kToneTicks;
+  const auto duration = static_cast<std::uint16_t>(160 * std::min(ticks_, kToneTicks));
+  payload_ = {static_cast<std::uint8_t>(event_), static_cast<std::uint8_t>((end ? 0x80U : 0U) | kVolume),
+              static_cast<std::uint8_t>(duration >> 8U), static_cast<std::uint8_t>(duration & 0xFFU)};
+  if (ticks_ >= kToneTicks + kEndPackets) active_ = false;
+  start_ts = start_ts_;
+  return payload_;
 }
 
 }  // namespace callbackd::media

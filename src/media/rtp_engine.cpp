@@ -63,6 +63,7 @@ struct RtpEngine::Impl {
   void deliver(std::vector<MediaEvent>& events);
   template <typename F>
   void with_session(SessionId id, F&& f);
+  void unpair(RtpSession& s);  // under mu
 
   std::string address;
   std::uint16_t port_min;
@@ -163,6 +164,13 @@ void RtpEngine::Impl::with_session(SessionId id, F&& f) {
   f(*it->second);
 }
 
+void RtpEngine::Impl::unpair(RtpSession& s) {
+  if (RtpSession* peer = s.peer()) {
+    peer->set_peer(nullptr);
+    s.set_peer(nullptr);
+  }
+}
+
 RtpEngine::RtpEngine(std::string address, std::uint16_t port_min, std::uint16_t port_max, EventSink sink)
     : impl_(std::make_unique<Impl>(std::move(address), port_min, port_max, std::move(sink))) {
   impl_->thread = std::thread([this] { impl_->run(); });
@@ -228,12 +236,39 @@ void RtpEngine::stop_playback(SessionId id) {
   impl_->with_session(id, [](RtpSession& s) { s.stop_playback(); });
 }
 
+void RtpEngine::bridge(SessionId a, SessionId b) {
+  std::lock_guard lock(impl_->mu);
+  auto ia = impl_->sessions.find(a);
+  auto ib = impl_->sessions.find(b);
+  if (a == b || ia == impl_->sessions.end() || ib == impl_->sessions.end()) {
+    spdlog::warn("rtp: cannot bridge sessions {} and {}", a, b);
+    return;
+  }
+  impl_->unpair(*ia->second);
+  impl_->unpair(*ib->second);
+  ia->second->set_peer(ib->second.get());
+  ib->second->set_peer(ia->second.get());
+}
+
+void RtpEngine::unbridge(SessionId id) {
+  std::lock_guard lock(impl_->mu);
+  if (auto it = impl_->sessions.find(id); it != impl_->sessions.end()) impl_->unpair(*it->second);
+}
+
+void RtpEngine::send_dtmf(SessionId id, char digit) {
+  impl_->with_session(id, [&](RtpSession& s) {
+    if (!s.send_dtmf(digit))
+      spdlog::info("rtp: session {}: no telephone-event negotiated, digit not sent", id);
+  });
+}
+
 void RtpEngine::release(SessionId id) {
   std::unique_ptr<RtpSession> doomed;
   {
     std::lock_guard lock(impl_->mu);
     auto it = impl_->sessions.find(id);
     if (it == impl_->sessions.end()) return;
+    impl_->unpair(*it->second);
     doomed = std::move(it->second);
     impl_->sessions.erase(it);
     ::epoll_ctl(impl_->epoll.get(), EPOLL_CTL_DEL, doomed->fd(), nullptr);

@@ -54,6 +54,14 @@ class RtpEngine {
   // Queues prompts to play one after the other; PlaybackDone is reported when the queue runs dry.
   void play(SessionId id, std::vector<PromptPtr> prompts);
   void stop_playback(SessionId id);
+  // Call Relay: each session sends what the other receives (decoded and re-encoded, so PCMU and PCMA legs
+  // talk). A session is bridged to at most one other; bridging again replaces the old pairs, release() and
+  // unbridge() undo it on both sides. Prompts played on a bridged session take precedence over the peer's
+  // audio.
+  void bridge(SessionId a, SessionId b);
+  void unbridge(SessionId id);
+  // Sends a digit as RFC 4733 events with the session's negotiated payload type (none negotiated: dropped).
+  void send_dtmf(SessionId id, char digit);
   void release(SessionId id);
   EngineStats stats() const;
   const std::string& address() const;

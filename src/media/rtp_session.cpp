@@ -16,6 +16,10 @@ namespace {
 constexpr std::uint64_t kInbandSuppressTicks = 50;  // 1 s
 constexpr std::size_t kMaxDatagram = 1500;
 constexpr std::size_t kMaxPacketsPerWakeup = 64;  // fairness between sessions of one thread
+// The relay's jitter allowance: play starts once two frames are buffered, and more than 200 ms of backlog
+// (a peer's clock running fast) is dropped from the old end so that the delay stays bounded.
+constexpr std::size_t kPeerPrimeSamples = 2 * kSamplesPerFrame;
+constexpr std::size_t kPeerMaxSamples = 10 * kSamplesPerFrame;
 
 }  // namespace
 
@@ -32,7 +36,6 @@ bool RtpSession::start(const Negotiated& remote) {
   auto addr = make_address(remote.remote_address, remote.remote_port, local.ss_family);
   if (!addr) return false;
   negotiated_ = remote;
-  out_.payload_type = static_cast<std::uint8_t>(remote.codec_pt);
   remote_ = *addr;
   remote_latched_ = false;
   return true;
@@ -67,7 +70,11 @@ void RtpSession::next_frame(std::span<std::int16_t, kSamplesPerFrame> frame,
       position_ = 0;
     }
   }
-  std::fill(frame.begin() + filled, frame.end(), std::int16_t{0});
+  if (filled == 0 && !was_playing) {
+    fill_from_peer(frame);
+  } else {
+    std::fill(frame.begin() + filled, frame.end(), std::int16_t{0});
+  }
   if ((was_playing && queue_.empty()) || done_pending_) {
     done_pending_ = false;
     events.push_back({MediaEvent::Kind::PlaybackDone, id_, 0, DtmfSource::Rfc4733});
@@ -83,15 +90,66 @@ bool RtpSession::tick(std::vector<MediaEvent>& events) {
   next_frame(frame, events);
   std::array<std::uint8_t, kRtpHeaderSize + kSamplesPerFrame> packet{};
   out_.marker = first_packet_;
+  out_.payload_type = static_cast<std::uint8_t>(negotiated_.codec_pt);
   write_rtp_header(out_, std::span<std::uint8_t, kRtpHeaderSize>(packet.data(), kRtpHeaderSize));
   g711::encode(negotiated_.codec, frame, std::span(packet).subspan(kRtpHeaderSize));
-  const auto sent = ::sendto(socket_.get(), packet.data(), packet.size(), 0, remote_->get(), remote_->length);
-  // The stream's clock advances whether or not the datagram left (e.g. ICMP unreachable): the peer must see
-  // the gap in time, and the sequence number stays continuous.
+  const bool sent = send_packet(packet);
   first_packet_ = false;
-  ++out_.sequence;
+  const bool event_sent = send_event_packet();
   out_.timestamp += static_cast<std::uint32_t>(kSamplesPerFrame);
+  return sent || event_sent;
+}
+
+// The stream's clock advances whether or not the datagram left (e.g. ICMP unreachable): the peer must see
+// the gap in time, and the sequence number stays continuous.
+bool RtpSession::send_packet(std::span<std::uint8_t> packet) {
+  const auto sent = ::sendto(socket_.get(), packet.data(), packet.size(), 0, remote_->get(), remote_->length);
+  ++out_.sequence;
   return sent > 0;
+}
+
+bool RtpSession::send_event_packet() {
+  if (dtmf_out_.idle() || negotiated_.telephone_event_pt < 0) return false;
+  RtpHeader header = out_;
+  const auto payload = dtmf_out_.next(out_.timestamp, header.timestamp, header.marker);
+  if (payload.empty()) return false;
+  header.payload_type = static_cast<std::uint8_t>(negotiated_.telephone_event_pt);
+  std::array<std::uint8_t, kRtpHeaderSize + 4> packet{};
+  write_rtp_header(header, std::span<std::uint8_t, kRtpHeaderSize>(packet.data(), kRtpHeaderSize));
+  std::copy(payload.begin(), payload.end(), packet.begin() + kRtpHeaderSize);
+  return send_packet(packet);
+}
+
+bool RtpSession::send_dtmf(char digit) {
+  if (negotiated_.telephone_event_pt < 0) return false;
+  dtmf_out_.queue(digit);
+  return true;
+}
+
+void RtpSession::set_peer(RtpSession* peer) {
+  peer_ = peer;
+  from_peer_.clear();
+  peer_primed_ = false;
+}
+
+void RtpSession::take_peer_audio(std::span<const std::int16_t> samples) {
+  from_peer_.insert(from_peer_.end(), samples.begin(), samples.end());
+  if (from_peer_.size() > kPeerMaxSamples) {
+    from_peer_.erase(from_peer_.begin(),
+                     from_peer_.begin() + static_cast<std::ptrdiff_t>(from_peer_.size() - kPeerMaxSamples));
+  }
+  if (from_peer_.size() >= kPeerPrimeSamples) peer_primed_ = true;
+}
+
+void RtpSession::fill_from_peer(std::span<std::int16_t> frame) {
+  std::size_t n = 0;
+  if (peer_primed_) {
+    n = std::min(frame.size(), from_peer_.size());
+    std::copy_n(from_peer_.begin(), n, frame.begin());
+    from_peer_.erase(from_peer_.begin(), from_peer_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (from_peer_.empty()) peer_primed_ = false;  // an underrun: buffer again before playing on
+  }
+  std::fill(frame.begin() + static_cast<std::ptrdiff_t>(n), frame.end(), std::int16_t{0});
 }
 
 std::size_t RtpSession::receive(std::vector<MediaEvent>& events) {
@@ -140,6 +198,7 @@ void RtpSession::on_audio(Codec codec, std::span<const std::uint8_t> payload,
   std::array<std::int16_t, kMaxDatagram> pcm{};
   const auto samples = std::span(pcm).first(std::min(payload.size(), pcm.size()));
   g711::decode(codec, payload.first(samples.size()), samples);
+  if (peer_ != nullptr) peer_->take_peer_audio(samples);
   for (char digit : inband_.feed(samples)) {
     const bool rfc4733_active = last_rfc4733_tick_ && ticks_ - *last_rfc4733_tick_ <= kInbandSuppressTicks;
     if (rfc4733_active && digit == last_rfc4733_digit_) continue;

@@ -36,6 +36,16 @@ class RtpSession {
   void play(std::vector<PromptPtr> prompts);
   void stop_playback();
 
+  // Call Relay. Audio received here is decoded and handed to the peer (another session of the same engine),
+  // which sends it on its own clock in its own codec: legs with different G.711 laws transcode, and a peer
+  // sending 30 ms packets still leaves in 20 ms ones. The engine sets both sides at once under its lock and
+  // clears them before either session goes away.
+  void set_peer(RtpSession* peer);
+  RtpSession* peer() const { return peer_; }
+  // Sends `digit` as RFC 4733 events with the payload type this leg negotiated; false when it negotiated
+  // none.
+  bool send_dtmf(char digit);
+
   // One 20 ms media clock tick: sends the next frame (prompt audio or silence); returns true when a packet
   // went.
   bool tick(std::vector<MediaEvent>& events);
@@ -47,6 +57,10 @@ class RtpSession {
   void on_packet(const RtpPacket& packet, std::vector<MediaEvent>& events);
   void on_audio(Codec codec, std::span<const std::uint8_t> payload, std::vector<MediaEvent>& events);
   void emit_dtmf(char digit, DtmfSource source, std::vector<MediaEvent>& events);
+  void take_peer_audio(std::span<const std::int16_t> samples);
+  void fill_from_peer(std::span<std::int16_t> frame);
+  bool send_event_packet();
+  bool send_packet(std::span<std::uint8_t> packet);
 
   SessionId id_;
   Fd socket_;
@@ -66,6 +80,11 @@ class RtpSession {
   char last_rfc4733_digit_ = 0;
   std::optional<std::uint64_t> last_rfc4733_tick_;
   InbandDtmfDetector inband_;
+
+  RtpSession* peer_ = nullptr;
+  std::deque<std::int16_t> from_peer_;  // bounded: a late reader drops the oldest audio, never grows
+  bool peer_primed_ = false;            // enough buffered to ride out one late packet
+  Rfc4733Encoder dtmf_out_;
 };
 
 }  // namespace callbackd::media

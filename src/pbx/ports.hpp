@@ -62,6 +62,9 @@ class Media {
   virtual void start(std::uint64_t id, const media::Negotiated& remote) = 0;
   virtual void play(std::uint64_t id, std::vector<media::PromptPtr> prompts) = 0;
   virtual void stop_playback(std::uint64_t id) = 0;
+  virtual void bridge(std::uint64_t a, std::uint64_t b) = 0;  // Call Relay: each hears the other
+  virtual void unbridge(std::uint64_t id) = 0;
+  virtual void send_dtmf(std::uint64_t id, char digit) = 0;  // RFC 4733, the leg's own payload type
   virtual void release(std::uint64_t id) = 0;
   virtual const std::string& address() const = 0;
 };

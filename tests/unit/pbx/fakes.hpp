@@ -116,8 +116,22 @@ class FakeMedia final : public Media {
   void play(std::uint64_t id, std::vector<media::PromptPtr> prompts) override {
     played.emplace_back(id, prompts.size());
   }
-  void stop_playback(std::uint64_t) override {}
-  void release(std::uint64_t) override { --open; }
+  void stop_playback(std::uint64_t id) override { stopped.push_back(id); }
+  void bridge(std::uint64_t a, std::uint64_t b) override {
+    bridged[a] = b;
+    bridged[b] = a;
+  }
+  void unbridge(std::uint64_t id) override {
+    if (auto it = bridged.find(id); it != bridged.end()) {
+      bridged.erase(it->second);
+      bridged.erase(it);
+    }
+  }
+  void send_dtmf(std::uint64_t id, char digit) override { dtmf_sent.emplace_back(id, digit); }
+  void release(std::uint64_t id) override {
+    unbridge(id);
+    --open;
+  }
   const std::string& address() const override { return address_; }
 
   bool exhausted = false;
@@ -125,6 +139,9 @@ class FakeMedia final : public Media {
   std::uint64_t next_id = 1;
   std::vector<std::uint64_t> started;
   std::vector<std::pair<std::uint64_t, std::size_t>> played;
+  std::vector<std::uint64_t> stopped;
+  std::map<std::uint64_t, std::uint64_t> bridged;  // both directions
+  std::vector<std::pair<std::uint64_t, char>> dtmf_sent;
 
  private:
   std::string address_ = "127.0.0.1";
