@@ -157,6 +157,19 @@ void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
   r.integer(t, "callback.", "line_wait_s", c.line_wait_s, 0, 3600);
 }
 
+void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
+  r.only_keys(t, "attendant.",
+              {"digit_timeout_s", "response_timeout_s", "greeting_repeats", "lockout_failures", "lockout_s",
+               "operator_extension", "menu_file"});
+  r.integer(t, "attendant.", "digit_timeout_s", c.digit_timeout_s, 1, 60);
+  r.integer(t, "attendant.", "response_timeout_s", c.response_timeout_s, 1, 120);
+  r.integer(t, "attendant.", "greeting_repeats", c.greeting_repeats, 1, 20);
+  r.integer(t, "attendant.", "lockout_failures", c.lockout_failures, 1, 100);
+  r.integer(t, "attendant.", "lockout_s", c.lockout_s, 10, 86400);
+  r.str(t, "attendant.", "operator_extension", c.operator_extension);
+  r.str(t, "attendant.", "menu_file", c.menu_file);
+}
+
 void read_inbound(Reader& r, const std::string& prefix, const std::string& text, LineConfig& line) {
   if (text == "auto-attendant") {
     line.inbound = InboundRoute::AutoAttendant;
@@ -222,7 +235,7 @@ void read_lines(Reader& r, const toml::table& root, Config& c) {
 }
 
 void read_root(Reader& r, const toml::table& root, Config& c) {
-  r.only_keys(root, "", {"sip", "media", "store", "web", "callback", "line", "log_level"});
+  r.only_keys(root, "", {"sip", "media", "store", "web", "callback", "attendant", "line", "log_level"});
   auto section = [&](std::string_view name) -> const toml::table* {
     const auto* node = root.get(name);
     if (node == nullptr) return nullptr;
@@ -246,6 +259,7 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
     }
   }
   if (const auto* t = section("callback")) read_callback(r, *t, c.callback);
+  if (const auto* t = section("attendant")) read_attendant(r, *t, c.attendant);
   read_lines(r, root, c);
   r.str(root, "", "log_level", c.log_level);
   static constexpr std::array kLevels = {"trace", "debug", "info", "warn", "error"};

@@ -35,6 +35,17 @@ struct WebConfig {
   bool secure_cookie = false;  // the session cookie gets Secure (a TLS proxy is in front)
 };
 
+// [attendant]: the Auto Attendant's timing, the phone login's lockout, the operator and the menu file.
+struct AttendantConfig {
+  int digit_timeout_s = 5;
+  int response_timeout_s = 10;
+  int greeting_repeats = 3;
+  int lockout_failures = 5;
+  int lockout_s = 300;
+  std::string operator_extension;
+  std::string menu_file;  // empty: the built-in menu (ivr::default_menu())
+};
+
 using CallbackConfig = pbx::CallbackSettings;
 using InboundRoute = pbx::InboundRoute;
 using LineConfig = pbx::Line;
@@ -46,6 +57,7 @@ struct Config {
   StoreConfig store;
   WebConfig web;
   CallbackConfig callback;
+  AttendantConfig attendant;
   std::vector<LineConfig> lines;
   std::string log_level = "info";
 };
@@ -72,6 +84,5 @@ std::vector<ConfigError> check_config(const Config& config);
 // media.prompts_dir, or the installed default when it is empty.
 std::string effective_prompts_dir(const MediaConfig& media);
 // The prompts a server cannot run without, "<dir>/<language>/<name>.wav".
-const std::vector<const char*>& required_prompts();
 
 }  // namespace callbackd::app

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "app/config.hpp"
+#include "app/menu_file.hpp"
 
 #ifndef CALLBACKD_DEFAULT_PROMPTS_DIR
 #define CALLBACKD_DEFAULT_PROMPTS_DIR "/usr/share/callbackd/prompts"
@@ -56,7 +57,7 @@ void check_lines(const Config& c, std::vector<ConfigError>& errors) {
   }
 }
 
-void check_prompts(const Config& c, std::vector<ConfigError>& errors) {
+void check_prompts(const Config& c, const ivr::Menu& menu, std::vector<ConfigError>& errors) {
   namespace fs = std::filesystem;
   const fs::path dir = effective_prompts_dir(c.media);
   const fs::path lang = dir / c.media.language;
@@ -68,8 +69,8 @@ void check_prompts(const Config& c, std::vector<ConfigError>& errors) {
     return;
   }
   std::string missing;  // one error for all of them: a wrong directory is one mistake, not six
-  for (const char* name : required_prompts()) {
-    const std::string file = std::string(name) + ".wav";
+  for (const auto& name : menu_prompts(menu)) {
+    const std::string file = name + ".wav";
     if (fs::is_regular_file(lang / file, ec)) continue;
     if (!missing.empty()) missing += ", ";
     missing += file;
@@ -86,17 +87,17 @@ std::string effective_prompts_dir(const MediaConfig& media) {
   return media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : media.prompts_dir;
 }
 
-const std::vector<const char*>& required_prompts() {
-  static const std::vector<const char*> names = {"welcome", "you-entered", "goodbye",
-                                                 "invalid", "no-input",    "digit-0"};
-  return names;
-}
-
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
   check_ports(config, errors);
   check_lines(config, errors);
-  check_prompts(config, errors);
+  auto menu = attendant_menu(config.attendant);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {
+    for (auto& p : *problems) errors.push_back({"attendant.menu_file", config.attendant.menu_file + ": " + p});
+    check_prompts(config, ivr::default_menu(), errors);
+  } else {
+    check_prompts(config, *std::get<std::shared_ptr<const ivr::Menu>>(menu), errors);
+  }
   return errors;
 }
 

@@ -13,6 +13,7 @@
 #include "app/create_admin.hpp"
 #include "app/ops_metrics.hpp"
 #include "app/ports.hpp"
+#include "app/menu_file.hpp"
 #include "app/reload.hpp"
 #include "app/service.hpp"
 #include "callback/job_scheduler.hpp"
@@ -58,18 +59,31 @@ class SignalFd {
   int fd_ = -1;
 };
 
-pbx::PbxSettings pbx_settings(const Config& c) {
+pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> menu) {
   pbx::PbxSettings s;
   s.sip_listen = c.sip.listen;
   s.max_calls = static_cast<std::size_t>(c.sip.max_calls);
   s.language = c.media.language;
   s.callback = c.callback;
+  s.attendant.menu = std::move(menu);
+  s.attendant.lockout_failures = c.attendant.lockout_failures;
+  s.attendant.lockout_s = c.attendant.lockout_s;
+  s.attendant.operator_extension = c.attendant.operator_extension;
   s.lines = c.lines;
   return s;
 }
 
-void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang) {
-  for (const char* name : required_prompts()) {
+std::shared_ptr<const ivr::Menu> menu_or_throw(const AttendantConfig& c) {
+  auto menu = attendant_menu(c);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {
+    throw std::runtime_error(fmt::format("attendant.menu_file {}: {}", c.menu_file, fmt::join(*problems, "; ")));
+  }
+  return std::get<std::shared_ptr<const ivr::Menu>>(menu);
+}
+
+void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang,
+                   const ivr::Menu& menu) {
+  for (const auto& name : menu_prompts(menu)) {
     std::string key = lang;
     key.append("/").append(name);
     if (!prompts.find(key)) {
@@ -93,7 +107,8 @@ int run_server(const Config& config, const std::string& config_path) {
   const std::string custom_prompts_dir =
       (std::filesystem::path(config.store.sqlite).parent_path() / "prompts").string();
   media::PromptCatalog prompts(prompts_dir, custom_prompts_dir);
-  check_prompts(prompts, prompts_dir, config.media.language);
+  const auto menu = menu_or_throw(config.attendant);
+  check_prompts(prompts, prompts_dir, config.media.language, *menu);
 
   sip::EventLoop loop;
   MediaEventRelay relay;
@@ -107,7 +122,7 @@ int run_server(const Config& config, const std::string& config_path) {
   StoreWorkerPort store_port(store_worker);
   SipSignalling signalling;
   pbx::CallManager manager({loop_port, signalling, media_port, store_port, prompts, clock},
-                           pbx_settings(config));
+                           pbx_settings(config, menu));
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);

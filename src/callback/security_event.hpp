@@ -20,6 +20,9 @@ enum class SecurityEvent {
   ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
   WebLoginFailed,     // a wrong admin name or password at the web login
   WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
+  PhoneLoginFailed,   // a wrong extension or password at the attendant's login (from: the leg's peer)
+  PhoneLockout,       // failed phone logins locked a caller number and an extension out of the attendant
+  DestinationRefused,  // the outgoing policy refused a number a caller dialled or a callback was to reach
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -32,6 +35,12 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "web-login-failed";
     case SecurityEvent::WebLoginThrottled:
       return "web-login-throttled";
+    case SecurityEvent::PhoneLoginFailed:
+      return "phone-login-failed";
+    case SecurityEvent::PhoneLockout:
+      return "phone-lockout";
+    case SecurityEvent::DestinationRefused:
+      return "destination-refused";
   }
   return "unknown";
 }

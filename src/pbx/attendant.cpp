@@ -1,8 +1,11 @@
-// Runs the Auto Attendant state machine for a call: its actions become prompts on the attendant leg's RTP
-// session, timers on the loop, or a hang-up.
+// Runs the Auto Attendant (ivr::Attendant) for a call: its actions become prompts on the attendant leg's RTP
+// session, timers on the loop, a login checked against the store, a relayed call (relay.cpp) or a hang-up.
 #include <spdlog/spdlog.h>
 
+#include "callback/caller_match.hpp"
+#include "callback/security_event.hpp"
 #include "pbx/call_manager.hpp"
+#include "store/password.hpp"
 
 namespace callbackd::pbx {
 namespace {
@@ -13,17 +16,69 @@ char masked(char digit) {
   return digit == '#' ? '#' : 'x';
 }
 
+// Who the caller is, read on the store worker: the trusted caller's entry (by the callback's job, or by the
+// number of a call the attendant answered) and its login extension.
+ivr::AaCaller caller_context(store::Store& s, std::optional<std::int64_t> job_id, const std::string& number) {
+  ivr::AaCaller out;
+  std::optional<store::AuthorizedPhone> phone;
+  if (job_id) {
+    if (auto job = s.get_job(*job_id); job && job->authorized_phone_id) phone = s.get_phone(*job->authorized_phone_id);
+  } else if (!number.empty()) {
+    phone = callback::find_trusted_caller(s, number);
+  }
+  if (!phone) return out;
+  out.auto_call_relay = phone->auto_call_relay;
+  if (phone->login_extension) {
+    if (auto ext = s.get_extension(*phone->login_extension)) {
+      out.login_extension = ext->number;
+      out.relay_allowed = ext->allow_call_relay;
+    }
+  }
+  return out;
+}
+
+struct LoginCheck {
+  bool ok = false;
+  bool relay_allowed = false;
+};
+
+// A hash of nothing anyone knows, checked for an unknown extension, so that a wrong extension number and a
+// wrong password take the same time and get the same answer.
+const std::string& dummy_hash() {
+  static const std::string hash = store::hash_password("no extension has this password");
+  return hash;
+}
+
 }  // namespace
 
-void CallManager::start_attendant(Call& call, Leg& leg) {
-  call.attendant.emplace();
+void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64_t> job_id) {
   call.attendant_leg = leg.id;
+  call.caller_number = leg.caller;  // an inbound caller, or the number a callback reached
   const LegId id = leg.id;
   call.limit_timer.start(std::chrono::seconds(settings_.callback.max_call_duration_s), [this, id] {
     spdlog::info("leg {}: maximum call duration reached", id);
     deps_.sip.hangup(id);
   });
-  feed_attendant(call, {ivr::AaEvent::Kind::Start, 0});
+  const CallId cid = call.id;
+  const std::string number = leg.kind == LegKind::Inbound ? leg.caller : std::string();
+  deps_.store.ask([job_id, number](store::Store& s) { return caller_context(s, job_id, number); },
+                  [this, alive = alive_, cid](const store::StoreOutcome<ivr::AaCaller>& out) {
+                    if (!*alive) return;
+                    auto it = calls_.find(cid);
+                    if (it == calls_.end()) return;
+                    // Without the store the caller still gets the menus, only not logged in.
+                    if (!out.ok()) spdlog::warn("call {}: caller's entry not read: {}", cid, out.error);
+                    begin_attendant(*it->second, out.ok() ? *out.value : ivr::AaCaller{});
+                  });
+}
+
+void CallManager::begin_attendant(Call& call, ivr::AaCaller caller) {
+  caller.locked_out = logins_.locked(call.caller_number, caller.login_extension.value_or(""), deps_.clock.now());
+  if (caller.login_extension) {
+    spdlog::info("call {}: caller logged in as extension {} by its entry", call.id, *caller.login_extension);
+  }
+  call.attendant.emplace(settings_.attendant.menu, std::move(caller));
+  feed_attendant(call, {ivr::AaEvent::Kind::Start});
 }
 
 void CallManager::stop_attendant(Call& call) {
@@ -35,7 +90,16 @@ void CallManager::stop_attendant(Call& call) {
 
 void CallManager::on_digit(LegId id, char digit, const char* via) {
   Call* call = call_of(id);
-  if (call == nullptr || !call->attendant || call->attendant_leg != id) return;
+  if (call == nullptr || !call->attendant) return;
+  const bool from_far = id == call->far_leg;
+  if (!from_far && call->attendant_leg != id) return;
+  // Digits cross a bridge as RFC 4733 with the other leg's payload type; in-band tones cross in the audio.
+  const bool bridged = call->attendant->phase() == ivr::AaPhase::Connected;
+  if (bridged && std::string_view(via) != "inband") {
+    const Leg* other = call->leg(from_far ? call->attendant_leg : call->far_leg);
+    if (other != nullptr && other->media) deps_.media.send_dtmf(*other->media, digit);
+  }
+  if (from_far) return;
   spdlog::info("leg {}: dtmf '{}' via {}", id, masked(digit), via);
   feed_attendant(*call, {ivr::AaEvent::Kind::Digit, digit});
 }
@@ -43,36 +107,94 @@ void CallManager::on_digit(LegId id, char digit, const char* via) {
 void CallManager::feed_attendant(Call& call, const ivr::AaEvent& ev) {
   Leg* leg = call.leg(call.attendant_leg);
   if (!call.attendant || leg == nullptr || leg->state != LegState::Answered) return;
-  const std::size_t entries_before = call.attendant->entries().size();
+  const std::size_t entry_before = call.attendant->last_entry_size();
+  const auto before = std::pair(call.attendant->state(), call.attendant->phase());
   const auto actions = call.attendant->handle(ev);
-  if (call.attendant->entries().size() > entries_before) {
-    spdlog::info("leg {}: attendant entry of {} key(s)", leg->id, call.attendant->entries().back().size());
+  const auto after = std::pair(call.attendant->state(), call.attendant->phase());
+  if (before != after) {
+    spdlog::info("leg {}: attendant {}/{} -> {}/{}", leg->id, before.first, ivr::to_string(before.second),
+                 after.first, ivr::to_string(after.second));
   }
-  const CallId cid = call.id;
+  if (call.attendant->last_entry_size() != entry_before || ev.digit == '#') {
+    spdlog::info("leg {}: attendant entry of {} key(s)", leg->id, call.attendant->last_entry_size());
+  }
   for (const auto& action : actions) {
-    switch (action.kind) {
-      case ivr::AaAction::Kind::Play:
-        play(call, *leg, action.prompts);
-        break;
-      case ivr::AaAction::Kind::StopPlayback:
-        if (leg->media) deps_.media.stop_playback(*leg->media);
-        break;
-      case ivr::AaAction::Kind::ArmTimer:
-        call.aa_timer.start(std::chrono::milliseconds(action.timer_ms), [this, cid] {
-          if (auto it = calls_.find(cid); it != calls_.end()) {
-            feed_attendant(*it->second, {ivr::AaEvent::Kind::Timeout, 0});
-          }
-        });
-        break;
-      case ivr::AaAction::Kind::CancelTimer:
-        call.aa_timer.cancel();
-        break;
-      case ivr::AaAction::Kind::Hangup:
-        spdlog::info("leg {}: attendant hangs up", leg->id);
-        deps_.sip.hangup(leg->id);
-        return;
-    }
+    if (!run_action(call, *leg, action)) return;
   }
+}
+
+bool CallManager::run_action(Call& call, Leg& leg, const ivr::AaAction& action) {
+  const CallId cid = call.id;
+  switch (action.kind) {
+    case ivr::AaAction::Kind::Play:
+      play(call, leg, action.prompts);
+      break;
+    case ivr::AaAction::Kind::StopPlayback:
+      if (leg.media) deps_.media.stop_playback(*leg.media);
+      break;
+    case ivr::AaAction::Kind::ArmTimer:
+      call.aa_timer.start(std::chrono::milliseconds(action.timer_ms), [this, cid] {
+        if (auto it = calls_.find(cid); it != calls_.end()) {
+          feed_attendant(*it->second, {ivr::AaEvent::Kind::Timeout});
+        }
+      });
+      break;
+    case ivr::AaAction::Kind::CancelTimer:
+      call.aa_timer.cancel();
+      break;
+    case ivr::AaAction::Kind::Hangup:
+      spdlog::info("leg {}: attendant hangs up", leg.id);
+      deps_.sip.hangup(leg.id);
+      return false;
+    case ivr::AaAction::Kind::VerifyLogin:
+      verify_login(call, leg, action.target, action.secret);
+      break;
+    case ivr::AaAction::Kind::Connect:
+      connect(call, leg, action.connect, action.target);
+      break;
+    case ivr::AaAction::Kind::HangupFar:
+      if (call.far_leg != 0) deps_.sip.hangup(call.far_leg);
+      break;
+  }
+  return true;
+}
+
+void CallManager::verify_login(Call& call, Leg& leg, const std::string& extension, const std::string& password) {
+  const CallId cid = call.id;
+  const std::string caller = call.caller_number;
+  const std::string peer = leg.peer_ip;
+  auto answer = [this, cid](ivr::LoginOutcome outcome, bool relay) {
+    if (auto it = calls_.find(cid); it != calls_.end()) {
+      ivr::AaEvent ev{ivr::AaEvent::Kind::LoginResult};
+      ev.login = outcome;
+      ev.relay_allowed = relay;
+      feed_attendant(*it->second, ev);
+    }
+  };
+  if (logins_.locked(caller, extension, deps_.clock.now())) return answer(ivr::LoginOutcome::LockedOut, false);
+  deps_.store.ask(
+      [extension, password](store::Store& s) {
+        const auto ext = s.get_extension(extension);
+        const bool match = store::verify_password(password, ext ? ext->password_hash : dummy_hash());
+        return LoginCheck{ext.has_value() && match, ext.has_value() && ext->allow_call_relay};
+      },
+      [this, alive = alive_, caller, extension, peer, answer](const store::StoreOutcome<LoginCheck>& out) {
+        if (!*alive) return;
+        if (out.ok() && out.value->ok) {
+          logins_.succeeded(caller, extension);
+          spdlog::info("attendant: caller {} logged in as extension {}", callback::text::log_escape(caller),
+                       callback::text::log_escape(extension));
+          return answer(ivr::LoginOutcome::Accepted, out.value->relay_allowed);
+        }
+        callback::log_security_event(callback::SecurityEvent::PhoneLoginFailed, peer,
+                                     {{"caller", caller}, {"extension", extension}});
+        if (!logins_.failed(caller, extension, deps_.clock.now())) return answer(ivr::LoginOutcome::Rejected, false);
+        callback::log_security_event(callback::SecurityEvent::PhoneLockout, peer,
+                                     {{"caller", caller},
+                                      {"extension", extension},
+                                      {"seconds", std::to_string(settings_.attendant.lockout_s)}});
+        answer(ivr::LoginOutcome::LockedOut, false);
+      });
 }
 
 void CallManager::play(Call& call, Leg& leg, const std::vector<std::string>& keys) {
@@ -91,7 +213,7 @@ void CallManager::play(Call& call, Leg& leg, const std::vector<std::string>& key
     deps_.loop.post([this, alive = alive_, cid] {
       if (!*alive) return;
       if (auto it = calls_.find(cid); it != calls_.end()) {
-        feed_attendant(*it->second, {ivr::AaEvent::Kind::PlaybackDone, 0});
+        feed_attendant(*it->second, {ivr::AaEvent::Kind::PlaybackDone});
       }
     });
     return;

@@ -1,12 +1,12 @@
 #pragma once
-// A call: one leg (a ring-once trigger, a callback, a call the attendant answers) or two (Call Relay, next),
-// and what its legs share: the Auto Attendant session and the call's duration limit. The call ends when its
-// last leg has ended.
+// A call: one leg (a ring-once trigger, a callback, a call the attendant answers) or two (the caller and the
+// far leg the attendant placed for it: Call Relay), and what its legs share: the Auto Attendant session, who
+// the caller is, and the duration limits. The call ends when its last leg has ended.
 #include <memory>
 #include <optional>
 #include <vector>
 
-#include "ivr/auto_attendant.hpp"
+#include "ivr/attendant.hpp"
 #include "pbx/leg.hpp"
 
 namespace callbackd::pbx {
@@ -14,7 +14,7 @@ namespace callbackd::pbx {
 using CallId = std::uint64_t;
 
 struct Call {
-  Call(Loop& loop, CallId call_id) : id(call_id), aa_timer(loop), limit_timer(loop) {}
+  Call(Loop& loop, CallId call_id) : id(call_id), aa_timer(loop), limit_timer(loop), relay_timer(loop) {}
 
   Leg* leg(LegId leg_id) {
     for (auto& l : legs) {
@@ -25,10 +25,13 @@ struct Call {
 
   CallId id;
   std::vector<std::unique_ptr<Leg>> legs;  // the first is the leg the call began with
-  std::optional<ivr::AutoAttendant> attendant;
-  LegId attendant_leg = 0;  // the leg that hears the attendant
-  Timer aa_timer;           // the attendant's digit/idle timer
-  Timer limit_timer;        // max_call_duration_s
+  std::optional<ivr::Attendant> attendant;
+  LegId attendant_leg = 0;    // the leg that hears the attendant
+  LegId far_leg = 0;          // the relayed call's leg while it exists
+  std::string caller_number;  // of the attendant's caller: lockouts and relay caps count by it
+  Timer aa_timer;             // the attendant's digit/response timer
+  Timer limit_timer;          // max_call_duration_s
+  Timer relay_timer;          // policy: the longest a relayed call may last
 };
 
 }  // namespace callbackd::pbx

@@ -18,7 +18,8 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
       settings_(std::move(settings)),
       lines_(settings_.lines),
       jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this),
-      overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}) {
+      overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}),
+      logins_(settings_.attendant.lockout_failures, std::chrono::seconds(settings_.attendant.lockout_s)) {
   // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).
   next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;
 }
@@ -64,8 +65,8 @@ void CallManager::media_event(const media::MediaEvent& ev) {
     if (it == media_legs_.end()) return;
     if (ev.kind == media::MediaEvent::Kind::Dtmf) {
       on_digit(it->second, ev.digit, ev.source == media::DtmfSource::Rfc4733 ? "rfc4733" : "inband");
-    } else if (Call* call = call_of(it->second)) {
-      feed_attendant(*call, {ivr::AaEvent::Kind::PlaybackDone, 0});
+    } else if (Call* call = call_of(it->second); call != nullptr && call->attendant_leg == it->second) {
+      feed_attendant(*call, {ivr::AaEvent::Kind::PlaybackDone});
     }
   });
 }
@@ -100,8 +101,13 @@ void CallManager::on_ended(LegId id) {
   const bool trigger_pending = awaits_trigger(*leg);
   transition(*leg, LegEvent::DialogEnded);
   leg->record.ended_at = now_unix();
-  if (call->attendant_leg == id) stop_attendant(*call);
+  if (call->attendant_leg == id) {
+    stop_attendant(*call);
+    // The caller went: its relayed call goes too (BYE, or CANCEL while it rings).
+    if (call->far_leg != 0) deps_.sip.hangup(call->far_leg);
+  }
   close_leg(*leg);
+  if (call->far_leg == id) relay_ended(*call, *leg);
   if (!trigger_pending) finish_leg(*call, *leg);
 }
 

@@ -10,6 +10,7 @@
 #include "pbx/call.hpp"
 #include "pbx/job_runner.hpp"
 #include "pbx/line_pool.hpp"
+#include "pbx/login_guard.hpp"
 #include "pbx/overload.hpp"
 #include "pbx/ports.hpp"
 #include "pbx/settings.hpp"
@@ -74,9 +75,22 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void triggered(LegId id, const store::StoreOutcome<TriggerResult>& out);
   void trigger_decided(Leg& leg, const TriggerResult& result);
   // attendant.cpp
-  void start_attendant(Call& call, Leg& leg);
+  void start_attendant(Call& call, Leg& leg, std::optional<std::int64_t> job_id);
+  void begin_attendant(Call& call, ivr::AaCaller caller);
   void stop_attendant(Call& call);
   void feed_attendant(Call& call, const ivr::AaEvent& ev);
+  bool run_action(Call& call, Leg& leg, const ivr::AaAction& action);  // false: the call is being hung up
+  void verify_login(Call& call, Leg& leg, const std::string& extension, const std::string& password);
+  // relay.cpp
+  void connect(Call& call, Leg& leg, ivr::MenuAction kind, const std::string& target);
+  void relay_result(Call& call, ivr::CallOutcome outcome);
+  std::size_t relays_of(const std::string& caller) const;  // empty caller: every relayed call
+  std::optional<EndCause> start_relay(Call& call, Leg& caller, const std::string& digits);
+  Leg* place_leg(Call& call, LegKind kind, const std::string& request_uri, const std::string& from_uri,
+                 const std::string& line);
+  void relay_answered(Call& call, Leg& far, const std::string& sdp);
+  void relay_failed(Call& call, Leg& far);
+  void relay_ended(Call& call, Leg& far);
   void play(Call& call, Leg& leg, const std::vector<std::string>& keys);
   void on_digit(LegId id, char digit, const char* via);
   // call_manager.cpp
@@ -97,6 +111,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   LinePool lines_;
   JobRunner jobs_;
   Overload overload_;
+  LoginGuard logins_;
   CallId next_call_ = 1;
   std::unordered_map<CallId, std::unique_ptr<Call>> calls_;
   std::unordered_map<LegId, CallId> call_of_;

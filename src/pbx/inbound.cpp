@@ -27,6 +27,7 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
   leg.caller_id = {info.from_user, info.from_display, info.asserted_user, info.privacy_id};
   const auto cid = callback::classify_caller_id(leg.caller_id);
   leg.caller = cid.status == callback::CallerIdStatus::Valid ? cid.number : info.from_user;
+  leg.peer_ip = info.source_ip;
   if (!info.sdp.empty()) {
     if (auto offer = media::parse_sdp(info.sdp)) leg.remote_media = media::negotiate(*offer);
   }
@@ -171,7 +172,7 @@ void CallManager::answer_inbound(Call& call, Leg& leg) {
   transition(leg, LegEvent::Answer);
   decide(leg, {EndKind::AttendantAnswered, 0, ""});
   leg.record.answered_at = now_unix();
-  start_attendant(call, leg);
+  start_attendant(call, leg, std::nullopt);
 }
 
 }  // namespace callbackd::pbx

@@ -61,6 +61,7 @@ const char* to_string(LegEvent e) {
 
 std::optional<LegState> next_state(LegKind kind, LegState from, LegEvent event) {
   if (event == E::DialogEnded) return from == S::Ended ? std::nullopt : std::optional(S::Ended);
+  if (kind == K::Relay) kind = K::Callback;  // both are INVITEs we sent, moving through the same answers
   for (const auto& m : kMoves) {
     if (m.kind == kind && m.from == from && m.event == event) return m.to;
   }

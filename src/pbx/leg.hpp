@@ -13,7 +13,8 @@
 
 namespace callbackd::pbx {
 
-enum class LegKind { Inbound, Callback };
+// Relay: a call the attendant placed for its caller (Call Relay); it moves like a Callback leg.
+enum class LegKind { Inbound, Callback, Relay };
 
 // Inbound:  Offered -> Answered | Cancelled | Rejected; Answered -> Cancelled (a CANCEL that overtook our
 // 200). Callback: Dialing -> Proceeding (100) -> Alerting (18x) -> Answered | Failed; a ring timeout ->
@@ -97,7 +98,8 @@ struct Leg {
   LegKind kind;
   LegState state;
   std::string line;    // the line this leg holds a channel of; empty when none
-  std::string caller;  // normalised caller number (inbound) or destination (callback)
+  std::string caller;  // normalised caller number (inbound) or destination (callback, relay)
+  std::string peer_ip;  // where the leg's far end is (an inbound INVITE's source), for security events
   callback::CallerIdInput caller_id;
   TimePoint started;  // when the INVITE arrived (inbound) or was sent (callback)
   std::optional<media::Negotiated> remote_media;

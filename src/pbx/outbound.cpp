@@ -71,6 +71,7 @@ std::optional<EndCause> CallManager::start_callback_leg(const store::CallbackJob
   leg.record.caller = from_uri;
   leg.record.callee = request_uri;
   leg.record.started_at = now_unix();
+  if (const Line* l = lines_.find(line)) leg.peer_ip = l->gateway.host;
   spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
   leg.ring_timer.start(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
     Leg* l = find(id);
@@ -91,24 +92,27 @@ void CallManager::end_attempt(Leg& leg) {
 
 void CallManager::on_progress(LegId id, int status) {
   Leg* leg = find(id);
-  if (leg == nullptr || leg->kind != LegKind::Callback) return;
+  if (leg == nullptr || leg->kind == LegKind::Inbound) return;
   transition(*leg, status >= 180 ? LegEvent::Ringing : LegEvent::Trying);
 }
 
 void CallManager::on_failed(LegId id, int status, const std::string& phrase) {
-  Leg* leg = find(id);
-  if (leg == nullptr || leg->kind != LegKind::Callback) return;
+  Call* call = call_of(id);
+  Leg* leg = call != nullptr ? call->leg(id) : nullptr;
+  if (leg == nullptr || leg->kind == LegKind::Inbound) return;
   const bool silent = leg->state == LegState::Dialing && status == 408;
   if (!transition(*leg, LegEvent::Failure)) return;
   decide(*leg, silent ? EndCause{EndKind::NoResponse, status, leg->record.callee}
                       : cause_of_failure(status, phrase));
+  if (leg->kind == LegKind::Relay) return relay_failed(*call, *leg);
   end_attempt(*leg);
 }
 
 void CallManager::on_answered(LegId id, const std::string& sdp) {
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr || leg->kind != LegKind::Callback || !transition(*leg, LegEvent::Answer)) return;
+  if (leg == nullptr || leg->kind == LegKind::Inbound || !transition(*leg, LegEvent::Answer)) return;
+  if (leg->kind == LegKind::Relay) return relay_answered(*call, *leg, sdp);
   leg->ring_timer.cancel();
   std::optional<media::Negotiated> remote;
   if (auto answer = media::parse_sdp(sdp)) remote = media::negotiate(*answer);
@@ -122,7 +126,7 @@ void CallManager::on_answered(LegId id, const std::string& sdp) {
   }
   leg->remote_media = remote;
   deps_.media.start(*leg->media, *remote);
-  start_attendant(*call, *leg);
+  start_attendant(*call, *leg, leg->record.job_id);
 }
 
 }  // namespace callbackd::pbx

@@ -2,8 +2,11 @@
 // What the pbx layer is configured with. app/config.hpp reads these from TOML; they live here so that the pbx
 // layer does not depend on the application layer above it.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "ivr/menu.hpp"
 
 namespace callbackd::pbx {
 
@@ -40,11 +43,28 @@ struct CallbackSettings {
   int crash_settle_s = 240;  // after a crash, a job found dialing waits this long before its next attempt
 };
 
+// The Auto Attendant: its menu and the phone login's lockout. Timeouts are in the menu (ivr::Menu).
+struct AttendantSettings {
+  std::shared_ptr<const ivr::Menu> menu = std::make_shared<const ivr::Menu>(ivr::default_menu());
+  int lockout_failures = 5;         // failed logins in a row that lock the caller number and the extension
+  int lockout_s = 300;              // how long a lockout lasts
+  std::string operator_extension;   // '0' in the main menu; empty: no operator
+};
+
+// Call Relay's limits (toll fraud: a stolen login must not become many long calls at once).
+struct RelaySettings {
+  std::size_t max_per_caller = 1;  // relayed calls at once per caller number
+  std::size_t max_total = 10;      // relayed calls at once in all
+  int max_duration_s = 3600;       // a relayed call is hung up after this
+};
+
 struct PbxSettings {
   HostPort sip_listen;           // for our own From/Contact URIs
   std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
   std::string language = "en";
   CallbackSettings callback;
+  AttendantSettings attendant;
+  RelaySettings relay;
   std::vector<Line> lines;
 };
 

@@ -86,9 +86,10 @@ class FakeSignalling final : public Signalling {
   void answer_reinvite(LegId leg, const std::string& sdp) override {
     ops.push_back({"reinvite", leg, 0, sdp});
   }
-  LegId invite(const std::string& uri, const std::string&, const std::string& sdp) override {
+  LegId invite(const std::string& uri, const std::string& from, const std::string& sdp) override {
     ops.push_back({"invite", next_leg, 0, uri});
     offers.push_back(sdp);
+    froms.push_back(from);
     return next_leg++;
   }
   void hangup(LegId leg) override { ops.push_back({"hangup", leg, 0, ""}); }
@@ -102,6 +103,7 @@ class FakeSignalling final : public Signalling {
   }
   std::vector<SignalOp> ops;
   std::vector<std::string> offers;
+  std::vector<std::string> froms;
   LegId next_leg = 1000;
 };
 

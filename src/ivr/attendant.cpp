@@ -1,0 +1,309 @@
+#include "ivr/attendant.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace callbackd::ivr {
+namespace {
+
+AaAction play(std::vector<std::string> prompts) {
+  return {AaAction::Kind::Play, std::move(prompts), 0, {}, {}, {}};
+}
+AaAction arm(int ms) {
+  return {AaAction::Kind::ArmTimer, {}, ms, {}, {}, {}};
+}
+AaAction simple(AaAction::Kind kind) {
+  return {kind, {}, 0, {}, {}, {}};
+}
+
+// DTMF keys as the menus name them; 0 for anything that is not a key.
+char normalize_key(char c) {
+  if (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '*' || c == '#') return c;
+  if (c >= 'a' && c <= 'd') return static_cast<char>(c - 'a' + 'A');
+  if (c >= 'A' && c <= 'D') return c;
+  return 0;
+}
+
+// What the caller hears before being brought back to the menu, by how the call went.
+std::vector<std::string> outcome_prompts(CallOutcome o) {
+  switch (o) {
+    case CallOutcome::Busy:
+      return {"busy"};
+    case CallOutcome::NoAnswer:
+      return {"no-answer"};
+    case CallOutcome::Failed:
+      return {"call-failed"};
+    case CallOutcome::Refused:
+      return {"number-refused"};
+    case CallOutcome::NotAllowed:
+      return {"relay-not-allowed"};
+    case CallOutcome::Unavailable:
+      return {"not-available"};
+    case CallOutcome::Connected:
+    case CallOutcome::Ended:
+      break;
+  }
+  return {};
+}
+
+void append(std::vector<AaAction>& to, std::vector<AaAction> more) {
+  to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+}
+
+}  // namespace
+
+std::string_view to_string(AaPhase p) {
+  constexpr std::array<std::string_view, 9> kNames{"Idle",      "Menu",       "LoginExtension",
+                                                   "LoginPassword", "Verifying", "Connecting",
+                                                   "Connected", "Goodbye",    "Done"};
+  return kNames.at(static_cast<std::size_t>(p));
+}
+
+Attendant::Attendant(std::shared_ptr<const Menu> menu, AaCaller caller)
+    : menu_(std::move(menu)), caller_(std::move(caller)) {}
+
+std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
+  switch (ev.kind) {
+    case AaEvent::Kind::Start:
+      return phase_ == AaPhase::Idle ? on_start() : Actions{};
+    case AaEvent::Kind::Digit:
+      if (const char key = normalize_key(ev.digit); key != 0) return on_digit(key);
+      return {};  // not a key a caller could have pressed
+    case AaEvent::Kind::PlaybackDone:
+      // The goodbye ends the call; elsewhere the response timer keeps running: the caller may still press.
+      if (phase_ == AaPhase::Goodbye) {
+        transition(AaPhase::Done, state_);
+        return {simple(AaAction::Kind::CancelTimer), simple(AaAction::Kind::Hangup)};
+      }
+      return {};
+    case AaEvent::Kind::Timeout:
+      return on_timeout();
+    case AaEvent::Kind::LoginResult:
+      return phase_ == AaPhase::Verifying ? on_login_result(ev) : Actions{};
+    case AaEvent::Kind::CallResult:
+      return on_call_result(ev.call);
+  }
+  return {};
+}
+
+std::vector<AaAction> Attendant::on_start() {
+  if (caller_.locked_out) return goodbye({"locked-out", "goodbye"});
+  if (caller_.login_extension) {
+    logged_in_ = caller_.login_extension;
+    relay_allowed_ = caller_.relay_allowed;
+  }
+  return enter(caller_.auto_call_relay ? menu_->relay_start : menu_->start, {});
+}
+
+std::vector<AaAction> Attendant::on_digit(char key) {
+  Actions actions;
+  if (!barged_ && (phase_ == AaPhase::Menu || phase_ == AaPhase::LoginExtension ||
+                   phase_ == AaPhase::LoginPassword)) {
+    barged_ = true;  // a digit barges in
+    silences_ = 0;
+    actions.push_back(simple(AaAction::Kind::StopPlayback));
+  }
+  switch (phase_) {
+    case AaPhase::Menu:
+      append(actions, menu_digit(key));
+      break;
+    case AaPhase::LoginExtension:
+    case AaPhase::LoginPassword:
+      append(actions, login_digit(key));
+      break;
+    case AaPhase::Connected:
+      append(actions, connected_digit(key));
+      break;
+    default:
+      break;  // while verifying, connecting or saying goodbye keys wait for nothing
+  }
+  return actions;
+}
+
+std::vector<AaAction> Attendant::menu_digit(char key) {
+  if (key == '#') return end_entry();
+  collected_.push_back(key);
+  const MenuState* state = menu_->find(state_);
+  bool longer_possible = false;
+  for (const auto& o : state->options) {
+    if (o.keys == collected_) return act(o.choice, {});
+    if (o.keys.starts_with(collected_)) longer_possible = true;
+  }
+  if ((!longer_possible && !state->entry) || collected_.size() > menu_->max_digits) {
+    collected_.clear();
+    return enter(state_, {"invalid"});
+  }
+  return {arm(menu_->digit_timeout_ms)};
+}
+
+std::vector<AaAction> Attendant::login_digit(char key) {
+  if (key == '#') return end_login_entry();
+  if (collected_.size() < menu_->max_digits) collected_.push_back(key);
+  return {arm(menu_->digit_timeout_ms)};
+}
+
+std::vector<AaAction> Attendant::connected_digit(char key) {
+  // The far end hears every digit (the pbx passes them on); only the hang-up keys mean something here.
+  collected_.push_back(key);
+  if (!menu_->hangup_keys.starts_with(collected_)) {
+    collected_ = key == menu_->hangup_keys.front() ? std::string(1, key) : std::string();
+  }
+  if (collected_ != menu_->hangup_keys) return {};
+  collected_.clear();
+  transition(AaPhase::Connecting, state_);
+  return {simple(AaAction::Kind::HangupFar)};
+}
+
+std::vector<AaAction> Attendant::end_entry() {
+  std::string digits = std::exchange(collected_, {});
+  if (digits.empty()) return enter(state_, {"invalid"});
+  last_entry_size_ = digits.size();
+  const MenuState* state = menu_->find(state_);
+  for (const auto& o : state->options) {
+    if (o.keys == digits) return act(o.choice, {});
+  }
+  if (!state->entry) return enter(state_, {"invalid"});
+  return act(*state->entry, digits);
+}
+
+std::vector<AaAction> Attendant::end_login_entry() {
+  std::string digits = std::exchange(collected_, {});
+  Actions actions{simple(AaAction::Kind::CancelTimer)};
+  if (digits.empty()) {
+    append(actions, phase_ == AaPhase::LoginExtension ? start_login({"invalid"}) : start_login({"login-failed"}));
+    return actions;
+  }
+  if (phase_ == AaPhase::LoginExtension) {
+    login_extension_ = std::move(digits);
+    barged_ = false;
+    transition(AaPhase::LoginPassword, state_);
+    append(actions, {play({"login-password"}), arm(menu_->response_timeout_ms)});
+    return actions;
+  }
+  transition(AaPhase::Verifying, state_);
+  AaAction verify = simple(AaAction::Kind::VerifyLogin);
+  verify.target = login_extension_;
+  verify.secret = std::move(digits);
+  actions.push_back(std::move(verify));
+  return actions;
+}
+
+std::vector<AaAction> Attendant::on_timeout() {
+  switch (phase_) {
+    case AaPhase::Menu:
+      return collected_.empty() ? nothing_entered() : end_entry();
+    case AaPhase::LoginExtension:
+    case AaPhase::LoginPassword:
+      return collected_.empty() ? nothing_entered() : end_login_entry();
+    case AaPhase::Goodbye:  // the end of the goodbye was never reported: hang up all the same
+      transition(AaPhase::Done, state_);
+      return {simple(AaAction::Kind::Hangup)};
+    default:
+      return {};  // a stale timer
+  }
+}
+
+std::vector<AaAction> Attendant::nothing_entered() {
+  if (++silences_ >= menu_->repeats) return goodbye({"no-input", "goodbye"});
+  if (phase_ == AaPhase::Menu) return enter(state_, {});
+  return start_login({});
+}
+
+std::vector<AaAction> Attendant::on_login_result(const AaEvent& ev) {
+  switch (ev.login) {
+    case LoginOutcome::Accepted: {
+      logged_in_ = login_extension_;
+      relay_allowed_ = ev.relay_allowed;
+      if (!after_login_) return enter(state_, {});
+      auto [choice, digits] = std::move(*std::exchange(after_login_, std::nullopt));
+      return act(choice, digits);
+    }
+    case LoginOutcome::Rejected:
+      return start_login({"login-failed"});
+    case LoginOutcome::LockedOut:
+      return goodbye({"locked-out", "goodbye"});
+  }
+  return {};
+}
+
+std::vector<AaAction> Attendant::on_call_result(CallOutcome outcome) {
+  if (phase_ != AaPhase::Connecting && phase_ != AaPhase::Connected) return {};
+  if (outcome == CallOutcome::Connected) {
+    collected_.clear();
+    transition(AaPhase::Connected, state_);
+    return {};
+  }
+  return enter(return_state_, outcome_prompts(outcome));
+}
+
+std::vector<AaAction> Attendant::enter(const std::string& state, std::vector<std::string> lead) {
+  const MenuState* s = menu_->find(state);
+  if (s == nullptr) return goodbye({"goodbye"});  // validate_menu() keeps this from happening
+  transition(AaPhase::Menu, state);
+  collected_.clear();
+  barged_ = false;
+  lead.insert(lead.end(), s->prompts.begin(), s->prompts.end());
+  return {simple(AaAction::Kind::CancelTimer), play(std::move(lead)), arm(menu_->response_timeout_ms)};
+}
+
+std::vector<AaAction> Attendant::act(const MenuChoice& choice, const std::string& digits) {
+  if (choice.needs_login && !logged_in_) {
+    after_login_ = {choice, digits};
+    return start_login({});
+  }
+  if (choice.needs_relay && !relay_allowed_) return enter(menu_->start, {"relay-not-allowed"});
+  return perform(choice, digits);
+}
+
+std::vector<AaAction> Attendant::perform(const MenuChoice& choice, const std::string& digits) {
+  switch (choice.action) {
+    case MenuAction::Goto:
+      return enter(choice.target, {});
+    case MenuAction::Extension:
+      return connect(MenuAction::Extension, choice.target.empty() ? digits : choice.target);
+    case MenuAction::Dial:
+      return connect(MenuAction::Dial, digits);
+    case MenuAction::Feature:
+      return connect(MenuAction::Feature, choice.target);
+    case MenuAction::Operator:
+      return connect(MenuAction::Operator, {});
+    case MenuAction::Hangup:
+      return goodbye({"goodbye"});
+  }
+  return {};
+}
+
+std::vector<AaAction> Attendant::connect(MenuAction kind, std::string target) {
+  return_state_ = state_;
+  transition(AaPhase::Connecting, state_);
+  AaAction c = simple(AaAction::Kind::Connect);
+  c.connect = kind;
+  c.target = std::move(target);
+  return {simple(AaAction::Kind::CancelTimer), simple(AaAction::Kind::StopPlayback), std::move(c)};
+}
+
+std::vector<AaAction> Attendant::start_login(std::vector<std::string> lead) {
+  transition(AaPhase::LoginExtension, state_);
+  collected_.clear();
+  barged_ = false;
+  lead.emplace_back("login-extension");
+  return {simple(AaAction::Kind::CancelTimer), play(std::move(lead)), arm(menu_->response_timeout_ms)};
+}
+
+std::vector<AaAction> Attendant::goodbye(std::vector<std::string> prompts) {
+  transition(AaPhase::Goodbye, state_);
+  // The timer is a safety net: if the end of the goodbye is never reported, still hang up.
+  return {simple(AaAction::Kind::StopPlayback), play(std::move(prompts)), arm(menu_->response_timeout_ms)};
+}
+
+void Attendant::transition(AaPhase next, const std::string& state) {
+  if (next == phase_ && state == state_) return;
+  spdlog::debug("attendant: {}/{} -> {}/{}", state_, to_string(phase_), state, to_string(next));
+  phase_ = next;
+  state_ = state;
+}
+
+}  // namespace callbackd::ivr

@@ -1,0 +1,98 @@
+#pragma once
+// The Auto Attendant: an interpreter of a Menu (menu.hpp) that knows nothing of SIP or RTP. It takes events
+// (started, a digit, a prompt finished, a timer fired, the answer to a login or a call it asked for) and
+// returns actions (play, arm a timer, verify this login, connect this call, hang up). The pbx layer carries
+// the actions out and answers with events. Passwords pass through it once, in a VerifyLogin action, and are
+// never kept, logged or read back.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ivr/menu.hpp"
+
+namespace callbackd::ivr {
+
+// How a call the attendant asked for (an extension, a relayed call, a feature) went.
+enum class CallOutcome { Connected, Ended, Busy, NoAnswer, Failed, Refused, NotAllowed, Unavailable };
+enum class LoginOutcome { Accepted, Rejected, LockedOut };
+
+struct AaEvent {
+  enum class Kind { Start, Digit, PlaybackDone, Timeout, LoginResult, CallResult };
+  Kind kind = Kind::Start;
+  char digit = 0;
+  LoginOutcome login = LoginOutcome::Rejected;
+  bool relay_allowed = false;  // LoginResult Accepted: the extension has allow_call_relay
+  CallOutcome call = CallOutcome::Ended;
+};
+
+struct AaAction {
+  enum class Kind { Play, StopPlayback, ArmTimer, CancelTimer, Hangup, VerifyLogin, Connect, HangupFar };
+  Kind kind = Kind::Play;
+  std::vector<std::string> prompts;  // Play: catalog keys without language
+  int timer_ms = 0;                  // ArmTimer
+  MenuAction connect = MenuAction::Extension;  // Connect: Extension, Dial, Operator or Feature
+  std::string target;  // Connect: the extension, number or feature code; VerifyLogin: the extension
+  std::string secret;  // VerifyLogin: the password as typed
+};
+
+// Who the caller is when the attendant answers: a trusted caller's entry may log it in at once.
+struct AaCaller {
+  std::optional<std::string> login_extension;
+  bool relay_allowed = false;  // the login extension has allow_call_relay
+  bool auto_call_relay = false;
+  bool locked_out = false;  // the caller number is locked out of the attendant
+};
+
+enum class AaPhase { Idle, Menu, LoginExtension, LoginPassword, Verifying, Connecting, Connected, Goodbye, Done };
+
+class Attendant {
+ public:
+  Attendant(std::shared_ptr<const Menu> menu, AaCaller caller);
+  std::vector<AaAction> handle(const AaEvent& ev);
+
+  AaPhase phase() const { return phase_; }
+  const std::string& state() const { return state_; }
+  const std::optional<std::string>& logged_in() const { return logged_in_; }
+  // The caller's last complete entry, for the caller's log line ("entry of 3 keys"); never a password.
+  std::size_t last_entry_size() const { return last_entry_size_; }
+
+ private:
+  using Actions = std::vector<AaAction>;
+  Actions on_start();
+  Actions on_digit(char key);
+  Actions on_timeout();
+  Actions on_login_result(const AaEvent& ev);
+  Actions on_call_result(CallOutcome outcome);
+  Actions menu_digit(char key);
+  Actions login_digit(char key);
+  Actions connected_digit(char key);
+  Actions end_entry();
+  Actions end_login_entry();
+  Actions enter(const std::string& state, std::vector<std::string> lead);
+  Actions act(const MenuChoice& choice, const std::string& digits);
+  Actions perform(const MenuChoice& choice, const std::string& digits);
+  Actions connect(MenuAction kind, std::string target);
+  Actions start_login(std::vector<std::string> lead);
+  Actions goodbye(std::vector<std::string> prompts);
+  Actions nothing_entered();
+  void transition(AaPhase next, const std::string& state);
+
+  std::shared_ptr<const Menu> menu_;
+  AaCaller caller_;
+  AaPhase phase_ = AaPhase::Idle;
+  std::string state_;
+  std::string collected_;
+  bool barged_ = false;  // a key stopped the prompts of the current step
+  int silences_ = 0;     // response timeouts in a row
+  std::optional<std::string> logged_in_;
+  bool relay_allowed_ = false;
+  std::string login_extension_;  // typed, waiting for its password
+  std::optional<std::pair<MenuChoice, std::string>> after_login_;
+  std::string return_state_;  // where a finished call brings the caller back
+  std::size_t last_entry_size_ = 0;
+};
+
+std::string_view to_string(AaPhase p);
+
+}  // namespace callbackd::ivr

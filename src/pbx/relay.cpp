@@ -1,0 +1,183 @@
+// Call Relay: the attendant's caller dials a number and callbackd places the call (a B2BUA far leg in the
+// same Call), plays ringback to the caller while it rings, bridges the two RTP sessions on answer and brings
+// the caller back to the attendant when the far leg ends. The far end sees the line's number, never digits
+// the caller typed, and every number passes the same outgoing check as a callback.
+#include <spdlog/spdlog.h>
+
+#include "callback/policy.hpp"
+#include "callback/security_event.hpp"
+#include "pbx/call_manager.hpp"
+
+namespace callbackd::pbx {
+namespace {
+
+constexpr int kRingbackRepeats = 30;  // each prompt is one 6 s cadence; the ring timeout ends it sooner
+
+ivr::CallOutcome outcome_of(const EndCause& cause) {
+  switch (cause.kind) {
+    case EndKind::Busy:
+      return ivr::CallOutcome::Busy;
+    case EndKind::NoAnswer:
+      return ivr::CallOutcome::NoAnswer;
+    case EndKind::Refused:
+      return ivr::CallOutcome::Refused;
+    case EndKind::NoLine:
+    case EndKind::Unreachable:
+      return ivr::CallOutcome::Unavailable;
+    default:
+      return ivr::CallOutcome::Failed;
+  }
+}
+
+}  // namespace
+
+void CallManager::connect(Call& call, Leg& leg, ivr::MenuAction kind, const std::string& target) {
+  std::optional<EndCause> failed;
+  switch (kind) {
+    case ivr::MenuAction::Dial:
+      failed = start_relay(call, leg, target);
+      break;
+    case ivr::MenuAction::Extension:
+    case ivr::MenuAction::Operator:
+      // Extensions ring once they register (the registrar); until one has, none is reachable.
+      failed = EndCause{EndKind::Unreachable, 0, "extension not registered"};
+      break;
+    default:
+      failed = EndCause{EndKind::Unreachable, 0, "feature not available"};
+      break;
+  }
+  if (failed) relay_result(call, outcome_of(*failed));
+}
+
+void CallManager::relay_result(Call& call, ivr::CallOutcome outcome) {
+  const CallId cid = call.id;
+  // Posted: the attendant is in the middle of its own actions when a dial fails at once.
+  deps_.loop.post([this, alive = alive_, cid, outcome] {
+    if (!*alive) return;
+    if (auto it = calls_.find(cid); it != calls_.end()) {
+      ivr::AaEvent ev{ivr::AaEvent::Kind::CallResult};
+      ev.call = outcome;
+      feed_attendant(*it->second, ev);
+    }
+  });
+}
+
+std::size_t CallManager::relays_of(const std::string& caller) const {
+  std::size_t n = 0;
+  for (const auto& [cid, call] : calls_) {
+    if (call->far_leg != 0 && (caller.empty() || call->caller_number == caller)) ++n;
+  }
+  return n;
+}
+
+std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const std::string& digits) {
+  const auto target = callback::Destination::parse_pstn(digits);
+  if (auto why = callback::check_outgoing(target); !why.empty() || !target) {
+    callback::log_security_event(callback::SecurityEvent::DestinationRefused, caller.peer_ip,
+                                 {{"caller", call.caller_number}, {"destination", digits}, {"reason", why}});
+    return EndCause{EndKind::Refused, 0, why};
+  }
+  if (relays_of(call.caller_number) >= settings_.relay.max_per_caller || relays_of("") >= settings_.relay.max_total) {
+    spdlog::warn("call {}: relay refused: too many relayed calls", call.id);
+    return EndCause{EndKind::NoLine, 0, "relay limit"};
+  }
+  const Line* line = lines_.pick("");
+  if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
+  const std::string request_uri = "sip:" + target->text() + "@" + line->gateway.str() +
+                                  (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
+  // The far end sees the line's own number, never what the caller typed: no caller ID spoofing by relay.
+  const std::string from_uri =
+      "sip:" + (line->number.empty() ? std::string("callback") : line->number) + "@" + settings_.sip_listen.str();
+  Leg* far = place_leg(call, LegKind::Relay, request_uri, from_uri, line->name);
+  if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
+  far->caller = target->text();
+  far->record.direction = "relay";
+  far->record.job_id = caller.record.job_id;
+  spdlog::info("call {}: relaying caller {} to {} on line {} (leg {})", call.id,
+               callback::text::log_escape(call.caller_number), target->text(), line->name, far->id);
+  std::vector<std::string> ringback(kRingbackRepeats, "ringback");
+  play(call, caller, ringback);
+  return std::nullopt;
+}
+
+Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request_uri, const std::string& from_uri,
+                            const std::string& line) {
+  Leg probe(deps_.loop, 0, kind, LegState::Dialing);
+  if (!open_media(probe)) return nullptr;
+  if (!line.empty() && !lines_.acquire(line)) {
+    release_media(probe);
+    return nullptr;
+  }
+  const std::uint64_t session = next_sdp_session_++;
+  const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
+  const LegId id = deps_.sip.invite(request_uri, from_uri, media::make_offer(local));
+  if (id == 0) {
+    if (!line.empty()) lines_.release(line);
+    release_media(probe);
+    return nullptr;
+  }
+  call.legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, LegState::Dialing));
+  Leg& leg = *call.legs.back();
+  leg.started = deps_.clock.now();
+  call_of_[id] = call.id;
+  call.far_leg = id;
+  leg.media = std::exchange(probe.media, std::nullopt);
+  leg.media_port = probe.media_port;
+  media_legs_[*leg.media] = id;
+  leg.sdp_session = session;
+  leg.line = line;
+  leg.record.line = line;
+  leg.record.caller = from_uri;
+  leg.record.callee = request_uri;
+  leg.record.started_at = now_unix();
+  leg.ring_timer.start(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
+    Leg* l = find(id);
+    if (l == nullptr) return;
+    decide(*l, EndCause{EndKind::NoAnswer, 0, ""});
+    if (transition(*l, LegEvent::RingTimeout)) deps_.sip.hangup(id);
+  });
+  return &leg;
+}
+
+void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
+  far.ring_timer.cancel();
+  far.record.answered_at = now_unix();
+  std::optional<media::Negotiated> remote;
+  if (auto answer = media::parse_sdp(sdp)) remote = media::negotiate(*answer);
+  Leg* caller = call.leg(call.attendant_leg);
+  if (!remote || caller == nullptr || !caller->media) {
+    decide(far, {EndKind::NoSdpAnswer, 0, ""});
+    deps_.sip.hangup(far.id);
+    return;
+  }
+  decide(far, {EndKind::Answered, 0, ""});
+  far.remote_media = remote;
+  deps_.media.start(*far.media, *remote);
+  deps_.media.stop_playback(*caller->media);
+  deps_.media.bridge(*caller->media, *far.media);
+  const LegId id = far.id;
+  call.relay_timer.start(std::chrono::seconds(settings_.relay.max_duration_s), [this, id] {
+    spdlog::info("leg {}: longest relayed call reached", id);
+    deps_.sip.hangup(id);
+  });
+  relay_result(call, ivr::CallOutcome::Connected);
+}
+
+void CallManager::relay_failed(Call& call, Leg& far) {
+  if (Leg* caller = call.leg(call.attendant_leg); caller != nullptr && caller->media) {
+    deps_.media.stop_playback(*caller->media);
+  }
+  relay_result(call, outcome_of(far.cause.value_or(EndCause{})));
+}
+
+void CallManager::relay_ended(Call& call, Leg& far) {
+  call.far_leg = 0;
+  call.relay_timer.cancel();
+  if (far.record.answered_at) {
+    relay_result(call, ivr::CallOutcome::Ended);
+  } else if (far.state != LegState::Failed) {
+    relay_failed(call, far);  // ended before any final answer: a ring timeout, a transport failure
+  }
+}
+
+}  // namespace callbackd::pbx

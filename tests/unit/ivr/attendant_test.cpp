@@ -1,0 +1,156 @@
+// The attendant interpreter on its own: events in, actions out, on the contract's default menu and on
+// small menus of the tests' own.
+#include "ivr/attendant.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace callbackd::ivr {
+namespace {
+
+using Kind = AaAction::Kind;
+
+std::shared_ptr<const Menu> menu_of(Menu m) {
+  return std::make_shared<const Menu>(std::move(m));
+}
+
+AaEvent digit(char d) {
+  return {AaEvent::Kind::Digit, d};
+}
+
+struct Session {
+  Attendant aa;
+  std::vector<AaAction> last;
+  explicit Session(AaCaller caller = {}, Menu menu = default_menu()) : aa(menu_of(std::move(menu)), std::move(caller)) {
+    last = aa.handle({AaEvent::Kind::Start});
+  }
+  std::vector<AaAction> keys(const std::string& k) {
+    std::vector<AaAction> all;
+    for (char c : k) {
+      last = aa.handle(digit(c));
+      all.insert(all.end(), last.begin(), last.end());
+    }
+    return all;
+  }
+};
+
+const AaAction* find(const std::vector<AaAction>& actions, Kind kind) {
+  auto it = std::find_if(actions.begin(), actions.end(), [kind](const AaAction& a) { return a.kind == kind; });
+  return it == actions.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> played(const std::vector<AaAction>& actions) {
+  std::vector<std::string> out;
+  for (const auto& a : actions) {
+    if (a.kind == Kind::Play) out.insert(out.end(), a.prompts.begin(), a.prompts.end());
+  }
+  return out;
+}
+
+TEST(Menu, DefaultMenuIsValidAndBrokenMenusSayWhy) {
+  EXPECT_TRUE(validate_menu(default_menu()).empty());
+  Menu m = default_menu();
+  m.states[0].options.push_back({"*", {MenuAction::Hangup, "", false, false}});
+  m.states[0].options.push_back({"9", {MenuAction::Goto, "nowhere", false, false}});
+  const auto problems = validate_menu(m);
+  // "*" hides "*8", "*5" and "*6" (a line each), and "9" goes to a state that does not exist.
+  ASSERT_EQ(problems.size(), 4u);
+}
+
+TEST(Attendant, GreetsWithTheMainMenuAndAnExtensionEntryAsksToConnectIt) {
+  Session r;
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"welcome"});
+  const auto actions = r.keys("201#");
+  EXPECT_NE(find(actions, Kind::StopPlayback), nullptr) << "the first key barges in";
+  const AaAction* c = find(r.last, Kind::Connect);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->connect, MenuAction::Extension);
+  EXPECT_EQ(c->target, "201");
+  EXPECT_EQ(r.aa.phase(), AaPhase::Connecting);
+  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Unavailable});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"not-available", "welcome"}));
+}
+
+TEST(Attendant, StarEightAsksForTheLoginAndNeverRepeatsThePassword) {
+  Session r;
+  r.keys("*8");
+  EXPECT_EQ(r.aa.phase(), AaPhase::LoginExtension);
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"login-extension"});
+  const auto actions = r.keys("201#4711#");
+  const AaAction* v = find(actions, Kind::VerifyLogin);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->target, "201");
+  EXPECT_EQ(v->secret, "4711");
+  for (const auto& a : actions) {
+    for (const auto& p : a.prompts) EXPECT_EQ(p.find("digit-"), std::string::npos) << "nothing is read back";
+  }
+  r.last = r.aa.handle({AaEvent::Kind::LoginResult, 0, LoginOutcome::Accepted, true});
+  EXPECT_EQ(r.aa.state(), "relay");
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"relay-enter-number"});
+  r.keys("5550123#");
+  const AaAction* c = find(r.last, Kind::Connect);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->connect, MenuAction::Dial);
+  EXPECT_EQ(c->target, "5550123");
+}
+
+TEST(Attendant, LoginWithoutRelayPermissionHearsNotAllowed) {
+  Session r;
+  r.keys("*8201#4711#");
+  r.last = r.aa.handle({AaEvent::Kind::LoginResult, 0, LoginOutcome::Accepted, false});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"relay-not-allowed", "welcome"}));
+  EXPECT_EQ(r.aa.state(), "main");
+}
+
+TEST(Attendant, WrongLoginAsksAgainAndALockoutSaysGoodbye) {
+  Session r;
+  r.keys("*8201#1#");
+  r.last = r.aa.handle({AaEvent::Kind::LoginResult, 0, LoginOutcome::Rejected});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"login-failed", "login-extension"}));
+  r.keys("201#1#");
+  r.last = r.aa.handle({AaEvent::Kind::LoginResult, 0, LoginOutcome::LockedOut});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"locked-out", "goodbye"}));
+  r.last = r.aa.handle({AaEvent::Kind::PlaybackDone});
+  EXPECT_NE(find(r.last, Kind::Hangup), nullptr);
+}
+
+TEST(Attendant, EntryOfTheLoggedInCallerWithAutoRelayGoesStraightToTheNumber) {
+  Session r({"201", true, true, false});
+  EXPECT_EQ(r.aa.state(), "relay");
+  r.keys("5550123#");
+  ASSERT_NE(find(r.last, Kind::Connect), nullptr);
+  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Connected});
+  EXPECT_EQ(r.aa.phase(), AaPhase::Connected);
+  EXPECT_EQ(find(r.keys("*5*"), Kind::HangupFar), nullptr) << "one '*' at a time is no hang-up";
+  EXPECT_NE(find(r.keys("*"), Kind::HangupFar), nullptr);
+}
+
+TEST(Attendant, LockedOutCallerIsLetGoAtOnce) {
+  Session r({std::nullopt, false, false, true});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"locked-out", "goodbye"}));
+}
+
+TEST(Attendant, SilenceRepeatsTheMenuThenSaysGoodbye) {
+  Session r;
+  r.last = r.aa.handle({AaEvent::Kind::Timeout});
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"welcome"});
+  r.last = r.aa.handle({AaEvent::Kind::Timeout});
+  r.last = r.aa.handle({AaEvent::Kind::Timeout});
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"no-input", "goodbye"}));
+}
+
+TEST(Attendant, AnEntryNoOptionOrEntryTakesIsInvalid) {
+  Menu m;
+  m.states = {MenuState{"main", {"welcome"}, {{"1", {MenuAction::Hangup, "", false, false}}}, std::nullopt}};
+  m.relay_start = "main";
+  ASSERT_TRUE(validate_menu(m).empty());
+  Session r({}, m);
+  r.keys("7");
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"invalid", "welcome"}));
+  r.keys("1");
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"goodbye"});
+}
+
+}  // namespace
+}  // namespace callbackd::ivr

@@ -1,0 +1,165 @@
+// Call Relay and the phone login, as whole calls through the call core: a callback is answered, the caller
+// presses keys (SIP INFO here; RTP digits take the same path), and the far leg's INVITE, the bridge, the
+// lockout and the prompts are what the fakes saw.
+#include "store/password.hpp"
+#include "unit/pbx/call_flow.hpp"
+
+namespace callbackd::pbx::testing {
+namespace {
+
+constexpr const char* kDialled = "5550123";
+
+class RelayFlow : public CallFlow {
+ protected:
+  RelayFlow() { settings.lines[0].channels = 2; }  // the callback holds one channel, the relayed call another
+
+  void extension(const std::string& number, bool relay) {
+    store->create_extension({number, "Ext " + number, store::hash_password("4711"), relay});
+  }
+  // A trusted caller (logged in as `login` when set) rings once, is called back and answers.
+  LegId answered_callback(const std::optional<std::string>& login, bool auto_relay = false) {
+    start();
+    store::AuthorizedPhone p;
+    p.caller_address = kTrusted;
+    p.callback_enabled = true;
+    p.callback_delay_s = 1;
+    p.login_extension = login;
+    p.auto_call_relay = auto_relay;
+    store->create_phone(p);
+    ring_once(1);
+    loop.advance(1000ms);
+    const LegId out = sip.all("invite").back().leg;
+    manager->on_answered(out, kOffer);
+    loop.run_posted();
+    return out;
+  }
+  void press(LegId leg, const std::string& keys) {
+    for (char k : keys) {
+      manager->on_dtmf_info(leg, k);
+      loop.run_posted();
+    }
+  }
+  std::vector<SignalOp> relay_invites() const {
+    auto all = sip.all("invite");
+    all.erase(all.begin());  // the callback
+    return all;
+  }
+  bool hung_up(LegId leg) const {
+    for (const auto& op : sip.all("hangup")) {
+      if (op.leg == leg) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(RelayFlow, LoggedInCallerDialsThroughTheLineWithTheLinesNumberAndIsBridgedOnAnswer) {
+  extension("201", true);
+  const LegId caller = answered_callback("201");
+  press(caller, std::string("*8") + kDialled + "#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:5550123@127.0.0.1:5070");
+  EXPECT_EQ(sip.froms.back(), "sip:+15550100@127.0.0.1:5060") << "the far end sees the line's number";
+  const LegId far = relay_invites()[0].leg;
+  manager->on_progress(far, 180);
+  EXPECT_TRUE(media.bridged.empty());
+  manager->on_answered(far, kOffer);
+  loop.run_posted();
+  ASSERT_EQ(media.bridged.size(), 2u) << "each leg hears the other";
+
+  press(caller, "5");  // digits cross the bridge with the far leg's payload type
+  ASSERT_EQ(media.dtmf_sent.size(), 1u);
+  EXPECT_EQ(media.dtmf_sent[0].second, '5');
+
+  const std::size_t prompts_before = media.played.size();
+  manager->on_ended(far);  // the far end hangs up: back to the Call Relay prompt
+  loop.run_posted();
+  EXPECT_TRUE(media.bridged.empty());
+  EXPECT_GT(media.played.size(), prompts_before);
+  EXPECT_FALSE(hung_up(caller));
+}
+
+TEST_F(RelayFlow, StarStarHangsUpTheFarLegAndTheCallerCanDialAgain) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);  // auto_call_relay: straight to the relay prompt
+  press(caller, std::string(kDialled) + "#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  const LegId far = relay_invites()[0].leg;
+  manager->on_answered(far, kOffer);
+  loop.run_posted();
+  press(caller, "**");
+  EXPECT_TRUE(hung_up(far));
+  manager->on_ended(far);
+  loop.run_posted();
+  press(caller, "5550124#");
+  ASSERT_EQ(relay_invites().size(), 2u);
+  EXPECT_EQ(relay_invites()[1].text, "sip:5550124@127.0.0.1:5070");
+}
+
+TEST_F(RelayFlow, BusyFarEndBringsTheCallerBackAndCallerHangupCancelsARingingFarLeg) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, std::string(kDialled) + "#");
+  const LegId far = relay_invites()[0].leg;
+  manager->on_failed(far, 486, "Busy Here");
+  manager->on_ended(far);
+  loop.run_posted();
+  EXPECT_TRUE(media.bridged.empty());
+  press(caller, "5550124#");
+  ASSERT_EQ(relay_invites().size(), 2u);
+  manager->on_ended(caller);  // the caller hangs up while it rings
+  EXPECT_TRUE(hung_up(relay_invites()[1].leg));
+}
+
+TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
+  extension("201", true);
+  const LegId caller = answered_callback(std::nullopt);
+  press(caller, "*8");
+  EXPECT_TRUE(relay_invites().empty());
+  press(caller, "201#4711#");
+  press(caller, std::string(kDialled) + "#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+}
+
+TEST_F(RelayFlow, ExtensionWithoutRelayPermissionPlacesNoCall) {
+  extension("202", false);
+  const LegId caller = answered_callback(std::nullopt);
+  press(caller, "*8202#4711#");
+  press(caller, std::string(kDialled) + "#");
+  EXPECT_TRUE(relay_invites().empty());
+}
+
+TEST_F(RelayFlow, FiveWrongPasswordsLockTheCallerAndTheExtensionOut) {
+  extension("201", true);
+  const LegId caller = answered_callback(std::nullopt);
+  press(caller, "*8");
+  for (int i = 0; i < 4; ++i) press(caller, "201#1234#");
+  EXPECT_FALSE(hung_up(caller));
+  press(caller, "201#1234#");
+  loop.advance(10'000ms);  // the goodbye (its end is not reported by the fakes: the safety timer)
+  EXPECT_TRUE(hung_up(caller));
+  // Locked out: even the right password does not log in now, from a new call of the same caller.
+  manager->on_ended(caller);
+  loop.run_posted();
+  loop.advance(61'000ms);  // past callback.min_interval_s: a new trigger
+  ring_once(2);
+  loop.advance(1'000ms);
+  ASSERT_EQ(invites(), 2u);
+  const LegId again = sip.all("invite").back().leg;
+  manager->on_answered(again, kOffer);
+  loop.run_posted();
+  press(again, "*8201#4711#");
+  loop.advance(10'000ms);
+  EXPECT_TRUE(hung_up(again)) << "a locked-out caller is let go";
+  EXPECT_EQ(invites(), 2u) << "no relayed call";
+}
+
+TEST_F(RelayFlow, UnknownExtensionIsRefusedLikeAWrongPassword) {
+  extension("201", true);
+  const LegId caller = answered_callback(std::nullopt);
+  press(caller, "*8999#4711#");
+  press(caller, std::string(kDialled) + "#");
+  EXPECT_TRUE(relay_invites().empty());
+}
+
+}  // namespace
+}  // namespace callbackd::pbx::testing
