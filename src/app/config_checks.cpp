@@ -93,7 +93,8 @@ std::vector<ConfigError> check_config(const Config& config) {
   check_lines(config, errors);
   auto menu = attendant_menu(config.attendant);
   if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {
-    for (auto& p : *problems) errors.push_back({"attendant.menu_file", config.attendant.menu_file + ": " + p});
+    for (auto& p : *problems)
+      errors.push_back({"attendant.menu_file", config.attendant.menu_file + ": " + p});
     check_prompts(config, ivr::default_menu(), errors);
   } else {
     check_prompts(config, *std::get<std::shared_ptr<const ivr::Menu>>(menu), errors);

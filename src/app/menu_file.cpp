@@ -136,9 +136,9 @@ std::variant<std::shared_ptr<const ivr::Menu>, std::vector<std::string>> attenda
 }
 
 std::vector<std::string> menu_prompts(const ivr::Menu& menu) {
-  std::set<std::string> names{"invalid",   "no-input",     "goodbye",        "login-extension",
-                              "login-password", "login-failed", "locked-out", "relay-not-allowed",
-                              "busy",      "no-answer",    "call-failed",    "number-refused",
+  std::set<std::string> names{"invalid",        "no-input",     "goodbye",     "login-extension",
+                              "login-password", "login-failed", "locked-out",  "relay-not-allowed",
+                              "busy",           "no-answer",    "call-failed", "number-refused",
                               "not-available",  "ringback"};
   for (const auto& s : menu.states) names.insert(s.prompts.begin(), s.prompts.end());
   return {names.begin(), names.end()};

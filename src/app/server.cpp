@@ -11,9 +11,9 @@
 #include <functional>
 
 #include "app/create_admin.hpp"
+#include "app/menu_file.hpp"
 #include "app/ops_metrics.hpp"
 #include "app/ports.hpp"
-#include "app/menu_file.hpp"
 #include "app/reload.hpp"
 #include "app/service.hpp"
 #include "callback/job_scheduler.hpp"
@@ -76,7 +76,8 @@ pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> 
 std::shared_ptr<const ivr::Menu> menu_or_throw(const AttendantConfig& c) {
   auto menu = attendant_menu(c);
   if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {
-    throw std::runtime_error(fmt::format("attendant.menu_file {}: {}", c.menu_file, fmt::join(*problems, "; ")));
+    throw std::runtime_error(
+        fmt::format("attendant.menu_file {}: {}", c.menu_file, fmt::join(*problems, "; ")));
   }
   return std::get<std::shared_ptr<const ivr::Menu>>(menu);
 }

@@ -16,12 +16,12 @@
 namespace callbackd::callback {
 
 enum class SecurityEvent {
-  SipForbidden,       // a SIP request from an address that is neither a line's gateway nor allowed (403)
-  ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
-  WebLoginFailed,     // a wrong admin name or password at the web login
-  WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
-  PhoneLoginFailed,   // a wrong extension or password at the attendant's login (from: the leg's peer)
-  PhoneLockout,       // failed phone logins locked a caller number and an extension out of the attendant
+  SipForbidden,        // a SIP request from an address that is neither a line's gateway nor allowed (403)
+  ApiUnauthorized,     // a REST request without a valid bearer token or session (401)
+  WebLoginFailed,      // a wrong admin name or password at the web login
+  WebLoginThrottled,   // a web login refused because of earlier failures (lockout, 429)
+  PhoneLoginFailed,    // a wrong extension or password at the attendant's login (from: the leg's peer)
+  PhoneLockout,        // failed phone logins locked a caller number and an extension out of the attendant
   DestinationRefused,  // the outgoing policy refused a number a caller dialled or a callback was to reach
 };
 

@@ -56,9 +56,9 @@ void append(std::vector<AaAction>& to, std::vector<AaAction> more) {
 }  // namespace
 
 std::string_view to_string(AaPhase p) {
-  constexpr std::array<std::string_view, 9> kNames{"Idle",      "Menu",       "LoginExtension",
+  constexpr std::array<std::string_view, 9> kNames{"Idle",          "Menu",      "LoginExtension",
                                                    "LoginPassword", "Verifying", "Connecting",
-                                                   "Connected", "Goodbye",    "Done"};
+                                                   "Connected",     "Goodbye",   "Done"};
   return kNames.at(static_cast<std::size_t>(p));
 }
 
@@ -100,8 +100,8 @@ std::vector<AaAction> Attendant::on_start() {
 
 std::vector<AaAction> Attendant::on_digit(char key) {
   Actions actions;
-  if (!barged_ && (phase_ == AaPhase::Menu || phase_ == AaPhase::LoginExtension ||
-                   phase_ == AaPhase::LoginPassword)) {
+  if (!barged_ &&
+      (phase_ == AaPhase::Menu || phase_ == AaPhase::LoginExtension || phase_ == AaPhase::LoginPassword)) {
     barged_ = true;  // a digit barges in
     silences_ = 0;
     actions.push_back(simple(AaAction::Kind::StopPlayback));
@@ -173,7 +173,8 @@ std::vector<AaAction> Attendant::end_login_entry() {
   std::string digits = std::exchange(collected_, {});
   Actions actions{simple(AaAction::Kind::CancelTimer)};
   if (digits.empty()) {
-    append(actions, phase_ == AaPhase::LoginExtension ? start_login({"invalid"}) : start_login({"login-failed"}));
+    append(actions,
+           phase_ == AaPhase::LoginExtension ? start_login({"invalid"}) : start_login({"login-failed"}));
     return actions;
   }
   if (phase_ == AaPhase::LoginExtension) {

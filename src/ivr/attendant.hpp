@@ -29,8 +29,8 @@ struct AaEvent {
 struct AaAction {
   enum class Kind { Play, StopPlayback, ArmTimer, CancelTimer, Hangup, VerifyLogin, Connect, HangupFar };
   Kind kind = Kind::Play;
-  std::vector<std::string> prompts;  // Play: catalog keys without language
-  int timer_ms = 0;                  // ArmTimer
+  std::vector<std::string> prompts;            // Play: catalog keys without language
+  int timer_ms = 0;                            // ArmTimer
   MenuAction connect = MenuAction::Extension;  // Connect: Extension, Dial, Operator or Feature
   std::string target;  // Connect: the extension, number or feature code; VerifyLogin: the extension
   std::string secret;  // VerifyLogin: the password as typed
@@ -44,7 +44,17 @@ struct AaCaller {
   bool locked_out = false;  // the caller number is locked out of the attendant
 };
 
-enum class AaPhase { Idle, Menu, LoginExtension, LoginPassword, Verifying, Connecting, Connected, Goodbye, Done };
+enum class AaPhase {
+  Idle,
+  Menu,
+  LoginExtension,
+  LoginPassword,
+  Verifying,
+  Connecting,
+  Connected,
+  Goodbye,
+  Done
+};
 
 class Attendant {
  public:

@@ -20,7 +20,8 @@ bool is_key(char c) {
   return (c >= '0' && c <= '9') || c == '*' || (c >= 'A' && c <= 'D');
 }
 
-void check_choice(const Menu& menu, const std::string& where, const MenuChoice& c, std::vector<std::string>& out) {
+void check_choice(const Menu& menu, const std::string& where, const MenuChoice& c,
+                  std::vector<std::string>& out) {
   if (c.action == MenuAction::Goto && menu.find(c.target) == nullptr) {
     out.push_back(where + ": goes to unknown state \"" + c.target + "\"");
   }
@@ -32,7 +33,8 @@ void check_options(const Menu& menu, const MenuState& state, std::vector<std::st
   std::set<std::string> keys;
   for (const auto& o : state.options) {
     const std::string where = "state \"" + state.name + "\" option \"" + o.keys + "\"";
-    if (o.keys.empty() || o.keys.size() > menu.max_digits) out.push_back(where + ": keys must be 1 to 32 keys");
+    if (o.keys.empty() || o.keys.size() > menu.max_digits)
+      out.push_back(where + ": keys must be 1 to 32 keys");
     for (char c : o.keys) {
       if (!is_key(c)) {
         out.push_back(where + ": keys may be 0-9, *, A-D ('#' ends an entry)");

@@ -1,7 +1,8 @@
 #pragma once
 // The Auto Attendant's menus as data: named states, each with the prompts it plays, the key sequences it acts
 // on and what any other entry does. default_menu() is the contract's menu; an admin replaces it with a file
-// (app/menu_file.cpp reads it into these structs, validate_menu() checks it). The interpreter is attendant.hpp.
+// (app/menu_file.cpp reads it into these structs, validate_menu() checks it). The interpreter is
+// attendant.hpp.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,11 +43,12 @@ struct Menu {
   std::string start = "main";
   std::string relay_start = "relay";  // where a caller with auto_call_relay starts
   std::vector<MenuState> states;
-  int digit_timeout_ms = 5000;     // attendant.digit_timeout_s: ends an entry like '#'
+  int digit_timeout_ms = 5000;      // attendant.digit_timeout_s: ends an entry like '#'
   int response_timeout_ms = 10000;  // attendant.response_timeout_s: no key at all, the prompts again
   int repeats = 3;                  // attendant.greeting_repeats: then goodbye
   std::size_t max_digits = 32;      // a longer entry is invalid
-  std::string hangup_keys = "**";   // during a relayed call: hang up the far leg, back to the Call Relay prompt
+  std::string hangup_keys =
+      "**";  // during a relayed call: hang up the far leg, back to the Call Relay prompt
 
   const MenuState* find(std::string_view name) const;
 };

@@ -22,7 +22,8 @@ ivr::AaCaller caller_context(store::Store& s, std::optional<std::int64_t> job_id
   ivr::AaCaller out;
   std::optional<store::AuthorizedPhone> phone;
   if (job_id) {
-    if (auto job = s.get_job(*job_id); job && job->authorized_phone_id) phone = s.get_phone(*job->authorized_phone_id);
+    if (auto job = s.get_job(*job_id); job && job->authorized_phone_id)
+      phone = s.get_phone(*job->authorized_phone_id);
   } else if (!number.empty()) {
     phone = callback::find_trusted_caller(s, number);
   }
@@ -73,7 +74,8 @@ void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64
 }
 
 void CallManager::begin_attendant(Call& call, ivr::AaCaller caller) {
-  caller.locked_out = logins_.locked(call.caller_number, caller.login_extension.value_or(""), deps_.clock.now());
+  caller.locked_out =
+      logins_.locked(call.caller_number, caller.login_extension.value_or(""), deps_.clock.now());
   if (caller.login_extension) {
     spdlog::info("call {}: caller logged in as extension {} by its entry", call.id, *caller.login_extension);
   }
@@ -159,7 +161,8 @@ bool CallManager::run_action(Call& call, Leg& leg, const ivr::AaAction& action) 
   return true;
 }
 
-void CallManager::verify_login(Call& call, Leg& leg, const std::string& extension, const std::string& password) {
+void CallManager::verify_login(Call& call, Leg& leg, const std::string& extension,
+                               const std::string& password) {
   const CallId cid = call.id;
   const std::string caller = call.caller_number;
   const std::string peer = leg.peer_ip;
@@ -171,7 +174,8 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
       feed_attendant(*it->second, ev);
     }
   };
-  if (logins_.locked(caller, extension, deps_.clock.now())) return answer(ivr::LoginOutcome::LockedOut, false);
+  if (logins_.locked(caller, extension, deps_.clock.now()))
+    return answer(ivr::LoginOutcome::LockedOut, false);
   deps_.store.ask(
       [extension, password](store::Store& s) {
         const auto ext = s.get_extension(extension);
@@ -188,7 +192,8 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
         }
         callback::log_security_event(callback::SecurityEvent::PhoneLoginFailed, peer,
                                      {{"caller", caller}, {"extension", extension}});
-        if (!logins_.failed(caller, extension, deps_.clock.now())) return answer(ivr::LoginOutcome::Rejected, false);
+        if (!logins_.failed(caller, extension, deps_.clock.now()))
+          return answer(ivr::LoginOutcome::Rejected, false);
         callback::log_security_event(callback::SecurityEvent::PhoneLockout, peer,
                                      {{"caller", caller},
                                       {"extension", extension},

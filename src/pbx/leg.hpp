@@ -97,8 +97,8 @@ struct Leg {
   LegId id;
   LegKind kind;
   LegState state;
-  std::string line;    // the line this leg holds a channel of; empty when none
-  std::string caller;  // normalised caller number (inbound) or destination (callback, relay)
+  std::string line;     // the line this leg holds a channel of; empty when none
+  std::string caller;   // normalised caller number (inbound) or destination (callback, relay)
   std::string peer_ip;  // where the leg's far end is (an inbound INVITE's source), for security events
   callback::CallerIdInput caller_id;
   TimePoint started;  // when the INVITE arrived (inbound) or was sent (callback)

@@ -77,7 +77,8 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
                                  {{"caller", call.caller_number}, {"destination", digits}, {"reason", why}});
     return EndCause{EndKind::Refused, 0, why};
   }
-  if (relays_of(call.caller_number) >= settings_.relay.max_per_caller || relays_of("") >= settings_.relay.max_total) {
+  if (relays_of(call.caller_number) >= settings_.relay.max_per_caller ||
+      relays_of("") >= settings_.relay.max_total) {
     spdlog::warn("call {}: relay refused: too many relayed calls", call.id);
     return EndCause{EndKind::NoLine, 0, "relay limit"};
   }
@@ -86,8 +87,8 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   const std::string request_uri = "sip:" + target->text() + "@" + line->gateway.str() +
                                   (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
   // The far end sees the line's own number, never what the caller typed: no caller ID spoofing by relay.
-  const std::string from_uri =
-      "sip:" + (line->number.empty() ? std::string("callback") : line->number) + "@" + settings_.sip_listen.str();
+  const std::string from_uri = "sip:" + (line->number.empty() ? std::string("callback") : line->number) +
+                               "@" + settings_.sip_listen.str();
   Leg* far = place_leg(call, LegKind::Relay, request_uri, from_uri, line->name);
   if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
   far->caller = target->text();
@@ -100,8 +101,8 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   return std::nullopt;
 }
 
-Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request_uri, const std::string& from_uri,
-                            const std::string& line) {
+Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request_uri,
+                            const std::string& from_uri, const std::string& line) {
   Leg probe(deps_.loop, 0, kind, LegState::Dialing);
   if (!open_media(probe)) return nullptr;
   if (!line.empty() && !lines_.acquire(line)) {

@@ -46,9 +46,9 @@ struct CallbackSettings {
 // The Auto Attendant: its menu and the phone login's lockout. Timeouts are in the menu (ivr::Menu).
 struct AttendantSettings {
   std::shared_ptr<const ivr::Menu> menu = std::make_shared<const ivr::Menu>(ivr::default_menu());
-  int lockout_failures = 5;         // failed logins in a row that lock the caller number and the extension
-  int lockout_s = 300;              // how long a lockout lasts
-  std::string operator_extension;   // '0' in the main menu; empty: no operator
+  int lockout_failures = 5;        // failed logins in a row that lock the caller number and the extension
+  int lockout_s = 300;             // how long a lockout lasts
+  std::string operator_extension;  // '0' in the main menu; empty: no operator
 };
 
 // Call Relay's limits (toll fraud: a stolen login must not become many long calls at once).

@@ -57,6 +57,21 @@ def ulaw_decode(data):
     return [_ULAW_DECODE_TABLE[b] for b in data]
 
 
+def alaw_decode_sample(byte):
+    """G.711 A-law to a linear sample (ITU-T G.711, the inverse of the even-bit inversion and segments)."""
+    a = byte ^ 0x55
+    segment = (a & 0x70) >> 4
+    value = (a & 0x0F) << 4
+    value += 8 if segment == 0 else 0x108
+    if segment > 1:
+        value <<= segment - 1
+    return value if a & 0x80 else -value
+
+
+def alaw_decode(data):
+    return [alaw_decode_sample(b) for b in data]
+
+
 def rms(samples):
     if not samples:
         return 0.0

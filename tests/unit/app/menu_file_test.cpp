@@ -32,7 +32,8 @@ TEST(MenuFile, ReadsStatesOptionsAndEntries) {
   std::string text = kMenu;
   text.replace(text.find("\"*#\""), 4, "\"**\"");
   auto parsed = parse_menu(text);
-  ASSERT_TRUE(std::holds_alternative<ivr::Menu>(parsed)) << std::get<std::vector<std::string>>(parsed).front();
+  ASSERT_TRUE(std::holds_alternative<ivr::Menu>(parsed))
+      << std::get<std::vector<std::string>>(parsed).front();
   const auto& menu = std::get<ivr::Menu>(parsed);
   ASSERT_EQ(menu.states.size(), 2u);
   EXPECT_EQ(menu.states[0].options[0].keys, "1");
@@ -44,7 +45,8 @@ TEST(MenuFile, ReadsStatesOptionsAndEntries) {
 TEST(MenuFile, RefusesWhatCannotRunSayingWhere) {
   auto parsed = parse_menu(kMenu);
   ASSERT_TRUE(std::holds_alternative<std::vector<std::string>>(parsed));
-  EXPECT_EQ(std::get<std::vector<std::string>>(parsed), std::vector<std::string>{"hangup_keys may be 0-9, *, A-D"});
+  EXPECT_EQ(std::get<std::vector<std::string>>(parsed),
+            std::vector<std::string>{"hangup_keys may be 0-9, *, A-D"});
   auto typo = parse_menu("[[state]]\nname = \"main\"\nprompt = [\"welcome\"]\n");
   const auto& errors = std::get<std::vector<std::string>>(typo);
   ASSERT_FALSE(errors.empty());

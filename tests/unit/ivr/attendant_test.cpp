@@ -22,7 +22,8 @@ AaEvent digit(char d) {
 struct Session {
   Attendant aa;
   std::vector<AaAction> last;
-  explicit Session(AaCaller caller = {}, Menu menu = default_menu()) : aa(menu_of(std::move(menu)), std::move(caller)) {
+  explicit Session(AaCaller caller = {}, Menu menu = default_menu())
+      : aa(menu_of(std::move(menu)), std::move(caller)) {
     last = aa.handle({AaEvent::Kind::Start});
   }
   std::vector<AaAction> keys(const std::string& k) {
@@ -36,7 +37,8 @@ struct Session {
 };
 
 const AaAction* find(const std::vector<AaAction>& actions, Kind kind) {
-  auto it = std::find_if(actions.begin(), actions.end(), [kind](const AaAction& a) { return a.kind == kind; });
+  auto it =
+      std::find_if(actions.begin(), actions.end(), [kind](const AaAction& a) { return a.kind == kind; });
   return it == actions.end() ? nullptr : &*it;
 }
 
@@ -68,7 +70,8 @@ TEST(Attendant, GreetsWithTheMainMenuAndAnExtensionEntryAsksToConnectIt) {
   EXPECT_EQ(c->connect, MenuAction::Extension);
   EXPECT_EQ(c->target, "201");
   EXPECT_EQ(r.aa.phase(), AaPhase::Connecting);
-  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Unavailable});
+  r.last =
+      r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Unavailable});
   EXPECT_EQ(played(r.last), (std::vector<std::string>{"not-available", "welcome"}));
 }
 
