@@ -49,7 +49,9 @@ void check_options(const Menu& menu, const MenuState& state, std::vector<std::st
   for (const auto& a : keys) {
     for (const auto& b : keys) {
       if (a != b && b.starts_with(a)) {
-        out.push_back("state \"" + state.name + "\": option \"" + a + "\" hides option \"" + b + "\"");
+        std::string problem = "state \"" + state.name + "\": option \"";
+        problem.append(a).append("\" hides option \"").append(b).append("\"");
+        out.push_back(std::move(problem));
       }
     }
   }
@@ -86,15 +88,15 @@ std::vector<std::string> validate_menu(const Menu& menu) {
   }
   std::set<std::string> names;
   for (const auto& s : menu.states) {
-    if (s.name.empty()) out.push_back("a state without a name");
+    if (s.name.empty()) out.emplace_back("a state without a name");
     if (!names.insert(s.name).second) out.push_back("state \"" + s.name + "\" is defined twice");
     if (s.prompts.empty()) out.push_back("state \"" + s.name + "\" plays no prompt");
     check_options(menu, s, out);
     if (s.entry) check_choice(menu, "state \"" + s.name + "\" entry", *s.entry, out);
   }
-  if (menu.hangup_keys.empty()) out.push_back("hangup_keys must not be empty");
+  if (menu.hangup_keys.empty()) out.emplace_back("hangup_keys must not be empty");
   for (char c : menu.hangup_keys) {
-    if (!is_key(c)) out.push_back("hangup_keys may be 0-9, *, A-D");
+    if (!is_key(c)) out.emplace_back("hangup_keys may be 0-9, *, A-D");
   }
   return out;
 }
