@@ -39,12 +39,12 @@ void check_ports(const Config& c, std::vector<ConfigError>& errors) {
   }
 }
 
-void check_lines(const Config& c, std::vector<ConfigError>& errors) {
-  if (c.lines.empty()) {
+void add_line_errors(const std::vector<LineConfig>& lines, std::vector<ConfigError>& errors) {
+  if (lines.empty()) {
     errors.push_back({"line", "no [[line]] is configured: no call can arrive and no callback can be made"});
   }
-  for (std::size_t i = 0; i < c.lines.size(); ++i) {
-    const auto& line = c.lines[i];
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& line = lines[i];
     if (line.inbound == InboundRoute::AutoAttendant && line.answer_delay_s == 0) {
       const std::string prefix = "line[" + std::to_string(i) + "].";
       std::string keys = prefix;
@@ -92,10 +92,16 @@ const std::vector<const char*>& required_prompts() {
   return names;
 }
 
+std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines) {
+  std::vector<ConfigError> errors;
+  add_line_errors(lines, errors);
+  return errors;
+}
+
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
   check_ports(config, errors);
-  check_lines(config, errors);
+  add_line_errors(config.lines, errors);
   check_prompts(config, errors);
   return errors;
 }

@@ -12,6 +12,7 @@
 #include "store/admin_store.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
+#include "web/call_settings_port.hpp"
 #include "web/health.hpp"
 
 namespace callbackd::media {
@@ -37,6 +38,9 @@ struct ApiSettings {
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
   OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
+  // The lines and callback settings in effect, editable (/api/v1/lines, /api/v1/settings/callback), and the
+  // dashboard's live figures. Null: those routes answer 404 and the dashboard has no "live".
+  CallSettingsPort* call_settings = nullptr;
 };
 
 class ApiServer {
