@@ -222,6 +222,11 @@ json CallSettingsService::callback() {
   return callback_json(effective().callback);
 }
 
+int CallSettingsService::default_delay_s() const {
+  std::lock_guard lock(mu_);
+  return current_.callback.default_delay_s;
+}
+
 std::optional<web::SettingsProblem> CallSettingsService::set_lines(const json& lines) {
   return change(kLinesKey, lines, callback_json(effective().callback));
 }

@@ -33,6 +33,7 @@ class CallSettingsService final : public web::CallSettingsPort {
 
   nlohmann::json lines() override;
   nlohmann::json callback() override;
+  int default_delay_s() const override;
   std::optional<web::SettingsProblem> set_lines(const nlohmann::json& lines) override;
   std::optional<web::SettingsProblem> set_callback(const nlohmann::json& callback) override;
   nlohmann::json live() override;

@@ -20,7 +20,8 @@ class CallSettingsPort {
   // The lines in effect, in order, each with "channels_busy" from the call core (null when it did not
   // answer).
   virtual nlohmann::json lines() = 0;
-  virtual nlohmann::json callback() = 0;  // the callback settings in effect
+  virtual nlohmann::json callback() = 0;    // the callback settings in effect
+  virtual int default_delay_s() const = 0;  // one of them, cheap: asked for every authorized phone listed
   // Checks the whole new list (or settings), stores it and applies it; on a problem nothing changes.
   virtual std::optional<SettingsProblem> set_lines(const nlohmann::json& lines) = 0;
   virtual std::optional<SettingsProblem> set_callback(const nlohmann::json& callback) = 0;

@@ -194,6 +194,11 @@ def _lines(srv):
     check(bad.get("field") == "max_attempts", f"max_attempts 11: {bad}")
     changed, _ = _expect(srv, "PUT", "/api/v1/settings/callback", 200, {"max_attempts": 3})
     check(changed == {**cb, "max_attempts": 3}, f"only max_attempts changes: {changed} vs {cb}")
+    _expect(srv, "PUT", "/api/v1/settings/callback", 200, {"default_delay_s": 7})
+    phones, _ = _expect(srv, "GET", "/api/v1/authorized-phones", 200)
+    defaulted = [p for p in phones if p["callback_delay_s"] is None]
+    check(defaulted and all(p["effective_callback_delay_s"] == 7 for p in defaulted),
+          f"the new default delay is every entry's without its own: {defaulted}")
     board, _ = _expect(srv, "GET", "/api/v1/dashboard", 200)
     check(board["live"]["lines"] == [{"name": "fxo1", "channels": 4, "busy": 0}], f"dashboard live: {board}")
 
@@ -212,7 +217,8 @@ def _audit(srv):
     edit = next(r for r in rows if r["entity"] == "line" and r["action"] == "replace")
     check(edit["entity_id"] == "fxo9" and edit["old"]["channels"] == 2 and edit["new"]["channels"] == 3,
           f"a line's change with old and new value: {edit}")
-    cb = next(r for r in rows if r["entity"] == "callback-settings")
+    cb = next(r for r in rows if r["entity"] == "callback-settings" and r["new"]["max_attempts"] == 3
+              and r["old"]["default_delay_s"] == r["new"]["default_delay_s"])
     check(cb["old"]["max_attempts"] == 1 and cb["new"]["max_attempts"] == 3, f"callback settings change: {cb}")
     _expect(srv, "GET", "/api/v1/audit?entity=prompt&limit=1&offset=1", 200)
     _expect(srv, "GET", "/api/v1/audit?offset=-1", 400)
