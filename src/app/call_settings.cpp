@@ -107,7 +107,7 @@ std::optional<CallSettings> stored(store::SettingsStore& s, const char* key, con
   if (const auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
     for (const auto& e : *errors) {
       spdlog::error("settings: the admin's {} in the database are refused ({}: {}); using the file's", key,
-                    e.key, e.message);
+                    callback::text::log_escape(e.key), callback::text::log_escape(e.message));
     }
     return std::nullopt;
   }

@@ -128,7 +128,7 @@ struct ApiServer::Impl {
         if (req.method != "GET" && reply.status >= 400) {
           spdlog::info("api: {} \"{}\" refused: {} {}", callback::text::log_escape(req.method),
                        callback::text::log_escape(req.path), reply.status,
-                       reply.body.value("field", std::string()));
+                       callback::text::log_escape(reply.body.value("field", std::string())));
         }
         send(res, reply);
       } catch (const store::DuplicateError&) {
