@@ -72,6 +72,11 @@ TEST_F(CallSettingsTest, ARefusedChangeNamesItsFieldAndChangesNothing) {
   EXPECT_EQ(s->set_lines(json::array({line("a", "127.0.0.1:1", 1), line("b", "127.0.0.1:1", 1)}))->field,
             "gateway");
   EXPECT_EQ(s->set_lines(json::array())->field, "name");  // no line at all
+  // Any JSON type reaches the file's reader as its TOML counterpart, and is judged the same way.
+  EXPECT_EQ(s->set_lines(json::array({line("fxo1", "127.0.0.1:5070", 2.5)}))->message, "must be an integer");
+  EXPECT_EQ(s->set_lines(json::array({line("fxo1", "127.0.0.1:5070", json::array({1}))}))->field, "channels");
+  EXPECT_EQ(s->set_lines(json::array({line("fxo1", "127.0.0.1:5070", json::object({{"a", 1}}))}))->field,
+            "channels");
   auto cb = s->callback();
   cb["max_attempts"] = 11;
   EXPECT_EQ(s->set_callback(cb)->field, "max_attempts");
