@@ -286,6 +286,23 @@ std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& t
   return config;
 }
 
+std::variant<CallSettings, std::vector<ConfigError>> parse_call_settings(const std::string& toml_text) {
+  std::vector<ConfigError> errors;
+  Config config;
+  try {
+    toml::table root = toml::parse(toml_text);
+    Reader reader(errors);
+    reader.only_keys(root, "", {"callback", "line"});
+    if (const auto* t = root["callback"].as_table()) read_callback(reader, *t, config.callback);
+    read_lines(reader, root, config);
+  } catch (const toml::parse_error& e) {
+    errors.push_back({"", std::string(e.description())});
+  }
+  if (errors.empty()) errors = check_lines(config.lines);
+  if (!errors.empty()) return errors;
+  return CallSettings{std::move(config.lines), config.callback};
+}
+
 std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path, ConfigChecks checks) {
   std::ifstream in(path);
   if (!in) return std::vector<ConfigError>{{path, "cannot be read"}};

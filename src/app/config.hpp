@@ -81,6 +81,20 @@ std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& t
 // port, no lines, an Auto Attendant line that answers at once, missing prompts. Each error names its keys.
 std::vector<ConfigError> check_config(const Config& config);
 
+// The part of the configuration web management edits: the [[line]] tables and the [callback] table.
+struct CallSettings {
+  std::vector<LineConfig> lines;
+  CallbackConfig callback;
+};
+
+// A document holding only [[line]] tables and a [callback] table, read with the file's rules (types, ranges,
+// unknown keys, duplicate names and gateways) and check_lines(): web management checks an admin's change with
+// it, so the UI and the file cannot disagree on what is valid.
+std::variant<CallSettings, std::vector<ConfigError>> parse_call_settings(const std::string& toml_text);
+// The cross-key checks of the lines alone (part of check_config): none at all, an Auto Attendant line that
+// answers at once.
+std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines);
+
 // media.prompts_dir, or the installed default when it is empty.
 std::string effective_prompts_dir(const MediaConfig& media);
 // The prompts a server cannot run without, "<dir>/<language>/<name>.wav".

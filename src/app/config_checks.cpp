@@ -40,12 +40,12 @@ void check_ports(const Config& c, std::vector<ConfigError>& errors) {
   }
 }
 
-void check_lines(const Config& c, std::vector<ConfigError>& errors) {
-  if (c.lines.empty()) {
+void add_line_errors(const std::vector<LineConfig>& lines, std::vector<ConfigError>& errors) {
+  if (lines.empty()) {
     errors.push_back({"line", "no [[line]] is configured: no call can arrive and no callback can be made"});
   }
-  for (std::size_t i = 0; i < c.lines.size(); ++i) {
-    const auto& line = c.lines[i];
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& line = lines[i];
     if (line.inbound == InboundRoute::AutoAttendant && line.answer_delay_s == 0) {
       const std::string prefix = "line[" + std::to_string(i) + "].";
       std::string keys = prefix;
@@ -87,10 +87,16 @@ std::string effective_prompts_dir(const MediaConfig& media) {
   return media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : media.prompts_dir;
 }
 
+std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines) {
+  std::vector<ConfigError> errors;
+  add_line_errors(lines, errors);
+  return errors;
+}
+
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
   check_ports(config, errors);
-  check_lines(config, errors);
+  add_line_errors(config.lines, errors);
   auto menu = attendant_menu(config.attendant);
   if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {
     for (auto& p : *problems)

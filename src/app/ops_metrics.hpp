@@ -24,7 +24,7 @@ class OpsMetrics {
   // Prometheus text of the families listed in docs/operations.md ("Metrics") besides the web layer's.
   std::string metrics();
 
- private:
+  // What the call core holds now; also shown on the dashboard and the Lines page (app/call_settings.cpp).
   struct Live {
     long long legs = 0;
     struct Line {
@@ -37,6 +37,7 @@ class OpsMetrics {
   };
   std::optional<Live> live();  // read on the loop; empty when the loop does not answer within 1 s
 
+ private:
   sip::EventLoop& loop_;
   pbx::CallManager& manager_;
   store::StoreProbe probe_;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "app/call_settings.hpp"
 #include "app/create_admin.hpp"
 #include "app/menu_file.hpp"
 #include "app/ops_metrics.hpp"
@@ -24,6 +25,7 @@
 #include "sip/sip_stack.hpp"
 #include "store/admin_store.hpp"
 #include "store/audit.hpp"
+#include "store/settings_store.hpp"
 #include "store/store.hpp"
 #include "store/store_worker.hpp"
 #include "web/api_server.hpp"
@@ -122,8 +124,15 @@ int run_server(const Config& config, const std::string& config_path) {
   store::StoreWorker store_worker(*store, [&loop](std::function<void()> fn) { loop.post(std::move(fn)); });
   StoreWorkerPort store_port(store_worker);
   SipSignalling signalling;
+  // The lines and callback settings an admin changed in web management win over the file's
+  // (call_settings.hpp).
+  auto settings_store = store::open_sqlite_settings_store(config.store.sqlite);
+  CallSettingsService call_settings(*settings_store, config);
+  Config effective = config;
+  effective.lines = call_settings.effective().lines;
+  effective.callback = call_settings.effective().callback;
   pbx::CallManager manager({loop_port, signalling, media_port, store_port, prompts, clock},
-                           pbx_settings(config, menu));
+                           pbx_settings(effective, menu));
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
@@ -133,7 +142,14 @@ int run_server(const Config& config, const std::string& config_path) {
   OpsMetrics ops(loop, manager, config.store.sqlite);
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   auto audit = store::open_sqlite_audit_log(config.store.sqlite);
-  web::ApiSettings api_settings{token, config.callback.default_delay_s};
+  // The web server's threads change settings; the call core takes them on its loop, between two events.
+  call_settings.attach(
+      [&loop, &manager](const CallSettings& s) {
+        loop.post([&manager, s] { manager.reload(s.lines, s.callback); });
+      },
+      [&ops] { return ops.live(); });
+  web::ApiSettings api_settings{token, effective.callback.default_delay_s};
+  api_settings.call_settings = &call_settings;
   api_settings.admins = admins.get();
   api_settings.audit = audit.get();
   api_settings.secure_cookie = config.web.secure_cookie;
@@ -152,7 +168,7 @@ int run_server(const Config& config, const std::string& config_path) {
   manager.start();
 
   spdlog::info("callbackd ready: SIP sip:{} (UDP, TCP), web http://{}/, {} line(s), {} prompts",
-               config.sip.listen.str(), config.web.listen.str(), config.lines.size(), prompts.size());
+               config.sip.listen.str(), config.web.listen.str(), effective.lines.size(), prompts.size());
   const ServiceManager service;
   service.ready("SIP " + config.sip.listen.str() + ", web " + config.web.listen.str());
   service.start_watchdog(loop);
@@ -177,8 +193,9 @@ int run_server(const Config& config, const std::string& config_path) {
     const int sig = signals.read_signal();
     if (sig == SIGHUP && !stopping) {
       service.reloading();
-      reload_config(config_path, running,
-                    [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
+      reload_config(config_path, running, [&call_settings](const auto& lines, const auto& callback) {
+        call_settings.file_reloaded({lines, callback});
+      });
       service.ready("reloaded");
       return;
     }

@@ -120,14 +120,28 @@ CREATE INDEX audit_log_entity ON audit_log (entity, entity_id);
 CREATE INDEX callback_jobs_created ON callback_jobs (created_at);
 )sql";
 
+// Version 5: the admin's call settings from web management (store/settings_store.hpp): the [[line]] list and
+// the [callback] table, each one JSON document under its key, so a change replaces it whole in one statement.
+// A key is absent until an admin changes that part; until then the configuration file is the truth.
+constexpr const char* kMigration5 = R"sql(
+CREATE TABLE admin_settings (
+  key           TEXT PRIMARY KEY NOT NULL,
+  value         TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 4> kMigrations{
-    {{kMigration1, nullptr}, {kMigration2, backfill_keys}, {kMigration3, nullptr}, {kMigration4, nullptr}}};
+constexpr std::array<Migration, 5> kMigrations{{{kMigration1, nullptr},
+                                                {kMigration2, backfill_keys},
+                                                {kMigration3, nullptr},
+                                                {kMigration4, nullptr},
+                                                {kMigration5, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

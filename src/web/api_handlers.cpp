@@ -55,7 +55,7 @@ Reply error_reply(int status, const std::string& message, const std::string& fie
 
 json ApiHandlers::phone_json(const store::AuthorizedPhone& p) const {
   json j = to_json(p);
-  j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.default_delay_s);
+  j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.effective_default_delay_s());
   return j;
 }
 

@@ -13,6 +13,7 @@
 #include "callback/security_event.hpp"
 #include "web/api_handlers.hpp"
 #include "web/audit_api.hpp"
+#include "web/call_settings_api.hpp"
 #include "web/http.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
@@ -29,6 +30,7 @@ constexpr const char* kPromptRe = R"(/api/v1/prompts/([a-z]{2,8})/([A-Za-z0-9-]{
 constexpr const char* kJson = "application/json";
 constexpr const char* kIdRe = R"((-?\d{1,18}))";
 constexpr const char* kNumberRe = R"(([^/]+))";
+constexpr const char* kCallbackSettingsPath = "/api/v1/settings/callback";
 
 std::array<unsigned char, EVP_MAX_MD_SIZE> sha256(std::string_view s) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -108,8 +110,10 @@ struct ApiServer::Impl {
       prompts = std::make_unique<PromptsApi>(PromptDirs{settings.prompts_dir, settings.custom_prompts_dir},
                                              settings.prompt_catalog);
     }
+    if (settings.call_settings != nullptr) calls = std::make_unique<CallSettingsApi>(*settings.call_settings);
     if (settings.audit != nullptr) {
-      audit = std::make_unique<AuditTrail>(*settings.audit, entity_reader(handlers, prompts.get()));
+      audit =
+          std::make_unique<AuditTrail>(*settings.audit, entity_reader(handlers, prompts.get(), calls.get()));
     }
   }
 
@@ -124,7 +128,7 @@ struct ApiServer::Impl {
         if (req.method != "GET" && reply.status >= 400) {
           spdlog::info("api: {} \"{}\" refused: {} {}", callback::text::log_escape(req.method),
                        callback::text::log_escape(req.path), reply.status,
-                       reply.body.value("field", std::string()));
+                       callback::text::log_escape(reply.body.value("field", std::string())));
         }
         send(res, reply);
       } catch (const store::DuplicateError&) {
@@ -164,6 +168,7 @@ struct ApiServer::Impl {
   void add_phone_routes();
   void add_extension_routes();
   void add_job_routes();
+  void add_call_settings_routes();
   void add_web_routes();
   void add_prompt_routes();
   bool admit(const httplib::Request& req, httplib::Response& res);
@@ -171,10 +176,11 @@ struct ApiServer::Impl {
   std::string token;
   ApiSettings settings;
   ApiHandlers handlers;
-  std::unique_ptr<WebAuth> auth;        // null without an AdminStore
-  std::unique_ptr<WebHandlers> web;     // likewise
-  std::unique_ptr<PromptsApi> prompts;  // likewise
-  std::unique_ptr<AuditTrail> audit;    // null without an AuditLog
+  std::unique_ptr<WebAuth> auth;           // null without an AdminStore
+  std::unique_ptr<WebHandlers> web;        // likewise
+  std::unique_ptr<PromptsApi> prompts;     // likewise
+  std::unique_ptr<CallSettingsApi> calls;  // null without a CallSettingsPort
+  std::unique_ptr<AuditTrail> audit;       // null without an AuditLog
   WebCounters counters;
   httplib::Server server;
   std::thread thread;
@@ -219,6 +225,19 @@ void ApiServer::Impl::add_job_routes() {
              }));
 }
 
+void ApiServer::Impl::add_call_settings_routes() {
+  const std::string base = "/api/v1/lines";
+  const std::string item = base + "/" + kNumberRe;
+  auto name = [](const httplib::Request& r) { return r.matches[1].str(); };
+  server.Get(base, wrap([this](const auto&) { return calls->list_lines(); }));
+  server.Post(base, wrap([this](const auto& r) { return calls->create_line(r.body); }));
+  server.Get(item, wrap([this, name](const auto& r) { return calls->get_line(name(r)); }));
+  server.Put(item, wrap([this, name](const auto& r) { return calls->replace_line(name(r), r.body); }));
+  server.Delete(item, wrap([this, name](const auto& r) { return calls->delete_line(name(r)); }));
+  server.Get(kCallbackSettingsPath, wrap([this](const auto&) { return calls->get_callback(); }));
+  server.Put(kCallbackSettingsPath, wrap([this](const auto& r) { return calls->replace_callback(r.body); }));
+}
+
 // The gate in front of every route: /api/ needs the bearer token or a web session (with its CSRF token for a
 // change); only a CSV import (4 MiB) and a prompt recording (8 MiB) may send more than 64 KiB.
 bool ApiServer::Impl::admit(const httplib::Request& req, httplib::Response& res) {
@@ -259,6 +278,7 @@ void ApiServer::Impl::add_routes() {
   add_phone_routes();
   add_extension_routes();
   add_job_routes();
+  if (calls) add_call_settings_routes();
   if (web) add_web_routes();
   // Unknown routes and httplib's own errors (413, 400) get the API's error shape too.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -290,6 +310,7 @@ void ApiServer::Impl::add_web_routes() {
   server.Get("/api/v1/dashboard", wrap([this](const auto&) {
                Reply r = web->dashboard();
                r.body["web_lockouts"] = auth->lockouts();  // in memory, not in the database
+               if (calls) r.body["live"] = calls->live();  // from the call core, not the database
                return r;
              }));
   if (audit) server.Get("/api/v1/audit", wrap([this](const auto& r) { return audit->list(query_of(r)); }));

@@ -12,6 +12,7 @@
 #include "store/admin_store.hpp"
 #include "store/audit.hpp"
 #include "store/store.hpp"
+#include "web/call_settings_port.hpp"
 #include "web/health.hpp"
 
 namespace callbackd::media {
@@ -23,6 +24,7 @@ namespace callbackd::web {
 struct ApiSettings {
   std::string admin_token;  // empty: every /api call is refused (fail closed)
   int default_delay_s = 3;  // reported as "effective_callback_delay_s" for entries without their own delay
+                            // (call_settings's, when it is set: an admin may change it)
   // Web management (docs/rest-api.md, "Web management"): admin logins, the UI at /, search, import, export.
   // Null: none of it, only the bearer token.
   store::AdminStore* admins = nullptr;
@@ -37,6 +39,13 @@ struct ApiSettings {
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
   OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
+  // The lines and callback settings in effect, editable (/api/v1/lines, /api/v1/settings/callback), and the
+  // dashboard's live figures. Null: those routes answer 404 and the dashboard has no "live".
+  CallSettingsPort* call_settings = nullptr;
+
+  int effective_default_delay_s() const {
+    return call_settings != nullptr ? call_settings->default_delay_s() : default_delay_s;
+  }
 };
 
 class ApiServer {

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "callback/text.hpp"
+#include "web/call_settings_api.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
 #include "web/web_params.hpp"
@@ -25,8 +26,8 @@ struct Rule {
 };
 
 // Every change route of api_server.cpp; a route missing here is not audited.
-const std::array<Rule, 10>& rules() {
-  static const std::array<Rule, 10> kRules{{
+const std::array<Rule, 14>& rules() {
+  static const std::array<Rule, 14> kRules{{
       {"POST", std::regex("/api/v1/authorized-phones"), "create", "authorized-phone"},
       {"PUT", std::regex(R"(/api/v1/authorized-phones/(-?\d{1,18}))"), "replace", "authorized-phone"},
       {"DELETE", std::regex(R"(/api/v1/authorized-phones/(-?\d{1,18}))"), "delete", "authorized-phone"},
@@ -37,6 +38,10 @@ const std::array<Rule, 10>& rules() {
       {"DELETE", std::regex(R"(/api/v1/callbacks/(-?\d{1,18}))"), "cancel", "callback-job"},
       {"PUT", std::regex("/api/v1/prompts/([a-z]{2,8}/[A-Za-z0-9-]{1,64})"), "upload", "prompt"},
       {"DELETE", std::regex("/api/v1/prompts/([a-z]{2,8}/[A-Za-z0-9-]{1,64})"), "restore", "prompt"},
+      {"POST", std::regex("/api/v1/lines"), "create", "line"},
+      {"PUT", std::regex("/api/v1/lines/([^/]+)"), "replace", "line"},
+      {"DELETE", std::regex("/api/v1/lines/([^/]+)"), "delete", "line"},
+      {"PUT", std::regex("/api/v1/settings/(callback)"), "replace", "callback-settings"},
   }};
   return kRules;
 }
@@ -82,8 +87,8 @@ json after_value(const ChangeTarget& t, const Reply& reply, const std::string& r
 
 }  // namespace
 
-AuditTrail::Reader entity_reader(ApiHandlers& handlers, const PromptsApi* prompts) {
-  return [&handlers, prompts](const ChangeTarget& t) -> json {
+AuditTrail::Reader entity_reader(ApiHandlers& handlers, const PromptsApi* prompts, CallSettingsApi* calls) {
+  return [&handlers, prompts, calls](const ChangeTarget& t) -> json {
     Reply r{404, nullptr};
     if (t.entity == "authorized-phone") {
       r = handlers.get_phone(std::stoll(t.entity_id));
@@ -91,6 +96,10 @@ AuditTrail::Reader entity_reader(ApiHandlers& handlers, const PromptsApi* prompt
       r = handlers.get_extension(t.entity_id);
     } else if (t.entity == "callback-job") {
       r = handlers.get_job(std::stoll(t.entity_id));
+    } else if (t.entity == "line" && calls != nullptr) {
+      r = calls->get_line(t.entity_id);
+    } else if (t.entity == "callback-settings" && calls != nullptr) {
+      r = calls->get_callback();
     } else if (t.entity == "prompt" && prompts != nullptr) {
       const auto slash = t.entity_id.find('/');
       return prompts->state(t.entity_id.substr(0, slash), t.entity_id.substr(slash + 1));
@@ -117,6 +126,7 @@ Reply AuditTrail::record(ChangeTarget t, const std::string& actor, const std::st
   if (t.entity_id.empty() && reply.body.is_object()) {  // a create: the id is the server's
     if (reply.body.contains("id")) t.entity_id = reply.body["id"].dump();
     if (reply.body.contains("number")) t.entity_id = reply.body.value("number", std::string());
+    if (t.entity == "line") t.entity_id = reply.body.value("name", std::string());
   }
   store::AuditEntry e;
   e.at_ms = now_ms();

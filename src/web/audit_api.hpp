@@ -28,6 +28,7 @@ struct ChangeTarget {
 std::optional<ChangeTarget> change_target(std::string_view method, std::string_view path);
 
 class PromptsApi;
+class CallSettingsApi;
 
 class AuditTrail {
  public:
@@ -48,7 +49,8 @@ class AuditTrail {
   Reader read_;
 };
 
-// Reads phones, extensions and jobs through the REST handlers, prompts through `prompts` (may be null).
-AuditTrail::Reader entity_reader(ApiHandlers& handlers, const PromptsApi* prompts);
+// Reads phones, extensions and jobs through the REST handlers, prompts through `prompts`, lines and the
+// callback settings through `calls` (either may be null).
+AuditTrail::Reader entity_reader(ApiHandlers& handlers, const PromptsApi* prompts, CallSettingsApi* calls);
 
 }  // namespace callbackd::web

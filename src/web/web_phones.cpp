@@ -29,7 +29,7 @@ std::string csv_value(const json& v) {
 
 json WebHandlers::phone_json(const store::AuthorizedPhone& p) const {
   json j = to_json(p);
-  j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.default_delay_s);
+  j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.effective_default_delay_s());
   // The same check POST and PUT answer with, so that the table can flag an entry that trusts nearly anyone.
   if (auto warning = overbroad_warning(p.caller_address)) j["warning"] = *warning;
   return j;

@@ -74,6 +74,7 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   page.on('dialog', (d) => d.accept());
+  page.on('pageerror', (e) => console.error('page error: ' + e.message));
   const {steps} = await import('./steps.mjs');
   await steps({page, context, base, rest, expect, shot, run, ADMIN, PASSWORD});
   console.log(`browser tests passed; screenshots in ${out}`);

@@ -169,10 +169,34 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await shot(page, 'extensions');
   });
 
-  await run('call back and lines page', async () => {
+  await run('edit a line: a bad channel count is shown beside the field, the fixed one is saved', async () => {
+    await page.click('nav a[href="#lines"]');
+    await waitText(page, '#records tbody', '127.0.0.1:');
+    await (await rowCheckbox(page, 'fxo1')).check();
+    await page.click('#edit');
+    await page.fill('#field-channels', '0');
+    await page.click('#save');
+    await waitText(page, '#error-channels', 'must be between 1 and 1000');
+    await shot(page, 'line-form-error');
+    expect((await rest('GET', '/api/v1/lines/fxo1')).data.channels === 1, 'the refused change must not be saved');
+    await page.fill('#field-channels', '3');
+    await page.click('#save');
+    await waitText(page, '#message', 'Saved');
+    await waitText(page, '#records tbody tr[data-key=fxo1]', '0 / 3');
+    expect((await rest('GET', '/api/v1/lines/fxo1')).data.channels === 3, 'the server must have 3 channels');
+    await shot(page, 'lines');
+  });
+
+  await run('change a Call Back setting', async () => {
     await page.click('nav a[href="#settings"]');
-    await waitText(page, '#lines', 'fxo1');
-    await waitText(page, '#settings-note', 'configuration file');
+    await page.waitForFunction(() => document.querySelector('#field-max_attempts')?.value === '1');
+    await page.fill('#field-max_attempts', '11');
+    await page.click('#save-settings');
+    await waitText(page, '#error-max_attempts', 'must be between 1 and 10');
+    await page.fill('#field-max_attempts', '2');
+    await page.click('#save-settings');
+    await waitText(page, '#message', 'Saved');
+    expect((await rest('GET', '/api/v1/settings/callback')).data.max_attempts === 2, 'the server must have 2 attempts');
     await shot(page, 'settings');
   });
 
@@ -247,6 +271,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#job-counts .tile[data-state=cancelled]', '1');
     await waitText(page, '#recent-failures', 'failed: 503 Service Unavailable');
     await waitText(page, '#web-lockouts', 'None');  // one wrong password is no lockout
+    await waitText(page, '#live .tile[data-line=fxo1]', '0 / 3');  // the edited line, live from the call core
     const label = await page.getAttribute('#per-hour', 'aria-label');
     expect(label.includes('2 in all'), 'two jobs in the last 24 hours: ' + label);
     await shot(page, 'dashboard');
@@ -261,6 +286,8 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     expect(has('admin', 'replace', 'authorized-phone', 'description: Alice mobile → Alice new mobile'), 'the phone edit must be logged');
     expect(has('admin', 'cancel', 'callback-job', 'state: pending → cancelled'), 'the cancelled job must be logged');
     expect(has('api-token', 'create', 'extension', '201'), 'the REST API\'s change must name the token');
+    expect(has('admin', 'replace', 'line', 'fxo1', 'channels: 1 → 3'), 'the line edit must be logged: ' + rows.join('\n'));
+    expect(has('admin', 'replace', 'callback-settings', 'max_attempts: 1 → 2'), 'the settings change must be logged');
     await page.selectOption('#audit-filters [name=entity]', 'prompt');
     await page.click('#audit-filters button[type=submit]');
     await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => r.textContent.includes('prompt')));

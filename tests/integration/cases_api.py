@@ -160,6 +160,49 @@ def _session(srv):
     check(("address", "127.0.0.1") in locked and ("account", "mallory") not in locked, f"lockouts: {locked}")
 
 
+def _lines(srv):
+    """Lines and callback settings: a bad field is refused with its name and changes nothing; a good change is
+    what GET answers next."""
+    base = "/api/v1/lines"
+    lines, _ = _expect(srv, "GET", base, 200)
+    check([l["name"] for l in lines] == ["fxo1"] and lines[0]["channels_busy"] == 0, f"the file's line: {lines}")
+    new = {"name": "fxo9", "gateway": "127.0.0.1:5999", "number": "+15550199", "channels": 0}
+    bad, _ = _expect(srv, "POST", base, 400, new)
+    check(bad.get("field") == "channels" and "between 1 and 1000" in bad["error"], f"channels 0: {bad}")
+    _expect(srv, "GET", f"{base}/fxo9", 404)
+    made, _ = _expect(srv, "POST", base, 201, {**new, "channels": 2, "inbound": "extension:201"})
+    check(made["inbound"] == "extension:201" and made["transport"] == "udp", f"created: {made}")
+    _expect(srv, "POST", base, 409, {**new, "channels": 2})
+    bad, _ = _expect(srv, "PUT", f"{base}/fxo9", 400, {**new, "channels": 2, "gateway": srv.gateway})
+    check(bad.get("field") == "gateway", f"a gateway another line uses: {bad}")
+    bad, _ = _expect(srv, "PUT", f"{base}/fxo9", 400, {**new, "channels": 2, "transport": "sctp"})
+    check(bad.get("field") == "transport", f"transport sctp: {bad}")
+    bad, _ = _expect(srv, "PUT", f"{base}/fxo9", 400, {**new, "channels": 2, "answer_delay_s": 0})
+    check(bad.get("field") == "answer_delay_s", f"an Auto Attendant line that answers at once: {bad}")
+    _expect(srv, "PUT", f"{base}/fxo9", 400, {**new, "name": "other", "channels": 2})
+    edited, _ = _expect(srv, "PUT", f"{base}/fxo9", 200, {**new, "channels": 3, "inbound": "reject"})
+    check(edited["channels"] == 3 and edited["inbound"] == "reject", f"edited: {edited}")
+    got, _ = _expect(srv, "GET", f"{base}/fxo9", 200)
+    check(got == edited, f"GET after PUT: {got} vs {edited}")
+    _expect(srv, "PUT", f"{base}/nope", 404, new)
+    _expect(srv, "DELETE", f"{base}/fxo9", 204)
+    _expect(srv, "DELETE", f"{base}/fxo9", 404)
+    last, _ = _expect(srv, "DELETE", f"{base}/fxo1", 409)
+    check("no [[line]]" in last["error"], f"the last line: {last}")
+    cb, _ = _expect(srv, "GET", "/api/v1/settings/callback", 200)
+    bad, _ = _expect(srv, "PUT", "/api/v1/settings/callback", 400, {"max_attempts": 11})
+    check(bad.get("field") == "max_attempts", f"max_attempts 11: {bad}")
+    changed, _ = _expect(srv, "PUT", "/api/v1/settings/callback", 200, {"max_attempts": 3})
+    check(changed == {**cb, "max_attempts": 3}, f"only max_attempts changes: {changed} vs {cb}")
+    _expect(srv, "PUT", "/api/v1/settings/callback", 200, {"default_delay_s": 7})
+    phones, _ = _expect(srv, "GET", "/api/v1/authorized-phones", 200)
+    defaulted = [p for p in phones if p["callback_delay_s"] is None]
+    check(defaulted and all(p["effective_callback_delay_s"] == 7 for p in defaulted),
+          f"the new default delay is every entry's without its own: {defaulted}")
+    board, _ = _expect(srv, "GET", "/api/v1/dashboard", 200)
+    check(board["live"]["lines"] == [{"name": "fxo1", "channels": 4, "busy": 0}], f"dashboard live: {board}")
+
+
 def _audit(srv):
     rows, headers = _expect(srv, "GET", "/api/v1/audit?limit=500", 200)
     check(int(headers["X-Total-Count"]) == len(rows), f"X-Total-Count {headers['X-Total-Count']} vs {len(rows)}")
@@ -167,8 +210,16 @@ def _audit(srv):
     for want in [("api-token", "create", "authorized-phone"), ("api-token", "import", "authorized-phones"),
                  ("api-token", "cancel", "callback-job"), ("api-token", "upload", "prompt"),
                  ("api-token", "restore", "prompt"), ("api-token", "delete", "extension"),
-                 (ADMIN, "create", "authorized-phone")]:
+                 (ADMIN, "create", "authorized-phone"), ("api-token", "create", "line"),
+                 ("api-token", "replace", "line"), ("api-token", "delete", "line"),
+                 ("api-token", "replace", "callback-settings")]:
         check(want in seen, f"audit log has {want}: {sorted(seen)}")
+    edit = next(r for r in rows if r["entity"] == "line" and r["action"] == "replace")
+    check(edit["entity_id"] == "fxo9" and edit["old"]["channels"] == 2 and edit["new"]["channels"] == 3,
+          f"a line's change with old and new value: {edit}")
+    cb = next(r for r in rows if r["entity"] == "callback-settings" and r["new"]["max_attempts"] == 3
+              and r["old"]["default_delay_s"] == r["new"]["default_delay_s"])
+    check(cb["old"]["max_attempts"] == 1 and cb["new"]["max_attempts"] == 3, f"callback settings change: {cb}")
     _expect(srv, "GET", "/api/v1/audit?entity=prompt&limit=1&offset=1", 200)
     _expect(srv, "GET", "/api/v1/audit?offset=-1", 400)
 
@@ -180,7 +231,7 @@ def rest_api_matches_openapi(ctx):
         _expect(srv, "GET", "/healthz", 200, token=None)
         _expect(srv, "GET", "/api/v1/nope", 404)
         _expect(srv, "GET", "/api/v1/settings", 200)
-        for step in (_phones, _extensions, _jobs_and_records, _prompts, _session, _audit):
+        for step in (_phones, _extensions, _jobs_and_records, _prompts, _session, _lines, _audit):
             step(srv)
             ctx.log(f"{step.__name__.strip('_')}: ok")
     assert ADMIN_TOKEN

@@ -386,3 +386,37 @@ def systemd_notify_expect_ready_watchdog_journal(ctx):
     check(any(line.startswith("<4>warning security: api-unauthorized from=127.0.0.1 ") for line in lines),
           "the security event is not logged at priority 4")
     ctx.log(f"sd_notify READY, WATCHDOG, RELOADING, STOPPING seen; {len(lines)} log lines, all with priorities")
+
+
+@case("edited-line-expect-callback-at-new-gateway")
+def edited_line_expect_callback_at_new_gateway(ctx):
+    """An admin moves line fxo1 to a new gateway port through the REST API, without a restart: a ring-once from
+    the new gateway is taken on fxo1 and its callback INVITE goes to the new gateway, not the file's; after a
+    restart the stored line is still the one in effect, and a SIGHUP of the unchanged file does not undo it."""
+    with Server(ctx) as srv:
+        new_port = free_port_block(2)
+        line = {"name": "fxo1", "gateway": f"127.0.0.1:{new_port}", "number": LINE_NUMBER, "channels": 2,
+                "inbound": "auto-attendant", "answer_delay_s": srv.answer_delay_s}
+        status, reply = srv.request("PUT", "/api/v1/lines/fxo1", line)
+        check(status == 200 and reply["gateway"] == line["gateway"], f"PUT line -> {status} {reply}")
+        srv.add_phone("+15552401", "", delay_s=1, callback_type="pstn")
+        ring_once(ctx, srv, "+15552401", name="trigger-new-gateway", from_port=new_port)
+        uas = callee(ctx, "callee-new-gateway", "callback-answer-expect-ack.xml", new_port,
+                     keys={"rtp_port": free_port_block(2)})
+        uas.expect_success(allow_server_bye=True)
+        invite = uas.first("received", method="INVITE")
+        check(invite is not None and invite.request_uri.startswith(f"sip:+15552401@127.0.0.1:{new_port}"),
+              f"callback INVITE at the new gateway: {invite and invite.request_uri}\n  {uas.summary()}")
+        srv.wait_job(lambda j: j["state"] == "answered", 5, "answered through the edited line")
+        before = srv.log_size()
+        srv.proc.send_signal(signal.SIGHUP)
+        _wait_log(srv, before, "reload:", 5)
+        status, lines = srv.request("GET", "/api/v1/lines")
+        check(status == 200 and lines[0]["gateway"] == line["gateway"] and lines[0]["channels"] == 2,
+              f"after SIGHUP the admin's line stays: {lines}")
+        check(srv.stop() == 0, "callbackd did not stop cleanly")
+        srv.start()
+        status, lines = srv.request("GET", "/api/v1/lines")
+        check(status == 200 and lines[0]["gateway"] == line["gateway"], f"after a restart the stored line: {lines}")
+        ctx.log(f"line fxo1 moved to port {new_port} by PUT: the next callback INVITE arrived there; SIGHUP and a "
+                "restart kept it")

@@ -1,5 +1,6 @@
 // The dashboard: callback jobs by state, callbacks per hour over the last 24 hours as a bar chart (SVG drawn
-// here: no chart library to ship), and the latest failures. Refreshed every 10 s.
+// here: no chart library to ship), the latest failures, and the live figures of the call core (active call
+// legs, channels in use per line). Refreshed every 5 s.
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -38,7 +39,16 @@ cbd.pages.dashboard = (root) => {
     const r = await api('GET', '/api/v1/dashboard');
     if (!r.ok) return;
     const d = r.data;
+    const live = d.live;
     body.replaceChildren(
+      h('h2', {}, 'Now'),
+      live ? h('dl', {class: 'tiles', id: 'live'},
+        h('div', {class: 'tile', 'data-live': 'active-legs'}, h('dt', {}, 'active calls (SIP legs)'), h('dd', {}, live.active_legs)),
+        h('div', {class: 'tile', 'data-live': 'pending'}, h('dt', {}, 'pending callbacks'), h('dd', {}, d.jobs.pending)),
+        live.lines.map((l) => h('div', {class: 'tile', 'data-line': l.name}, h('dt', {}, `line ${l.name} busy`),
+          h('dd', {}, `${l.busy} / ${l.channels}`))))
+        : h('p', {class: 'note', id: 'live'}, 'The call core did not answer: live figures unavailable'),
+      h('h2', {}, 'Callback jobs by state'),
       h('dl', {class: 'tiles', id: 'job-counts'}, Object.entries(d.jobs).map(([k, v]) =>
         h('div', {class: 'tile', 'data-state': k}, h('dt', {}, k), h('dd', {}, v)))),
       h('h2', {}, 'Callbacks per hour (UTC, last 24 h)'),
@@ -53,7 +63,7 @@ cbd.pages.dashboard = (root) => {
         .map((f) => ({field: f, label: f.replace('_', ' ')})), d.recent_failures));
   };
   root.append(h('h1', {}, 'Dashboard'), h('p', {class: 'note'},
-    'From the callback jobs in the database; refreshed every 10 seconds. Live calls and channels are in /metrics.'), body);
+    'Live calls and channels from the call core, jobs from the database; refreshed every 5 seconds.'), body);
   load();
-  cbd.timer = setInterval(load, 10000);
+  cbd.timer = setInterval(load, 5000);
 };

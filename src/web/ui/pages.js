@@ -142,19 +142,73 @@ cbd.pages.records = (root) => {
   load();
 };
 
-// What only the TOML file sets, read-only.
+// The lines (the seed's "FXO Settings"): what the server uses now, changed without a restart. The server checks
+// a change with the configuration file's rules and shows its message beside the field.
+cbd.pages.lines = crudPage({
+  heading: 'Lines', title: 'line', key: 'name', serverPaging: false,
+  listPath: '/api/v1/lines', itemPath: (r) => '/api/v1/lines/' + encodeURIComponent(r.name),
+  columns: [
+    {field: 'name', label: 'Name'},
+    {field: 'gateway', label: 'Gateway'},
+    {field: 'transport', label: 'Transport'},
+    {field: 'number', label: 'Number'},
+    {field: 'channels', label: 'Channels busy / total', render: (r) => `${r.channels_busy ?? '?'} / ${r.channels}`},
+    {field: 'inbound', label: 'Inbound route'},
+    {field: 'answer_delay_s', label: 'Answer delay (s)'},
+  ],
+  fields: [
+    {name: 'name', label: 'Name', fixedOnEdit: true},
+    {name: 'gateway', label: 'Gateway (IP:port)', placeholder: '192.0.2.10:5060'},
+    {name: 'transport', label: 'Transport', type: 'select', options: ['udp', 'tcp'], default: 'udp'},
+    {name: 'number', label: 'Number'},
+    {name: 'channels', label: 'Channels', type: 'integer', default: 1},
+    {name: 'inbound', label: 'Inbound route (auto-attendant, reject or extension:<number>)', default: 'auto-attendant'},
+    {name: 'answer_delay_s', label: 'Answer delay, s', type: 'integer', default: 8},
+  ],
+});
+
+// The callback settings the server uses now; saved at once, for calls and jobs from then on.
+const CALLBACK_FIELDS = [
+  ['default_delay_s', 'Default callback delay, s (0-3600)'],
+  ['trigger_window_s', 'Trigger window, s (1-120)'],
+  ['ring_timeout_s', 'Ring timeout, s (5-300)'],
+  ['max_attempts', 'Max attempts (1-10)'],
+  ['retry_delay_s', 'Retry delay, s (1-86400)'],
+  ['retry_backoff_max_s', 'Backoff max, s (1-86400)'],
+  ['min_interval_s', 'Min interval between triggers, s (0-86400)'],
+  ['max_call_duration_s', 'Max call duration, s (10-86400)'],
+  ['line_wait_s', 'Wait for a free line, s (0-3600)'],
+];
+
 cbd.pages.settings = async (root) => {
-  root.append(h('h1', {}, 'Call Back settings and Lines'),
-    h('p', {class: 'note', id: 'settings-note'}, 'Read-only: these come from the configuration file ([callback] and [[line]] tables). ' +
-      'Change them there and restart callbackd.'));
-  const r = await api('GET', '/api/v1/settings');
-  if (!r.ok) return;
-  const cb = r.data.callback || {};
-  root.append(h('h2', {}, 'Call Back'), h('dl', {class: 'settings', id: 'callback-settings'},
-    Object.entries(cb).map(([k, v]) => [h('dt', {}, k), h('dd', {}, fmt(v))])));
-  const lines = r.data.lines || [];
-  root.append(h('h2', {}, 'Lines'), table('lines', ['name', 'gateway', 'transport', 'number', 'channels', 'inbound', 'inbound_extension', 'answer_delay_s']
-    .map((f) => ({field: f, label: f.replace(/_/g, ' ')})), lines));
+  const msg = h('div', {class: 'message', role: 'status', 'aria-live': 'polite', id: 'message'});
+  const form = h('form', {class: 'grid', novalidate: true, id: 'callback-settings'},
+    CALLBACK_FIELDS.flatMap(([name, label]) => [h('label', {}, label,
+      h('input', {name, id: 'field-' + name, type: 'text', inputmode: 'numeric', autocomplete: 'off'})),
+    h('span', {class: 'field-error', 'data-error-for': name, id: 'error-' + name})]),
+    h('span', {class: 'field-error', 'data-error-for': ''}),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary', id: 'save-settings'}, 'Save')));
+  const fill = (cb) => { for (const [name] of CALLBACK_FIELDS) form.elements[name].value = cb[name]; };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const [name] of CALLBACK_FIELDS) {
+      const v = form.elements[name].value;
+      body[name] = /^-?\d+$/.test(v) ? Number(v) : v;
+    }
+    const r = await api('PUT', '/api/v1/settings/callback', body);
+    if (!r.ok) { setMessage(msg, ''); showFieldError(form, r.data); return; }
+    clearErrors(form);
+    fill(r.data);
+    setMessage(msg, 'Saved: used for calls and callbacks from now on', 'ok');
+  });
+  root.append(h('h1', {}, 'Call Back settings'),
+    h('p', {class: 'note', id: 'settings-note'}, 'What the server uses now. Until saved here, these are the ' +
+      'configuration file\'s [callback] table; once saved, the server keeps these (also across restarts and ' +
+      'reloads of the file). The login extension and destination patterns are set per entry and by [policy].'),
+    msg, form);
+  const r = await api('GET', '/api/v1/settings/callback');
+  if (r.ok) fill(r.data);
 };
 
 // Every voice prompt: play it, replace it with a recording (the server converts it to 8 kHz mono), restore it.

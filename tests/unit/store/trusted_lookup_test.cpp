@@ -91,8 +91,9 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
        "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
        "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at) "
        "VALUES ('+15550100', 'sip:x@h', 'pending', 1000, 1003);"
-       "DROP TABLE admins; DROP TABLE audit_log;"  // back to exactly version 1, so every later migration runs
-                                                   // again
+       "DROP TABLE admins; DROP TABLE audit_log; DROP TABLE admin_settings;"  // back to exactly version 1, so
+                                                                              // every later migration runs
+                                                                              // again
        "DELETE FROM schema_version WHERE version >= 2;");
   store_ = open_sqlite_store(path_);
   EXPECT_EQ(candidates("+15550100"), (std::vector<std::string>{"+1 555 0100", "+1555*"}));
