@@ -39,6 +39,7 @@ using CallbackConfig = pbx::CallbackSettings;
 using InboundRoute = pbx::InboundRoute;
 using LineConfig = pbx::Line;
 using LineTransport = pbx::LineTransport;
+using PolicyConfig = callback::PolicySettings;
 
 struct Config {
   SipConfig sip;
@@ -47,6 +48,7 @@ struct Config {
   WebConfig web;
   CallbackConfig callback;
   std::vector<LineConfig> lines;
+  PolicyConfig policy;
   std::string log_level = "info";
 };
 
@@ -66,7 +68,8 @@ std::variant<Config, std::vector<ConfigError>> load_config(const std::string& pa
 // Each key on its own: types, ranges, unknown keys.
 std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& toml_text);
 // Across keys and against the files named (config_checks.cpp): ports that collide, an RTP range over the SIP
-// port, no lines, an Auto Attendant line that answers at once, missing prompts. Each error names its keys.
+// port, no lines, an Auto Attendant line that answers at once, missing prompts, unknown countries. Each error
+// names its keys.
 std::vector<ConfigError> check_config(const Config& config);
 
 // media.prompts_dir, or the installed default when it is empty.

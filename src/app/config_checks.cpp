@@ -92,8 +92,29 @@ const std::vector<const char*>& required_prompts() {
   return names;
 }
 
+namespace {
+
+// The toll-fraud policy classifies numbers by country: a code libphonenumber does not know would make every
+// number international (refused), or worse, match no country's rules at all.
+void check_countries(const Config& c, std::vector<ConfigError>& errors) {
+  const std::string known =
+      "must be an ISO 3166 alpha-2 country code in upper case, such as \"US\" or \"GB\"";
+  if (!callback::is_known_country(c.policy.country)) {
+    errors.push_back({"policy.country", known + ", got \"" + c.policy.country + "\""});
+  }
+  for (std::size_t i = 0; i < c.lines.size(); ++i) {
+    const std::string& country = c.lines[i].country;
+    if (!country.empty() && !callback::is_known_country(country)) {
+      errors.push_back({"line[" + std::to_string(i) + "].country", known + ", got \"" + country + "\""});
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
+  check_countries(config, errors);
   check_ports(config, errors);
   check_lines(config, errors);
   check_prompts(config, errors);

@@ -65,6 +65,7 @@ pbx::PbxSettings pbx_settings(const Config& c) {
   s.language = c.media.language;
   s.callback = c.callback;
   s.lines = c.lines;
+  s.policy = c.policy;
   return s;
 }
 
@@ -162,7 +163,9 @@ int run_server(const Config& config, const std::string& config_path) {
     if (sig == SIGHUP && !stopping) {
       service.reloading();
       reload_config(config_path, running,
-                    [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
+                    [&manager](const auto& lines, const auto& callback, const auto& policy) {
+                      manager.reload(lines, callback, policy);
+                    });
       service.ready("reloaded");
       return;
     }

@@ -20,6 +20,9 @@ enum class SecurityEvent {
   ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
   WebLoginFailed,     // a wrong admin name or password at the web login
   WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
+  // An outgoing call the toll-fraud policy (or the destination grammar) refused: no INVITE was sent. Not in
+  // the fail2ban filter: the source is a stored entry or a logged-in caller, not an address to ban.
+  DestinationRefused,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -32,6 +35,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "web-login-failed";
     case SecurityEvent::WebLoginThrottled:
       return "web-login-throttled";
+    case SecurityEvent::DestinationRefused:
+      return "destination-refused";
   }
   return "unknown";
 }

@@ -17,7 +17,9 @@ namespace pn = i18n::phonenumbers;
 using Util = pn::PhoneNumberUtil;
 
 // libphonenumber's own instance: its metadata is loaded once per process and is read-only afterwards.
-const Util& util() { return *Util::GetInstance(); }
+const Util& util() {
+  return *Util::GetInstance();
+}
 
 constexpr int kNanp = 1;
 // Satellite services and international networks: billed at the highest rates, the classic fraud target.
@@ -93,9 +95,8 @@ NumberInfo classify_parsed(const pn::PhoneNumber& n, const std::string& country)
 bool dial_chars_ok(std::string_view dial) {
   if (dial.empty()) return false;
   const std::string_view rest = dial.front() == '+' ? dial.substr(1) : dial;
-  return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
-    return text::is_digit(c) || c == '*' || c == '#';
-  });
+  return !rest.empty() && std::all_of(rest.begin(), rest.end(),
+                                      [](char c) { return text::is_digit(c) || c == '*' || c == '#'; });
 }
 
 bool matches_any(const std::vector<std::string>& patterns, std::string_view e164) {
@@ -155,7 +156,8 @@ std::string TollPolicy::effective_country(std::string_view country) const {
 // One reading of a dial string without '+', as the line's country dials it.
 NumberInfo TollPolicy::classify_reading(std::string_view digits, const std::string& country) const {
   const bool nanp = util().GetCountryCodeForRegion(country) == kNanp;
-  if (short_numbers_->IsEmergencyNumber(std::string(digits), country)) return {NumberClass::Emergency, false, {}};
+  if (short_numbers_->IsEmergencyNumber(std::string(digits), country))
+    return {NumberClass::Emergency, false, {}};
   pn::PhoneNumber n;
   if (util().Parse(std::string(digits), country, &n) != Util::NO_PARSING_ERROR) {
     return {NumberClass::International, true, {}};
@@ -232,11 +234,13 @@ std::string TollPolicy::check(const Destination& target, std::string_view countr
   const SipUri& uri = *target.sip();
   const auto gw = std::find_if(gateways_.begin(), gateways_.end(),
                                [&uri](const PolicyGateway& g) { return text::iequals(g.host, uri.host); });
-  const bool phone = std::any_of(uri.params.begin(), uri.params.end(),
-                                 [](const auto& p) { return p.first == "user" && text::iequals(p.second, "phone"); });
+  const bool phone = std::any_of(uri.params.begin(), uri.params.end(), [](const auto& p) {
+    return p.first == "user" && text::iequals(p.second, "phone");
+  });
   // A gateway dials the user part as a number whichever way the INVITE reached it; user=phone says so too.
   if (gw == gateways_.end() && !phone) return {};
-  return check_number(decoded_user(uri), gw != gateways_.end() && !gw->country.empty() ? gw->country : country);
+  return check_number(decoded_user(uri),
+                      gw != gateways_.end() && !gw->country.empty() ? gw->country : country);
 }
 
 bool is_known_country(std::string_view code) {

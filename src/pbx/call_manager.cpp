@@ -17,6 +17,7 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
     : deps_(deps),
       settings_(std::move(settings)),
       lines_(settings_.lines),
+      policy_(make_toll_policy(settings_.policy, settings_.lines)),
       jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this),
       overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}) {
   // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "callback/toll_policy.hpp"
+
 namespace callbackd::pbx {
 
 struct HostPort {
@@ -25,6 +27,7 @@ struct Line {
   InboundRoute inbound = InboundRoute::AutoAttendant;
   std::string inbound_extension;  // for InboundRoute::Extension
   int answer_delay_s = 8;
+  std::string country;  // ISO 3166 alpha-2 the line dials in (toll-fraud policy); empty: [policy] country
 };
 
 struct CallbackSettings {
@@ -46,6 +49,10 @@ struct PbxSettings {
   std::string language = "en";
   CallbackSettings callback;
   std::vector<Line> lines;
+  callback::PolicySettings policy;  // [policy]: the toll-fraud rules every outgoing INVITE passes
 };
+
+// The policy for these lines: their gateways (a sip: URI to one is a PSTN call) with their countries.
+callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy, const std::vector<Line>& lines);
 
 }  // namespace callbackd::pbx

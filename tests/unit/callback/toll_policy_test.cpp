@@ -52,7 +52,7 @@ const std::vector<Case> kDefaultCases = {
     {"911", "US", "emergency-number"},            // never a callback to emergency services
     {"9911", "US", "emergency-number"},           // ... nor behind an outside-line 9
     {"112", "GB", "emergency-number"},
-    {"*6712125550199", "US", "feature-code"},     // a gateway may act on * and #
+    {"*6712125550199", "US", "feature-code"},         // a gateway may act on * and #
     {"*67+12125550199", "US", "invalid-characters"},  // '+' only leads
     {"12125550199#", "US", "feature-code"},
     {"1900CALLNOW", "US", "invalid-characters"},  // letters
