@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 
 #include "app/create_admin.hpp"
 #include "app/ops_metrics.hpp"
@@ -69,6 +71,30 @@ pbx::PbxSettings pbx_settings(const Config& c) {
   return s;
 }
 
+// The REST API's copy of the toll-fraud policy: HTTP threads read it, a reload on the control thread
+// replaces it. A reader keeps the policy it took alive while it checks.
+class ApiPolicy {
+ public:
+  ApiPolicy(const PolicyConfig& policy, const std::vector<LineConfig>& lines) { set(policy, lines); }
+  void set(const PolicyConfig& policy, const std::vector<LineConfig>& lines) {
+    auto next = std::make_shared<const callback::TollPolicy>(pbx::make_toll_policy(policy, lines));
+    const std::lock_guard lock(mutex_);
+    policy_ = std::move(next);
+  }
+  std::string check(const callback::Destination& target) const {
+    std::shared_ptr<const callback::TollPolicy> p;
+    {
+      const std::lock_guard lock(mutex_);
+      p = policy_;
+    }
+    return p->check_any_line(target);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const callback::TollPolicy> policy_;
+};
+
 void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, const std::string& lang) {
   for (const char* name : required_prompts()) {
     std::string key = lang;
@@ -127,6 +153,10 @@ int run_server(const Config& config, const std::string& config_path) {
   api_settings.prompt_catalog = &prompts;
   api_settings.settings_view = settings_view(config);
   api_settings.ops = {[&ops] { return ops.not_ready(); }, [&ops] { return ops.metrics(); }};
+  ApiPolicy api_policy(config.policy, config.lines);
+  api_settings.destination_policy = [&api_policy](const callback::Destination& d) {
+    return api_policy.check(d);
+  };
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {
@@ -163,8 +193,9 @@ int run_server(const Config& config, const std::string& config_path) {
     if (sig == SIGHUP && !stopping) {
       service.reloading();
       reload_config(config_path, running,
-                    [&manager](const auto& lines, const auto& callback, const auto& policy) {
+                    [&manager, &api_policy](const auto& lines, const auto& callback, const auto& policy) {
                       manager.reload(lines, callback, policy);
+                      api_policy.set(policy, lines);
                     });
       service.ready("reloaded");
       return;

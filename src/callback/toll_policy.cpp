@@ -243,6 +243,17 @@ std::string TollPolicy::check(const Destination& target, std::string_view countr
                       gw != gateways_.end() && !gw->country.empty() ? gw->country : country);
 }
 
+std::string TollPolicy::check_any_line(const Destination& target) const {
+  if (target.kind() != Destination::Kind::Pstn || gateways_.empty()) return check(target);
+  std::string first;
+  for (const auto& g : gateways_) {
+    std::string why = check(target, g.country);
+    if (why.empty()) return why;
+    if (first.empty()) first = std::move(why);
+  }
+  return first;
+}
+
 bool is_known_country(std::string_view code) {
   std::set<std::string> regions;
   util().GetSupportedRegions(&regions);

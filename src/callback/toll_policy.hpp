@@ -91,6 +91,9 @@ class TollPolicy {
   // Any destination: PSTN numbers are checked, and so is the user part of a sip: URI to a line's gateway;
   // other SIP URIs and extensions pass.
   std::string check(const Destination& target, std::string_view country = {}) const;
+  // For a destination stored before any line is picked (the REST API): empty when some line may dial it,
+  // in its own country; otherwise the first line's reason. The dialer checks again on the line it takes.
+  std::string check_any_line(const Destination& target) const;
 
   const PolicySettings& settings() const { return settings_; }
 

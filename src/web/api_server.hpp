@@ -13,6 +13,7 @@
 #include "store/audit.hpp"
 #include "store/store.hpp"
 #include "web/health.hpp"
+#include "web/validation.hpp"
 
 namespace callbackd::media {
 class PromptCatalog;
@@ -37,6 +38,9 @@ struct ApiSettings {
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
   OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
+  // The toll-fraud policy in force (called on HTTP threads; the app swaps the policy on a reload). Entries
+  // whose callback it would refuse are refused with 400. Empty: not checked.
+  DestinationPolicy destination_policy{};
 };
 
 class ApiServer {

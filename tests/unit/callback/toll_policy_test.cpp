@@ -145,6 +145,14 @@ TEST(TollPolicy, ExtensionsAndPstnDestinations) {
   EXPECT_EQ(policy.check(parsed("+44 20 7123 4567"), "GB"), "");
 }
 
+TEST(TollPolicy, CheckAnyLineAcceptsWhatOneLineMayDial) {
+  const TollPolicy us_gb({}, {{"127.0.0.1", "US"}, {"127.0.0.2", "GB"}});
+  EXPECT_EQ(us_gb.check_any_line(parsed("+442071234567")), "");
+  EXPECT_EQ(us_gb.check_any_line(parsed("+19005550199")), "premium-rate");
+  EXPECT_EQ(us_gb.check_any_line(parsed("+33142685300")), "international");
+  EXPECT_EQ(TollPolicy().check_any_line(parsed("+442071234567")), "international") << "no lines: [policy]";
+}
+
 TEST(TollPolicy, ConfigHelpers) {
   EXPECT_TRUE(is_known_country("US"));
   EXPECT_TRUE(is_known_country("GB"));
