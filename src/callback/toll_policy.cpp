@@ -232,8 +232,9 @@ std::string TollPolicy::check(const Destination& target, std::string_view countr
       break;
   }
   const SipUri& uri = *target.sip();
-  const auto gw = std::find_if(gateways_.begin(), gateways_.end(),
-                               [&uri](const PolicyGateway& g) { return text::iequals(g.host, uri.host); });
+  const auto gw = std::find_if(gateways_.begin(), gateways_.end(), [&uri](const PolicyGateway& g) {
+    return text::iequals(g.host, uri.host) && g.port == uri.port.value_or(5060);
+  });
   const bool phone = std::any_of(uri.params.begin(), uri.params.end(), [](const auto& p) {
     return p.first == "user" && text::iequals(p.second, "phone");
   });

@@ -15,6 +15,7 @@
 //  - a +1 number whose area code belongs to another NANP country (+1 809, +1 876) is international;
 //  - a number libphonenumber cannot validate (the fictional 555 numbers) in the line's own country code is
 //    dialled as domestic: the carrier refuses it if it does not exist; NANP 900 and 976 are premium anyway.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,9 +53,11 @@ struct PolicySettings {
   int max_relay_duration_s = 3600;
 };
 
-// A line gateway and the country its calls are dialled in: a sip: URI to that host is a PSTN call.
+// A line gateway and the country its calls are dialled in: a sip: URI to that host and port (5060 when the
+// URI has none) is a PSTN call.
 struct PolicyGateway {
-  std::string host;     // as a SIP URI writes it: IPv6 in brackets
+  std::string host;  // as a SIP URI writes it: IPv6 in brackets
+  std::uint16_t port = 5060;
   std::string country;  // empty: PolicySettings::country
 };
 

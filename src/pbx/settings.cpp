@@ -14,7 +14,7 @@ callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy,
   for (const auto& l : lines) {
     // As the SIP URI grammar keeps a host: IPv6 in brackets.
     const bool v6 = l.gateway.host.find(':') != std::string::npos;
-    gateways.push_back({v6 ? "[" + l.gateway.host + "]" : l.gateway.host, l.country});
+    gateways.push_back({v6 ? "[" + l.gateway.host + "]" : l.gateway.host, l.gateway.port, l.country});
   }
   return callback::TollPolicy(policy, std::move(gateways));
 }

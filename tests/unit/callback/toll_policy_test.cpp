@@ -128,11 +128,12 @@ Destination parsed(std::string_view text) {
 }
 
 TEST(TollPolicy, SipUriToALineGatewayIsAPstnCall) {
-  const TollPolicy policy({}, {{"127.0.0.1", "US"}, {"[::1]", "GB"}});
+  const TollPolicy policy({}, {{"127.0.0.1", 5070, "US"}, {"[::1]", 5060, "GB"}});
   EXPECT_EQ(policy.check(parsed("sip:+19005550199@127.0.0.1:5070")), "premium-rate");
-  EXPECT_EQ(policy.check(parsed("sip:%2B19005550199@127.0.0.1")), "premium-rate") << "escapes are decoded";
-  EXPECT_EQ(policy.check(parsed("sip:alice@127.0.0.1")), "invalid-characters");
-  EXPECT_EQ(policy.check(parsed("sip:+12125550199@127.0.0.1")), "");
+  EXPECT_EQ(policy.check(parsed("sip:%2B19005550199@127.0.0.1:5070")), "premium-rate") << "escapes decoded";
+  EXPECT_EQ(policy.check(parsed("sip:alice@127.0.0.1:5070")), "invalid-characters");
+  EXPECT_EQ(policy.check(parsed("sip:alice@127.0.0.1:5080")), "") << "another service on the gateway's host";
+  EXPECT_EQ(policy.check(parsed("sip:+12125550199@127.0.0.1:5070")), "");
   EXPECT_EQ(policy.check(parsed("sip:+12125550199@[::1]")), "international") << "the GB line's country";
   EXPECT_EQ(policy.check(parsed("sip:+19005550199@sip.example.com")), "") << "not a gateway: grammar only";
   EXPECT_EQ(policy.check(parsed("sip:+19005550199@sip.example.com;user=phone")), "premium-rate");
@@ -146,7 +147,7 @@ TEST(TollPolicy, ExtensionsAndPstnDestinations) {
 }
 
 TEST(TollPolicy, CheckAnyLineAcceptsWhatOneLineMayDial) {
-  const TollPolicy us_gb({}, {{"127.0.0.1", "US"}, {"127.0.0.2", "GB"}});
+  const TollPolicy us_gb({}, {{"127.0.0.1", 5060, "US"}, {"127.0.0.2", 5060, "GB"}});
   EXPECT_EQ(us_gb.check_any_line(parsed("+442071234567")), "");
   EXPECT_EQ(us_gb.check_any_line(parsed("+19005550199")), "premium-rate");
   EXPECT_EQ(us_gb.check_any_line(parsed("+33142685300")), "international");
