@@ -37,8 +37,8 @@ std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const Line* line = pstn ? lines_.pick(job.line) : nullptr;
   if (pstn && line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const std::string subject = "job " + std::to_string(job.id);
-  const callback::OutgoingCall call{callback::CallPurpose::Callback, line != nullptr ? line->country : "",
-                                    job.destination, "", subject};
+  const std::string_view country = line != nullptr ? std::string_view(line->country) : std::string_view();
+  const callback::OutgoingCall call{callback::CallPurpose::Callback, country, job.destination, "", subject};
   if (auto why = callback::check_outgoing(policy_, target, call); !why.empty()) {
     return refuse(job, line != nullptr ? line->name : "", std::move(why));
   }
