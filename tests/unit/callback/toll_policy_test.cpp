@@ -16,7 +16,7 @@ struct Case {
 };
 
 // The default policy: domestic and toll free only.
-const std::vector<Case> kDefaultCases = {
+const Case kDefaultCases[] = {
     {"+19005550199", "US", "premium-rate"},       // US premium 900, dialled once in production
     {"19005550199", "US", "premium-rate"},        // the same, dialled nationally
     {"9005550199", "US", "premium-rate"},         // ... and without the trunk prefix

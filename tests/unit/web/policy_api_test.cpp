@@ -70,7 +70,7 @@ TEST_F(PolicyApiTest, DomesticDestinationIsStoredAndAPutCannotMakeItPremium) {
   ASSERT_EQ(created->status, 201) << created->body;
   const auto id = json::parse(created->body)["id"].get<std::int64_t>();
   const std::string path = "/api/v1/authorized-phones/" + std::to_string(id);
-  expect_refused(client_->Put(path.c_str(), phone("+15550100", "+19005550199").dump(), "application/json"),
+  expect_refused(client_->Put(path, phone("+15550100", "+19005550199").dump(), "application/json"),
                  "premium-rate");
   EXPECT_EQ(store_->get_phone(id)->callback_destination, "+15550123");
 }
