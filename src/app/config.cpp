@@ -78,6 +78,30 @@ class Reader {
     }
   }
 
+  // An array of strings, each of which `valid` accepts.
+  void strings(const toml::table& t, const std::string& prefix, std::string_view key,
+               std::vector<std::string>& out, bool (*valid)(std::string_view), const std::string& what) {
+    const auto* node = t.get(key);
+    if (node == nullptr) return;
+    const auto* arr = node->as_array();
+    if (arr == nullptr) {
+      error(prefix + std::string(key), "must be an array of strings");
+      return;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string item_key = prefix + std::string(key) + "[" + std::to_string(i) + "]";
+      const auto v = (*arr)[i].value<std::string>();
+      if (!v || !(*arr)[i].is_string()) {
+        error(item_key, "must be a string");
+      } else if (!valid(*v)) {
+        error(item_key, what + ", got \"" + *v + "\"");
+      } else {
+        out.push_back(*v);
+      }
+    }
+  }
+
   static std::optional<HostPort> parse_host_port(std::string_view text) {
     std::string host;
     std::string_view port_text;
@@ -170,6 +194,23 @@ void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
   r.str(t, "attendant.", "menu_file", c.menu_file);
 }
 
+void read_policy(Reader& r, const toml::table& t, PolicyConfig& c) {
+  r.only_keys(t, "policy.",
+              {"country", "allow_international", "allow_premium", "allow_shared_cost", "allow_satellite",
+               "allow", "deny", "max_relay_calls_per_caller", "max_relay_calls", "max_relay_duration_s"});
+  r.str(t, "policy.", "country", c.country);
+  r.boolean(t, "policy.", "allow_international", c.allow_international);
+  r.boolean(t, "policy.", "allow_premium", c.allow_premium);
+  r.boolean(t, "policy.", "allow_shared_cost", c.allow_shared_cost);
+  r.boolean(t, "policy.", "allow_satellite", c.allow_satellite);
+  const std::string pattern = "must be '+' then digits, '*' and '?' (an E.164 pattern such as \"+4420*\")";
+  r.strings(t, "policy.", "allow", c.allow, callback::is_valid_number_pattern, pattern);
+  r.strings(t, "policy.", "deny", c.deny, callback::is_valid_number_pattern, pattern);
+  r.integer(t, "policy.", "max_relay_calls_per_caller", c.max_relay_calls_per_caller, 1, 100);
+  r.integer(t, "policy.", "max_relay_calls", c.max_relay_calls, 1, 10000);
+  r.integer(t, "policy.", "max_relay_duration_s", c.max_relay_duration_s, 10, 86400);
+}
+
 void read_inbound(Reader& r, const std::string& prefix, const std::string& text, LineConfig& line) {
   if (text == "auto-attendant") {
     line.inbound = InboundRoute::AutoAttendant;
@@ -186,7 +227,8 @@ void read_inbound(Reader& r, const std::string& prefix, const std::string& text,
 
 LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   const std::string prefix = "line[" + std::to_string(index) + "].";
-  r.only_keys(t, prefix, {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s"});
+  r.only_keys(t, prefix,
+              {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s", "country"});
   LineConfig line;
   r.str(t, prefix, "name", line.name);
   if (line.name.empty()) r.error(prefix + "name", "is required");
@@ -205,6 +247,7 @@ LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   r.str(t, prefix, "inbound", inbound);
   read_inbound(r, prefix, inbound, line);
   r.integer(t, prefix, "answer_delay_s", line.answer_delay_s, 0, 300);
+  r.str(t, prefix, "country", line.country);
   return line;
 }
 
@@ -235,7 +278,8 @@ void read_lines(Reader& r, const toml::table& root, Config& c) {
 }
 
 void read_root(Reader& r, const toml::table& root, Config& c) {
-  r.only_keys(root, "", {"sip", "media", "store", "web", "callback", "attendant", "line", "log_level"});
+  r.only_keys(root, "",
+              {"sip", "media", "store", "web", "callback", "attendant", "line", "policy", "log_level"});
   auto section = [&](std::string_view name) -> const toml::table* {
     const auto* node = root.get(name);
     if (node == nullptr) return nullptr;
@@ -260,6 +304,7 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
   }
   if (const auto* t = section("callback")) read_callback(r, *t, c.callback);
   if (const auto* t = section("attendant")) read_attendant(r, *t, c.attendant);
+  if (const auto* t = section("policy")) read_policy(r, *t, c.policy);
   read_lines(r, root, c);
   r.str(root, "", "log_level", c.log_level);
   static constexpr std::array kLevels = {"trace", "debug", "info", "warn", "error"};

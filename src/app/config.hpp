@@ -50,6 +50,7 @@ using CallbackConfig = pbx::CallbackSettings;
 using InboundRoute = pbx::InboundRoute;
 using LineConfig = pbx::Line;
 using LineTransport = pbx::LineTransport;
+using PolicyConfig = callback::PolicySettings;
 
 struct Config {
   SipConfig sip;
@@ -59,6 +60,7 @@ struct Config {
   CallbackConfig callback;
   AttendantConfig attendant;
   std::vector<LineConfig> lines;
+  PolicyConfig policy;
   std::string log_level = "info";
 };
 
@@ -78,7 +80,8 @@ std::variant<Config, std::vector<ConfigError>> load_config(const std::string& pa
 // Each key on its own: types, ranges, unknown keys.
 std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& toml_text);
 // Across keys and against the files named (config_checks.cpp): ports that collide, an RTP range over the SIP
-// port, no lines, an Auto Attendant line that answers at once, missing prompts. Each error names its keys.
+// port, no lines, an Auto Attendant line that answers at once, missing prompts, unknown countries. Each error
+// names its keys.
 std::vector<ConfigError> check_config(const Config& config);
 
 // The part of the configuration web management edits: the [[line]] tables and the [callback] table.

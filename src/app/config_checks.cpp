@@ -93,8 +93,34 @@ std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines) {
   return errors;
 }
 
+namespace {
+
+// The toll-fraud policy classifies numbers by country: a code libphonenumber does not know would make every
+// number international (refused), or worse, match no country's rules at all.
+std::string unknown_country(std::string_view got) {
+  std::string message =
+      "must be an ISO 3166 alpha-2 country code in upper case, such as \"US\" or \"GB\", got \"";
+  message.append(got).append("\"");
+  return message;
+}
+
+void check_countries(const Config& c, std::vector<ConfigError>& errors) {
+  if (!callback::is_known_country(c.policy.country)) {
+    errors.push_back({"policy.country", unknown_country(c.policy.country)});
+  }
+  for (std::size_t i = 0; i < c.lines.size(); ++i) {
+    const std::string& country = c.lines[i].country;
+    if (!country.empty() && !callback::is_known_country(country)) {
+      errors.push_back({"line[" + std::to_string(i) + "].country", unknown_country(country)});
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
+  check_countries(config, errors);
   check_ports(config, errors);
   add_line_errors(config.lines, errors);
   auto menu = attendant_menu(config.attendant);

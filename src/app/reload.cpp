@@ -1,7 +1,10 @@
 #include "app/reload.hpp"
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 namespace callbackd::app {
@@ -21,11 +24,16 @@ std::map<std::string, std::string> sections(const Config& c) {
                                 cb.max_call_duration_s, cb.line_wait_s);
   std::string lines;
   for (const auto& l : c.lines) {
-    lines +=
-        fmt::format("{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(), static_cast<int>(l.transport),
-                    l.number, l.channels, static_cast<int>(l.inbound), l.inbound_extension, l.answer_delay_s);
+    lines += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(),
+                         static_cast<int>(l.transport), l.number, l.channels, static_cast<int>(l.inbound),
+                         l.inbound_extension, l.answer_delay_s, l.country);
   }
   s["[[line]]"] = lines;
+  const auto& p = c.policy;
+  s["[policy]"] =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.country, p.allow_international, p.allow_premium,
+                  p.allow_shared_cost, p.allow_satellite, fmt::join(p.allow, ","), fmt::join(p.deny, ","),
+                  p.max_relay_calls_per_caller, p.max_relay_calls, p.max_relay_duration_s);
   return s;
 }
 
@@ -49,16 +57,22 @@ ReloadResult reload_config(const std::string& path, Config& running, const Apply
   }
   const auto before = sections(running);
   const auto after = sections(next);
-  if (before.at("[[line]]") != after.at("[[line]]") || before.at("[callback]") != after.at("[callback]")) {
-    apply(next.lines, next.callback);
-    for (const char* name : {"[[line]]", "[callback]"}) {
-      if (before.at(name) != after.at(name)) add(r.applied, name);
+  static constexpr std::array kLive = {"[[line]]", "[callback]", "[policy]"};
+  const auto changed = [&](std::string_view name) {
+    return before.at(std::string(name)) != after.at(std::string(name));
+  };
+  if (std::any_of(kLive.begin(), kLive.end(), changed)) {
+    apply(next.lines, next.callback, next.policy);
+    for (const char* name : kLive) {
+      if (changed(name)) add(r.applied, name);
     }
     running.lines = next.lines;
     running.callback = next.callback;
+    running.policy = next.policy;
   }
   for (const auto& [name, text] : after) {
-    if (before.at(name) != text && name != "[[line]]" && name != "[callback]") add(r.ignored, name);
+    const bool live = std::find(kLive.begin(), kLive.end(), name) != kLive.end();
+    if (before.at(name) != text && !live) add(r.ignored, name);
   }
   spdlog::warn("reload: {} read; applied: {}; changed but needing a restart: {}", path,
                r.applied.empty() ? "nothing changed" : r.applied, r.ignored.empty() ? "none" : r.ignored);

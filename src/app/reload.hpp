@@ -1,6 +1,7 @@
 #pragma once
 // SIGHUP: re-reads the configuration file and applies what can change without dropping a call: log_level,
-// [[line]] and [callback]. The rest ([sip], [media], [store], [web]) is bound at start and needs a restart.
+// [[line]], [callback] and [policy]. The rest ([sip], [media], [store], [web]) is bound at start and needs a
+// restart.
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,12 +16,13 @@ struct ReloadResult {
   std::string ignored;  // sections that changed but need a restart, e.g. "[[line]], [callback]"
 };
 
-// Hands the new lines and callback settings to the call core (on the loop, between two events).
-using ApplyCallSettings = std::function<void(const std::vector<LineConfig>&, const CallbackConfig&)>;
+// Hands the new lines, callback settings and policy to the call core (on the loop, between two events).
+using ApplyCallSettings =
+    std::function<void(const std::vector<LineConfig>&, const CallbackConfig&, const PolicyConfig&)>;
 
-// Applies the new log level, and [[line]] and [callback] through `apply`; reports (does not apply) changes
-// that need a restart. Logs one line for the outcome (and one per error). `running` is updated to what is now
-// in effect.
+// Applies the new log level, and [[line]], [callback] and [policy] through `apply`; reports (does not apply)
+// changes that need a restart. Logs one line for the outcome (and one per error). `running` is updated to
+// what is now in effect.
 ReloadResult reload_config(const std::string& path, Config& running, const ApplyCallSettings& apply);
 
 }  // namespace callbackd::app

@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 
 #include "app/call_settings.hpp"
 #include "app/create_admin.hpp"
@@ -72,8 +74,44 @@ pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> 
   s.attendant.lockout_s = c.attendant.lockout_s;
   s.attendant.operator_extension = c.attendant.operator_extension;
   s.lines = c.lines;
+  s.policy = c.policy;
   return s;
 }
+
+// The REST API's copy of the toll-fraud policy: HTTP threads read it, a reload on the control thread
+// replaces it. A reader keeps the policy it took alive while it checks.
+class ApiPolicy {
+ public:
+  ApiPolicy(const PolicyConfig& policy, const std::vector<LineConfig>& lines) { set(policy, lines); }
+  void set(const PolicyConfig& policy, const std::vector<LineConfig>& lines) {
+    auto next = std::make_shared<const callback::TollPolicy>(pbx::make_toll_policy(policy, lines));
+    const std::lock_guard lock(mutex_);
+    config_ = policy;
+    policy_ = std::move(next);
+  }
+  // An admin changed the lines: the same rules, judged by the new lines' gateways and countries.
+  void set_lines(const std::vector<LineConfig>& lines) {
+    PolicyConfig config;
+    {
+      const std::lock_guard lock(mutex_);
+      config = config_;
+    }
+    set(config, lines);
+  }
+  std::string check(const callback::Destination& target) const {
+    std::shared_ptr<const callback::TollPolicy> p;
+    {
+      const std::lock_guard lock(mutex_);
+      p = policy_;
+    }
+    return p->check_any_line(target);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  PolicyConfig config_;
+  std::shared_ptr<const callback::TollPolicy> policy_;
+};
 
 std::shared_ptr<const ivr::Menu> menu_or_throw(const AttendantConfig& c) {
   auto menu = attendant_menu(c);
@@ -143,8 +181,10 @@ int run_server(const Config& config, const std::string& config_path) {
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   // The web server's threads change settings; the call core takes them on its loop, between two events.
+  ApiPolicy api_policy(config.policy, effective.lines);
   call_settings.attach(
-      [&loop, &manager](const CallSettings& s) {
+      [&loop, &manager, &api_policy](const CallSettings& s) {
+        api_policy.set_lines(s.lines);
         loop.post([&manager, s] { manager.reload(s.lines, s.callback); });
       },
       [&ops] { return ops.live(); });
@@ -158,6 +198,9 @@ int run_server(const Config& config, const std::string& config_path) {
   api_settings.prompt_catalog = &prompts;
   api_settings.settings_view = settings_view(config);
   api_settings.ops = {[&ops] { return ops.not_ready(); }, [&ops] { return ops.metrics(); }};
+  api_settings.destination_policy = [&api_policy](const callback::Destination& d) {
+    return api_policy.check(d);
+  };
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {
@@ -193,9 +236,13 @@ int run_server(const Config& config, const std::string& config_path) {
     const int sig = signals.read_signal();
     if (sig == SIGHUP && !stopping) {
       service.reloading();
-      reload_config(config_path, running, [&call_settings](const auto& lines, const auto& callback) {
-        call_settings.file_reloaded({lines, callback});
-      });
+      reload_config(config_path, running,
+                    [&manager, &call_settings, &api_policy](const auto& lines, const auto& callback,
+                                                            const auto& policy) {
+                      manager.set_policy(policy);
+                      call_settings.file_reloaded({lines, callback});
+                      api_policy.set(policy, call_settings.effective().lines);
+                    });
       service.ready("reloaded");
       return;
     }

@@ -1,5 +1,7 @@
 #include "callback/policy.hpp"
 
+#include "callback/security_event.hpp"
+
 namespace callbackd::callback {
 namespace {
 
@@ -75,9 +77,15 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
   return Destination::parse(dest, phone.callback_type);
 }
 
-std::string check_outgoing(const ParsedDestination& target) {
-  if (!target) return target.error;
-  return {};
+std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
+                           const OutgoingCall& call) {
+  std::string why = target ? policy.check(*target, call.country) : target.error;
+  if (why.empty()) return why;
+  const std::string_view dest = target ? std::string_view(target->text()) : call.destination;
+  log_security_event(
+      SecurityEvent::DestinationRefused, call.from,
+      {{"purpose", to_string(call.purpose)}, {"for", call.subject}, {"destination", dest}, {"reason", why}});
+  return why;
 }
 
 }  // namespace callbackd::callback

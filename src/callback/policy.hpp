@@ -1,7 +1,8 @@
 #pragma once
 // Anti-toll-fraud screening as a chain of small steps. The control thread screens every trigger before it
-// creates a job, and passes every outgoing callback INVITE through check_outgoing(). Pure functions: no
-// store, no clock (the duplicate check needs the store and stays with the caller).
+// creates a job, and passes every outgoing INVITE through check_outgoing(). Pure functions but for
+// check_outgoing()'s security event: no store, no clock (the duplicate check needs the store and stays with
+// the caller).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "callback/caller_match.hpp"
 #include "callback/destination.hpp"
+#include "callback/toll_policy.hpp"
 #include "store/types.hpp"
 
 namespace callbackd::callback {
@@ -50,9 +52,21 @@ TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
 // one destination parser under the entry's callback_type; a refusal carries the reason.
 ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::string_view caller_number);
 
-// The one check every outgoing INVITE passes, on the destination as the job row gave it back (so a row that
-// an older version wrote and today's grammar refuses fails here, with the reason). Empty when the target may
-// be dialled, otherwise the reason; rules beyond the grammar (a relay's permissions, number blocks) go here.
-std::string check_outgoing(const ParsedDestination& target);
+// One outgoing call as check_outgoing() needs to judge and report it.
+struct OutgoingCall {
+  CallPurpose purpose = CallPurpose::Callback;
+  std::string_view country;      // ISO 3166 alpha-2 of the line the call leaves on; empty: [policy] country
+  std::string_view destination;  // the text as stored or dialled, for the security event when unparsable
+  std::string_view from;         // the address of whoever asked for the call (a relay caller); may be empty
+  std::string_view subject;      // what the call is for, for the security event: "job 12", a caller number
+};
+
+// The one check every outgoing INVITE passes (callbacks, relayed calls, calls placed from a remote
+// configuration), on the destination as the job row or the caller gave it: the grammar first (so a row that
+// an older version wrote and today's grammar refuses fails here, with the reason), then the toll-fraud
+// policy. Empty when the target may be dialled; otherwise the reason, a phrase that fits after "refused: "
+// ("premium-rate", "international", ...), and a destination-refused security event is logged.
+std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
+                           const OutgoingCall& call);
 
 }  // namespace callbackd::callback

@@ -17,6 +17,7 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
     : deps_(deps),
       settings_(std::move(settings)),
       lines_(settings_.lines),
+      policy_(make_toll_policy(settings_.policy, settings_.lines)),
       jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this),
       overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}),
       logins_(settings_.attendant.lockout_failures, std::chrono::seconds(settings_.attendant.lockout_s)) {

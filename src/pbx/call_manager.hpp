@@ -44,12 +44,24 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   // From the media thread.
   void media_event(const media::MediaEvent& ev);
 
-  // On the loop (SIGHUP): new lines and callback settings, for calls and jobs from now on (reload.cpp).
-  void reload(std::vector<Line> lines, const CallbackSettings& callback);
+  // On the loop (SIGHUP): new lines, callback settings and policy, for calls and jobs from now on
+  // (reload.cpp).
+  void reload(std::vector<Line> lines, const CallbackSettings& callback,
+              const callback::PolicySettings& policy);
+  // The same, keeping the policy in force (an admin changed lines or callback settings in web management).
+  void reload(std::vector<Line> lines, const CallbackSettings& callback) {
+    reload(std::move(lines), callback, settings_.policy);
+  }
+  // A new [policy] (SIGHUP), judged by the lines in force.
+  void set_policy(const callback::PolicySettings& policy) {
+    reload(settings_.lines, settings_.callback, policy);
+  }
 
   std::size_t legs() const { return call_of_.size(); }
   const JobRunner& jobs() const { return jobs_; }
   const LinePool& lines() const { return lines_; }
+  // The toll-fraud policy in force (callback::check_outgoing takes it), rebuilt by reload().
+  const callback::TollPolicy& policy() const { return policy_; }
 
   // sip::SipEvents
   void on_invite(LegId leg, const sip::InviteInfo& info) override;
@@ -65,6 +77,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   // JobDialer (outbound.cpp)
   bool waits_for_line(const store::CallbackJob& job) override;
   std::optional<EndCause> dial(const store::CallbackJob& job) override;
+  std::optional<EndCause> refuse(const store::CallbackJob& job, const std::string& line, std::string why);
   std::optional<EndCause> start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
                                              const std::string& from_uri, const std::string& line);
   void end_attempt(Leg& leg);
@@ -109,6 +122,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   CallManagerDeps deps_;
   PbxSettings settings_;
   LinePool lines_;
+  callback::TollPolicy policy_;
   JobRunner jobs_;
   Overload overload_;
   LoginGuard logins_;

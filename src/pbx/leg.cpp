@@ -156,6 +156,7 @@ std::string describe(const EndCause& c, LegKind kind) {
     case EndKind::EndedBeforeAnswer:
       return "failed: call ended before an answer";
     case EndKind::Refused:
+      return "refused: " + c.detail;
     case EndKind::Unreachable:
       return "failed: " + c.detail;
     case EndKind::Shutdown:

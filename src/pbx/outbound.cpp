@@ -13,19 +13,40 @@ bool CallManager::waits_for_line(const store::CallbackJob& job) {
   return target && target->kind() == callback::Destination::Kind::Pstn && lines_.pick(job.line) == nullptr;
 }
 
+// A destination the policy refused: no INVITE, but a call record, so the admin sees the attempt and why.
+std::optional<EndCause> CallManager::refuse(const store::CallbackJob& job, const std::string& line,
+                                            std::string why) {
+  EndCause cause{EndKind::Refused, 0, std::move(why)};
+  store::CallRecord record;
+  record.job_id = job.id;
+  record.direction = "outbound";
+  record.line = line;
+  record.caller = "sip:callback@" + settings_.sip_listen.str();
+  record.callee = job.destination;
+  record.started_at = now_unix();
+  record.ended_at = record.started_at;
+  record.result = describe(cause);
+  write_record(record, 0);
+  return cause;
+}
+
 std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const auto target = from_job_destination(job.destination);
-  if (auto why = callback::check_outgoing(target); !why.empty() || !target) {
-    spdlog::warn("job {}: destination {} refused by policy: {}", job.id, job.destination, why);
-    return EndCause{EndKind::Refused, 0, why};
+  const bool pstn = target && target->kind() == callback::Destination::Kind::Pstn;
+  // The line first: the policy judges a number in the country of the line that would dial it.
+  const Line* line = pstn ? lines_.pick(job.line) : nullptr;
+  if (pstn && line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
+  const std::string subject = "job " + std::to_string(job.id);
+  const std::string_view country = line != nullptr ? std::string_view(line->country) : std::string_view();
+  const callback::OutgoingCall call{callback::CallPurpose::Callback, country, job.destination, "", subject};
+  if (auto why = callback::check_outgoing(policy_, target, call); !why.empty()) {
+    return refuse(job, line != nullptr ? line->name : "", std::move(why));
   }
   const std::string us = settings_.sip_listen.str();
   switch (target->kind()) {
     case callback::Destination::Kind::SipUri:
       return start_callback_leg(job, target->text(), "sip:callback@" + us, "");
     case callback::Destination::Kind::Pstn: {
-      const Line* line = lines_.pick(job.line);
-      if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
       const std::string from_user = line->number.empty() ? "callback" : line->number;
       const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
       return start_callback_leg(job, "sip:" + target->text() + "@" + line->gateway.str() + params,

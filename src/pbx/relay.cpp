@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "callback/policy.hpp"
-#include "callback/security_event.hpp"
+#include "callback/text.hpp"
 #include "pbx/call_manager.hpp"
 
 namespace callbackd::pbx {
@@ -71,19 +71,21 @@ std::size_t CallManager::relays_of(const std::string& caller) const {
 }
 
 std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const std::string& digits) {
-  const auto target = callback::Destination::parse_pstn(digits);
-  if (auto why = callback::check_outgoing(target); !why.empty() || !target) {
-    callback::log_security_event(callback::SecurityEvent::DestinationRefused, caller.peer_ip,
-                                 {{"caller", call.caller_number}, {"destination", digits}, {"reason", why}});
-    return EndCause{EndKind::Refused, 0, why};
-  }
-  if (relays_of(call.caller_number) >= settings_.relay.max_per_caller ||
-      relays_of("") >= settings_.relay.max_total) {
+  const std::size_t per_caller = static_cast<std::size_t>(settings_.policy.max_relay_calls_per_caller);
+  const std::size_t total = static_cast<std::size_t>(settings_.policy.max_relay_calls);
+  if (relays_of(call.caller_number) >= per_caller || relays_of("") >= total) {
     spdlog::warn("call {}: relay refused: too many relayed calls", call.id);
     return EndCause{EndKind::NoLine, 0, "relay limit"};
   }
+  // The line first: a number is judged in the country of the line it would leave on.
   const Line* line = lines_.pick("");
   if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
+  const auto target = callback::Destination::parse_pstn(digits);
+  const callback::OutgoingCall out{callback::CallPurpose::Relay, line->country, digits, caller.peer_ip,
+                                   call.caller_number};
+  if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
+    return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
+  }
   const std::string request_uri = "sip:" + target->text() + "@" + line->gateway.str() +
                                   (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
   // The far end sees the line's own number, never what the caller typed: no caller ID spoofing by relay.
@@ -157,7 +159,7 @@ void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
   deps_.media.stop_playback(*caller->media);
   deps_.media.bridge(*caller->media, *far.media);
   const LegId id = far.id;
-  call.relay_timer.start(std::chrono::seconds(settings_.relay.max_duration_s), [this, id] {
+  call.relay_timer.start(std::chrono::seconds(settings_.policy.max_relay_duration_s), [this, id] {
     spdlog::info("leg {}: longest relayed call reached", id);
     deps_.sip.hangup(id);
   });

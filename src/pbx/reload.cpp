@@ -1,11 +1,16 @@
-// A configuration reload: lines and callback settings change between two events on the loop, so nothing in
-// flight sees half of it. Calls in progress keep their line's channel (LinePool::replace); the job runner
-// reads the callback settings when it uses them, so pending jobs get the new retry and ring times.
+// A configuration reload: lines, callback settings and the toll-fraud policy change between two events on the
+// loop, so nothing in flight sees half of it. Calls in progress keep their line's channel
+// (LinePool::replace); the job runner reads the callback settings when it uses them, so pending jobs get the
+// new retry and ring times.
 #include "pbx/call_manager.hpp"
 
 namespace callbackd::pbx {
 
-void CallManager::reload(std::vector<Line> lines, const CallbackSettings& callback) {
+void CallManager::reload(std::vector<Line> lines, const CallbackSettings& callback,
+                         const callback::PolicySettings& policy) {
+  // Built before the lines move: a destination is judged by the lines it can leave on.
+  policy_ = make_toll_policy(policy, lines);
+  settings_.policy = policy;
   settings_.lines = lines;
   lines_.replace(std::move(lines));
   settings_.callback = callback;

@@ -7,4 +7,16 @@ std::string HostPort::str() const {
                                              : "[" + host + "]:" + std::to_string(port);
 }
 
+callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy,
+                                      const std::vector<Line>& lines) {
+  std::vector<callback::PolicyGateway> gateways;
+  gateways.reserve(lines.size());
+  for (const auto& l : lines) {
+    // As the SIP URI grammar keeps a host: IPv6 in brackets.
+    const bool v6 = l.gateway.host.find(':') != std::string::npos;
+    gateways.push_back({v6 ? "[" + l.gateway.host + "]" : l.gateway.host, l.gateway.port, l.country});
+  }
+  return callback::TollPolicy(policy, std::move(gateways));
+}
+
 }  // namespace callbackd::pbx

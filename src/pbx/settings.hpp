@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "callback/toll_policy.hpp"
 #include "ivr/menu.hpp"
 
 namespace callbackd::pbx {
@@ -28,6 +29,7 @@ struct Line {
   InboundRoute inbound = InboundRoute::AutoAttendant;
   std::string inbound_extension;  // for InboundRoute::Extension
   int answer_delay_s = 8;
+  std::string country;  // ISO 3166 alpha-2 the line dials in (toll-fraud policy); empty: [policy] country
 };
 
 struct CallbackSettings {
@@ -51,21 +53,17 @@ struct AttendantSettings {
   std::string operator_extension;  // '0' in the main menu; empty: no operator
 };
 
-// Call Relay's limits (toll fraud: a stolen login must not become many long calls at once).
-struct RelaySettings {
-  std::size_t max_per_caller = 1;  // relayed calls at once per caller number
-  std::size_t max_total = 10;      // relayed calls at once in all
-  int max_duration_s = 3600;       // a relayed call is hung up after this
-};
-
 struct PbxSettings {
   HostPort sip_listen;           // for our own From/Contact URIs
   std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
   std::string language = "en";
   CallbackSettings callback;
   AttendantSettings attendant;
-  RelaySettings relay;
   std::vector<Line> lines;
+  callback::PolicySettings policy;  // [policy]: the toll-fraud rules every outgoing INVITE passes
 };
+
+// The policy for these lines: their gateways (a sip: URI to one is a PSTN call) with their countries.
+callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy, const std::vector<Line>& lines);
 
 }  // namespace callbackd::pbx

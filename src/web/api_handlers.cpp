@@ -63,6 +63,7 @@ std::optional<Reply> ApiHandlers::check_references(const store::AuthorizedPhone&
   const auto err =
       check_phone_references(p, [this](const std::string& n) { return store_.get_extension(n).has_value(); });
   if (err) return field_error(*err);
+  if (const auto refused = check_phone_policy(p, settings_.destination_policy)) return field_error(*refused);
   return std::nullopt;
 }
 

@@ -14,6 +14,7 @@
 #include "store/store.hpp"
 #include "web/call_settings_port.hpp"
 #include "web/health.hpp"
+#include "web/validation.hpp"
 
 namespace callbackd::media {
 class PromptCatalog;
@@ -46,6 +47,10 @@ struct ApiSettings {
   int effective_default_delay_s() const {
     return call_settings != nullptr ? call_settings->default_delay_s() : default_delay_s;
   }
+
+  // The toll-fraud policy in force (called on HTTP threads; the app swaps the policy on a reload). Entries
+  // whose callback it would refuse are refused with 400. Empty: not checked.
+  DestinationPolicy destination_policy{};
 };
 
 class ApiServer {

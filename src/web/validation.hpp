@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "callback/destination.hpp"
 #include "store/types.hpp"
 
 namespace callbackd::web {
@@ -43,6 +44,15 @@ std::optional<FieldError> parse_phone(const nlohmann::json& body, store::Authori
 using ExtensionExists = std::function<bool(const std::string& number)>;
 std::optional<FieldError> check_phone_references(const store::AuthorizedPhone& phone,
                                                  const ExtensionExists& exists);
+
+// The toll-fraud policy's verdict on a destination: empty when it may be dialled, else the reason
+// ("premium-rate", ...). Empty function: no policy (tests of other rules).
+using DestinationPolicy = std::function<std::string(const callback::Destination& target)>;
+// Refuses (field callback_destination) an entry whose callback the policy would refuse: its destination, or
+// the caller's own number when the destination is empty and the caller address is one number. Stored anyway,
+// the entry would only make jobs that fail; an admin opens the number in [policy] instead.
+std::optional<FieldError> check_phone_policy(const store::AuthorizedPhone& phone,
+                                             const DestinationPolicy& policy);
 
 // Parses and validates an extension body. `out.password_hash` is left empty; `password` receives the clear
 // password when present. `require_password` is true for POST (a PUT without password keeps the old one).

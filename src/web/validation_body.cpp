@@ -4,6 +4,7 @@
 
 #include "callback/caller_match.hpp"
 #include "callback/destination.hpp"
+#include "callback/policy.hpp"
 #include "web/validation.hpp"
 
 namespace callbackd::web {
@@ -157,6 +158,20 @@ std::optional<FieldError> check_phone_references(const store::AuthorizedPhone& p
     return FieldError{"callback_destination", "unknown extension " + phone.callback_destination};
   }
   return std::nullopt;
+}
+
+std::optional<FieldError> check_phone_policy(const store::AuthorizedPhone& phone,
+                                             const DestinationPolicy& policy) {
+  if (!policy) return std::nullopt;
+  const bool one_number = phone.caller_address.find_first_of("*?") == std::string::npos;
+  const auto target = callback::resolve_destination(phone, one_number ? phone.caller_address : "");
+  if (!target)
+    return std::nullopt;  // an empty destination with a pattern: the caller's number decides, later
+  const std::string why = policy(*target);
+  if (why.empty()) return std::nullopt;
+  return FieldError{"callback_destination", "callback_destination \"" + target->text() +
+                                                "\" is refused by the toll-fraud policy: " + why +
+                                                " (see [policy] in the configuration)"};
 }
 
 std::optional<FieldError> parse_extension(const json& body, bool require_password, store::Extension& out,

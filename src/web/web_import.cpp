@@ -80,6 +80,7 @@ Reply WebHandlers::import_phones(const std::string& text) {
     store::AuthorizedPhone p;
     auto err = parse_phone(body, p);
     if (!err) err = check_phone_references(p, exists);
+    if (!err) err = check_phone_policy(p, settings_.destination_policy);
     if (!err && (!seen.insert(p.caller_address).second || admins_.caller_address_exists(p.caller_address))) {
       err = FieldError{"caller_address", "The record already exists"};
     }

@@ -5,7 +5,7 @@ import socket
 import time
 
 from flows import (callee, cancel_time, check_callback_timing, check_sdp_offer, dtmf_lines, expect_no_callback,
-                   from_uri, received_invite, ring_once, sdp_media)
+                   from_uri, received_invite, ring_once, sdp_media, UdpWatch)
 from media import RtpReceiver, describe_audio, rms, ulaw_decode, write_dtmf_pcap
 from registry import case
 from server import LINE_NUMBER, Server, check, free_port_block
@@ -264,3 +264,47 @@ def uploaded_prompt_expect_played(ctx):
         tone, loud = _answered_callback_audio(ctx, srv, "+15551022", "callee-speech")
         ctx.log(f"after restore: {tone} of {loud} loud packets are the 1 kHz tone")
         check(loud >= 10 and tone <= 0.5 * loud, f"the call must play the spoken default again: {tone} of {loud}")
+
+
+def store_entry_directly(srv, caller, destination):
+    """An entry as an older version (or a hand edit) stored it: the API now refuses such a destination, so the
+    entry is stored with a harmless one and the row changed in the database, to prove the dialer's own check."""
+    import sqlite3
+    entry = srv.add_phone(caller, "+15550123", delay_s=2)
+    with sqlite3.connect(srv.db_path, timeout=5) as db:
+        db.execute("UPDATE authorized_phones SET callback_destination = ? WHERE id = ?", (destination, entry["id"]))
+
+
+def check_refused_without_invite(ctx, srv, caller, destination, reason):
+    store_entry_directly(srv, caller, destination)
+    ring_once(ctx, srv, caller, name=f"trigger-{reason}")
+    with UdpWatch([srv.gateway_port]) as watch:
+        job = srv.wait_job(lambda j: j["destination"] == destination and j["state"] != "pending", 8,
+                           f"finished ({destination})")
+        time.sleep(1.0)
+    check(job["state"] == "failed" and job["last_result"] == f"refused: {reason}",
+          f"job {job}: expected state failed, last_result 'refused: {reason}'")
+    check(job["attempts"] == 1, f"job {job}: a refusal must never be retried")
+    invites = [text for _, _, text in watch.seen if text.startswith("INVITE")]
+    check(not invites, f"{destination}: an INVITE reached the gateway: {invites[:1]}")
+    status, records = srv.request("GET", "/api/v1/call-records")
+    check(status == 200, f"GET /api/v1/call-records -> {status}")
+    mine = [r for r in records if r.get("job_id") == job["id"] and r.get("direction") == "outbound"]
+    check(len(mine) == 1 and mine[0]["result"] == f"refused: {reason}",
+          f"call records of job {job['id']}: expected one outbound 'refused: {reason}', got {mine}")
+    ctx.log(f"{destination}: job failed '{job['last_result']}', no INVITE, call record written (ok)")
+
+
+@case("premium-destination-expect-refused-no-invite")
+def premium_destination_expect_refused_no_invite(ctx):
+    """Toll fraud: a trusted caller whose destination is US premium 900 or an 011 international number
+    triggers, and no INVITE reaches the gateway; the job fails 'refused: <reason>', never retried, with a
+    call record; the API refuses to store such a destination (400, field callback_destination)."""
+    with Server(ctx, callback={"max_attempts": 3}) as srv:
+        check_refused_without_invite(ctx, srv, "+15551031", "+19005550199", "premium-rate")
+        check_refused_without_invite(ctx, srv, "+15551032", "011442071234567", "international")
+        status, body = srv.request("POST", "/api/v1/authorized-phones",
+                                   {"caller_type": "pstn", "caller_address": "+15551033", "callback_enabled": True,
+                                    "callback_type": "pstn", "callback_destination": "+19005550199"})
+        check(status == 400 and body.get("field") == "callback_destination" and "premium-rate" in body["error"],
+              f"POST of a premium destination -> {status} {body}, expected 400 naming callback_destination")

@@ -27,6 +27,16 @@ std::vector<std::string> keys(const std::vector<ConfigError>& errors) {
   return out;
 }
 
+TEST(ConfigChecks, UnknownCountriesAreErrors) {
+  Config c = good();
+  c.policy.country = "XX";
+  c.lines[0].country = "usa";
+  EXPECT_EQ(keys(check_config(c)), (std::vector<std::string>{"policy.country", "line[0].country"}));
+  c.policy.country = "GB";
+  c.lines[0].country = "US";
+  EXPECT_TRUE(check_config(c).empty());
+}
+
 TEST(ConfigChecks, GoodConfigurationHasNoErrors) {
   EXPECT_TRUE(check_config(good()).empty()) << keys(check_config(good())).front();
 }

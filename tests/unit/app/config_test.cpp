@@ -137,6 +137,50 @@ TEST(Config, ShortAdminTokenIsRefused) {
   EXPECT_TRUE(has_error(parse_bad("[web]\nadmin_token = \"secret\"\n"), "web.admin_token"));
 }
 
+TEST(Config, PolicyDefaultsShutInternationalAndPremium) {
+  const PolicyConfig p = parse_ok("").policy;
+  EXPECT_EQ(p.country, "US");
+  EXPECT_FALSE(p.allow_international);
+  EXPECT_FALSE(p.allow_premium);
+  EXPECT_FALSE(p.allow_shared_cost);
+  EXPECT_FALSE(p.allow_satellite);
+  EXPECT_TRUE(p.allow.empty());
+  EXPECT_TRUE(p.deny.empty());
+  EXPECT_EQ(p.max_relay_calls_per_caller, 1);
+  EXPECT_EQ(p.max_relay_calls, 10);
+  EXPECT_EQ(p.max_relay_duration_s, 3600);
+}
+
+TEST(Config, PolicyKeysAndLineCountryAreRead) {
+  const Config c = parse_ok(
+      "[policy]\ncountry = \"GB\"\nallow_international = true\nallow_premium = true\n"
+      "allow_shared_cost = true\nallow_satellite = true\nallow = [\"+4420*\"]\ndeny = [\"+4490*\", "
+      "\"+1???\"]\n"
+      "max_relay_calls_per_caller = 2\nmax_relay_calls = 5\nmax_relay_duration_s = 600\n"
+      "[[line]]\nname = \"fxo1\"\ngateway = \"127.0.0.1:5070\"\ncountry = \"DE\"\n");
+  EXPECT_EQ(c.policy.country, "GB");
+  EXPECT_TRUE(c.policy.allow_international && c.policy.allow_premium && c.policy.allow_shared_cost &&
+              c.policy.allow_satellite);
+  EXPECT_EQ(c.policy.allow, std::vector<std::string>{"+4420*"});
+  EXPECT_EQ(c.policy.deny, (std::vector<std::string>{"+4490*", "+1???"}));
+  EXPECT_EQ(c.policy.max_relay_calls_per_caller, 2);
+  EXPECT_EQ(c.policy.max_relay_calls, 5);
+  EXPECT_EQ(c.policy.max_relay_duration_s, 600);
+  ASSERT_EQ(c.lines.size(), 1u);
+  EXPECT_EQ(c.lines[0].country, "DE");
+}
+
+TEST(Config, BadPolicyValuesAreRefusedWithTheirKeys) {
+  const auto errors = parse_bad(
+      "[policy]\nallow = [\"4420*\"]\ndeny = \"+1900*\"\nallow_premium = 1\nmax_relay_calls = 0\n"
+      "premium = true\n");
+  EXPECT_TRUE(has_error(errors, "policy.allow[0]"));
+  EXPECT_TRUE(has_error(errors, "policy.deny"));
+  EXPECT_TRUE(has_error(errors, "policy.allow_premium"));
+  EXPECT_TRUE(has_error(errors, "policy.max_relay_calls"));
+  EXPECT_TRUE(has_error(errors, "policy.premium"));
+}
+
 TEST(Config, TomlSyntaxErrorNamesTheLine) {
   auto errors = parse_bad("[sip\nlisten = 1\n");
   ASSERT_FALSE(errors.empty());

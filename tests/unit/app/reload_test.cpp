@@ -30,11 +30,13 @@ class ReloadTest : public ::testing::Test {
                          << channels << "\n";
   }
   ReloadResult reload() {
-    return reload_config(path_.string(), running_, [this](const auto& lines, const auto& callback) {
-      ++applied_;
-      applied_lines_ = lines;
-      applied_callback_ = callback;
-    });
+    return reload_config(path_.string(), running_,
+                         [this](const auto& lines, const auto& callback, const auto& policy) {
+                           ++applied_;
+                           applied_lines_ = lines;
+                           applied_callback_ = callback;
+                           applied_policy_ = policy;
+                         });
   }
 
   std::filesystem::path path_;
@@ -42,6 +44,7 @@ class ReloadTest : public ::testing::Test {
   int applied_ = 0;
   std::vector<LineConfig> applied_lines_;
   CallbackConfig applied_callback_;
+  PolicyConfig applied_policy_;
 };
 
 TEST_F(ReloadTest, UnchangedFileAppliesNothing) {
@@ -65,6 +68,18 @@ TEST_F(ReloadTest, LogLevelLinesAndCallbackApplyTheRestIsReported) {
   EXPECT_EQ(applied_callback_.retry_delay_s, 30);
   EXPECT_EQ(running_.lines[0].channels, 2);  // the next reload compares with what is in effect
   EXPECT_EQ(running_.sip.user_agent, "callbackd");
+  EXPECT_EQ(reload().applied, "");
+}
+
+TEST_F(ReloadTest, PolicyAndLineCountryApply) {
+  write("info", 4, 60, "[policy]\ncountry = \"GB\"\ndeny = [\"+4490*\"]\n");
+  const auto r = reload();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.applied, "[policy]");
+  ASSERT_EQ(applied_, 1);
+  EXPECT_EQ(applied_policy_.country, "GB");
+  EXPECT_EQ(applied_policy_.deny, std::vector<std::string>{"+4490*"});
+  EXPECT_EQ(running_.policy.country, "GB");
   EXPECT_EQ(reload().applied, "");
 }
 

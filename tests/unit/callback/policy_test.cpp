@@ -149,9 +149,19 @@ TEST(ResolveDestination, PbxIsExtension) {
 }
 
 TEST(CheckOutgoing, PassesTheParsedDestinationAndGivesTheParsersReason) {
-  EXPECT_EQ(check_outgoing(Destination::parse_pstn("+15550123")), "");
-  EXPECT_EQ(check_outgoing(Destination::parse_sip("sips:bob@example.com")),
+  const TollPolicy policy;
+  EXPECT_EQ(check_outgoing(policy, Destination::parse_pstn("+15550123"), {}), "");
+  EXPECT_EQ(check_outgoing(policy, Destination::parse_sip("sips:bob@example.com"), {}),
             "sips: is not supported (this server cannot dial TLS)");
+}
+
+TEST(CheckOutgoing, AppliesTheTollPolicyInTheLinesCountry) {
+  const TollPolicy policy;
+  const auto premium = Destination::parse_pstn("+19005550199");
+  EXPECT_EQ(check_outgoing(policy, premium, {CallPurpose::Relay, "US", "", "", ""}), "premium-rate");
+  const auto london = Destination::parse_pstn("+442071234567");
+  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, "US", "", "", ""}), "international");
+  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, "GB", "", "", ""}), "");
 }
 
 }  // namespace

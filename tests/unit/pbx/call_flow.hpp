@@ -32,8 +32,15 @@ class CallFlow : public ::testing::Test {
     port = std::make_unique<FakeStorePort>(*store, loop);
     settings.sip_listen = {"127.0.0.1", 5060};
     settings.callback = {10, 1, 5, 1, 60, 60, 3600, 300};
-    settings.lines = {Line{
-        "fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, "+15550100", 1, InboundRoute::AutoAttendant, "", 2}};
+    settings.lines = {Line{"fxo1",
+                           {"127.0.0.1", 5070},
+                           LineTransport::Udp,
+                           "+15550100",
+                           1,
+                           InboundRoute::AutoAttendant,
+                           "",
+                           2,
+                           "US"}};
   }
   ~CallFlow() override {
     manager.reset();

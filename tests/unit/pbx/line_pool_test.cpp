@@ -6,9 +6,11 @@ namespace callbackd::pbx {
 namespace {
 
 std::vector<Line> two_lines() {
-  Line fxo{"fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, "+15550100", 1, InboundRoute::AutoAttendant, "",
-           8};
-  Line trunk{"trunk", {"::1", 5080}, LineTransport::Tcp, "+15550200", 2, InboundRoute::AutoAttendant, "", 8};
+  Line fxo{
+      "fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, "+15550100", 1, InboundRoute::AutoAttendant, "", 8,
+      "US"};
+  Line trunk{"trunk", {"::1", 5080}, LineTransport::Tcp, "+15550200", 2, InboundRoute::AutoAttendant, "",
+             8,       "US"};
   return {fxo, trunk};
 }
 

@@ -110,6 +110,17 @@ TEST_F(RelayFlow, BusyFarEndBringsTheCallerBackAndCallerHangupCancelsARingingFar
   EXPECT_TRUE(hung_up(relay_invites()[1].leg));
 }
 
+TEST_F(RelayFlow, PremiumAndInternationalNumbersAreRefusedWithoutAnInvite) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, "19005550199#");      // US premium rate
+  press(caller, "011442071234567#");  // international from a US line
+  press(caller, "+");                 // not a key: ignored
+  EXPECT_TRUE(relay_invites().empty());
+  press(caller, std::string(kDialled) + "#");
+  EXPECT_EQ(relay_invites().size(), 1u) << "the caller is back at the relay prompt and may dial again";
+}
+
 TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
   extension("201", true);
   const LegId caller = answered_callback(std::nullopt);
