@@ -39,6 +39,13 @@ void check_ports(const Config& c, std::vector<ConfigError>& errors) {
   }
 }
 
+void check_registrar(const Config& c, std::vector<ConfigError>& errors) {
+  if (c.sip.min_expires_s > c.sip.max_expires_s) {
+    errors.push_back({"sip.min_expires_s, sip.max_expires_s",
+                      "the minimum registration time is above the maximum: no phone could register"});
+  }
+}
+
 void check_lines(const Config& c, std::vector<ConfigError>& errors) {
   if (c.lines.empty()) {
     errors.push_back({"line", "no [[line]] is configured: no call can arrive and no callback can be made"});
@@ -95,6 +102,7 @@ const std::vector<const char*>& required_prompts() {
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
   check_ports(config, errors);
+  check_registrar(config, errors);
   check_lines(config, errors);
   check_prompts(config, errors);
   return errors;

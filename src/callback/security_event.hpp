@@ -20,6 +20,7 @@ enum class SecurityEvent {
   ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
   WebLoginFailed,     // a wrong admin name or password at the web login
   WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
+  SipDigestFailed,    // SIP digest credentials refused: unknown user, wrong password, bad or replayed nonce
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -32,6 +33,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "web-login-failed";
     case SecurityEvent::WebLoginThrottled:
       return "web-login-throttled";
+    case SecurityEvent::SipDigestFailed:
+      return "sip-digest-failed";
   }
   return "unknown";
 }
