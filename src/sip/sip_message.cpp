@@ -121,11 +121,16 @@ std::optional<int> to_seconds(const char* text) {
   return value;
 }
 
-std::string header_value(const sip_header_t* h) {
-  if (h == nullptr) return {};
-  Home home;
-  char* s = sip_header_as_string(home.get(), h);
-  return s != nullptr ? std::string(s) : std::string();
+// "Digest a=b, c=d" from Sofia's parsed parameters (sip_header_as_string() drops the last one).
+std::string auth_value(const sip_authorization_t* a) {
+  if (a == nullptr || a->au_scheme == nullptr) return {};
+  std::string out = a->au_scheme;
+  const char* sep = " ";
+  for (const msg_param_t* p = a->au_params; p != nullptr && *p != nullptr; ++p) {
+    out.append(sep).append(*p);
+    sep = ", ";
+  }
+  return out;
 }
 
 }  // namespace
@@ -135,7 +140,7 @@ RegisterRequest register_request(sip_t const* sip, msg_t* request) {
   if (sip == nullptr) return r;
   if (sip->sip_request != nullptr) r.request_uri = uri_string(sip->sip_request->rq_url);
   if (sip->sip_to != nullptr) r.to_user = uri_user(sip->sip_to->a_url);
-  r.authorization = header_value(reinterpret_cast<const sip_header_t*>(sip->sip_authorization));
+  r.authorization = auth_value(sip->sip_authorization);
   for (const sip_contact_t* m = sip->sip_contact; m != nullptr; m = m->m_next) {
     if (m->m_url->url_type == url_any) {
       r.wildcard = true;
