@@ -15,6 +15,10 @@ namespace callbackd::registrar {
 namespace {
 
 constexpr std::size_t kStampDigits = 16;
+// Random digits after the time, so two challenges in the same millisecond (two phones behind one NAT) differ
+// and each gets its own nonce count.
+constexpr std::size_t kSaltDigits = 8;
+constexpr std::size_t kSignedDigits = kStampDigits + kSaltDigits;
 constexpr std::size_t kMacDigits = 32;
 constexpr int kSecretBytes = 32;
 // A nonce a little in the future is a clock step on this host, not forgery; more is refused.
@@ -53,7 +57,11 @@ std::string NonceSigner::sign(std::string_view stamp, std::string_view source) c
 }
 
 std::string NonceSigner::make(callback::TimePoint now, std::string_view source) const {
-  const std::string stamp = fmt::format("{:016x}", static_cast<std::uint64_t>(to_ms(now)));
+  std::uint32_t salt = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&salt), sizeof salt) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  const std::string stamp = fmt::format("{:016x}{:08x}", static_cast<std::uint64_t>(to_ms(now)), salt);
   return stamp + sign(stamp, source);
 }
 
@@ -65,12 +73,12 @@ std::int64_t NonceSigner::issued_ms(std::string_view nonce) {
 }
 
 NonceCheck NonceSigner::check(std::string_view nonce, callback::TimePoint now, std::string_view source) const {
-  if (nonce.size() != kStampDigits + kMacDigits) return NonceCheck::Invalid;
-  const std::string_view stamp = nonce.substr(0, kStampDigits);
+  if (nonce.size() != kSignedDigits + kMacDigits) return NonceCheck::Invalid;
+  const std::string_view stamp = nonce.substr(0, kSignedDigits);
   for (char c : stamp) {
     if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) return NonceCheck::Invalid;
   }
-  if (!equal_secret(sign(stamp, source), nonce.substr(kStampDigits))) return NonceCheck::Invalid;
+  if (!equal_secret(sign(stamp, source), nonce.substr(kSignedDigits))) return NonceCheck::Invalid;
   const std::int64_t age_ms = to_ms(now) - issued_ms(nonce);
   if (age_ms < -kFutureSlackMs) return NonceCheck::Invalid;
   return age_ms > std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count() ? NonceCheck::Stale
