@@ -111,8 +111,9 @@ class Reader {
 };
 
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
-  r.only_keys(t, "sip.",
-              {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s"});
+  r.only_keys(
+      t, "sip.",
+      {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);

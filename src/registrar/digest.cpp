@@ -14,7 +14,8 @@ namespace {
 constexpr std::size_t kMaxValue = 1024;
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
 }
 
 void skip_space(std::string_view s, std::size_t& i) {

@@ -42,7 +42,8 @@ std::vector<Contact> LocationService::live(const std::vector<Binding>& bindings)
     if (b.expires_at <= now) continue;
     // Rounded up: a binding with 0.4 s left is still there, and says so.
     const auto left = std::chrono::ceil<std::chrono::seconds>(b.expires_at - now).count();
-    out.push_back(Contact{b.where.uri, contact_target(b.where.uri, b.where.source_ip, b.where.source_port, b.where.tcp),
+    out.push_back(Contact{b.where.uri,
+                          contact_target(b.where.uri, b.where.source_ip, b.where.source_port, b.where.tcp),
                           b.where.source_ip, b.where.source_port, b.where.tcp, static_cast<int>(left)});
   }
   return out;
@@ -62,7 +63,8 @@ std::map<std::string, std::vector<Contact>> LocationService::all() const {
   return out;
 }
 
-std::string contact_target(const std::string& contact_uri, const std::string& ip, std::uint16_t port, bool tcp) {
+std::string contact_target(const std::string& contact_uri, const std::string& ip, std::uint16_t port,
+                           bool tcp) {
   std::string out = "sip:";
   if (auto parsed = callback::parse_sip_uri(contact_uri).uri; parsed && !parsed->user.empty()) {
     out.append(parsed->user).append("@");

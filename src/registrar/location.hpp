@@ -14,12 +14,12 @@
 namespace callbackd::registrar {
 
 struct Contact {
-  std::string uri;          // the Contact URI as the phone registered it
-  std::string target;       // where to send an INVITE: the contact's user at the address the REGISTER came from
-  std::string source_ip;    // that address, as the socket saw it
+  std::string uri;        // the Contact URI as the phone registered it
+  std::string target;     // where to send an INVITE: the contact's user at the address the REGISTER came from
+  std::string source_ip;  // that address, as the socket saw it
   std::uint16_t source_port = 0;
   bool tcp = false;
-  int expires_s = 0;        // seconds left, at the time of the query
+  int expires_s = 0;  // seconds left, at the time of the query
 };
 
 struct BindingUpdate {
@@ -61,6 +61,7 @@ class LocationService {
 
 // sip:<user of contact_uri>@<ip>:<port>[;transport=tcp]; IPv6 in brackets. The user is dropped when the URI
 // does not parse (an INVITE to the address still reaches the phone).
-std::string contact_target(const std::string& contact_uri, const std::string& ip, std::uint16_t port, bool tcp);
+std::string contact_target(const std::string& contact_uri, const std::string& ip, std::uint16_t port,
+                           bool tcp);
 
 }  // namespace callbackd::registrar

@@ -40,7 +40,8 @@ std::string random_secret() {
 
 NonceSigner::NonceSigner(std::chrono::seconds ttl) : NonceSigner(random_secret(), ttl) {}
 
-NonceSigner::NonceSigner(std::string secret, std::chrono::seconds ttl) : secret_(std::move(secret)), ttl_(ttl) {}
+NonceSigner::NonceSigner(std::string secret, std::chrono::seconds ttl)
+    : secret_(std::move(secret)), ttl_(ttl) {}
 
 std::string NonceSigner::sign(std::string_view stamp, std::string_view source) const {
   std::string msg(stamp);
@@ -72,7 +73,8 @@ std::int64_t NonceSigner::issued_ms(std::string_view nonce) {
   return static_cast<std::int64_t>(ms);
 }
 
-NonceCheck NonceSigner::check(std::string_view nonce, callback::TimePoint now, std::string_view source) const {
+NonceCheck NonceSigner::check(std::string_view nonce, callback::TimePoint now,
+                              std::string_view source) const {
   if (nonce.size() != kSignedDigits + kMacDigits) return NonceCheck::Invalid;
   const std::string_view stamp = nonce.substr(0, kSignedDigits);
   for (char c : stamp) {

@@ -1,7 +1,8 @@
 #pragma once
 // Stateless digest nonces: "<issue time in ms, 16 hex digits><8 random hex digits>" + HMAC-SHA256(secret,
-// those 24 digits "@" source address) truncated to 32 hex digits. Nothing is stored per challenge, so a REGISTER flood cannot fill memory; the secret is
-// random per process, so a restart invalidates every nonce (phones then get a stale=true challenge).
+// those 24 digits "@" source address) truncated to 32 hex digits. Nothing is stored per challenge, so a
+// REGISTER flood cannot fill memory; the secret is random per process, so a restart invalidates every nonce
+// (phones then get a stale=true challenge).
 #include <chrono>
 #include <cstdint>
 #include <string>

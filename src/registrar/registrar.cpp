@@ -81,14 +81,16 @@ Registrar::~Registrar() {
 
 sip::SipReply Registrar::challenge(const std::string& source, bool stale) const {
   // Exactly these fields in this order for everyone: only the nonce differs from one challenge to the next.
-  return {401, {fmt::format(R"(WWW-Authenticate: Digest realm="{}", nonce="{}", algorithm=MD5, qop="auth"{})",
-                            settings_.realm, nonces_.make(clock_.now(), source), stale ? ", stale=true" : "")}};
+  return {401,
+          {fmt::format(R"(WWW-Authenticate: Digest realm="{}", nonce="{}", algorithm=MD5, qop="auth"{})",
+                       settings_.realm, nonces_.make(clock_.now(), source), stale ? ", stale=true" : "")}};
 }
 
 void Registrar::fail(const sip::RegisterRequest& req, const std::string& user, const char* reason,
                      const sip::RegisterResponder& respond) const {
-  callback::log_security_event(callback::SecurityEvent::SipDigestFailed, req.source_ip,
-                               {{"port", std::to_string(req.source_port)}, {"user", user}, {"reason", reason}});
+  callback::log_security_event(
+      callback::SecurityEvent::SipDigestFailed, req.source_ip,
+      {{"port", std::to_string(req.source_port)}, {"user", user}, {"reason", reason}});
   respond(challenge(req.source_ip, false));
 }
 
@@ -96,7 +98,8 @@ void Registrar::handle(const sip::RegisterRequest& req, sip::RegisterResponder r
   if (req.authorization.empty()) return respond(challenge(req.source_ip, false));
   const auto creds = parse_digest(req.authorization);
   if (!creds) return fail(req, req.to_user, "malformed Authorization", respond);
-  if (const char* why = malformed(*creds, req, settings_.realm)) return fail(req, creds->username, why, respond);
+  if (const char* why = malformed(*creds, req, settings_.realm))
+    return fail(req, creds->username, why, respond);
   const NonceCheck nonce = nonces_.check(creds->nonce, clock_.now(), req.source_ip);
   if (nonce == NonceCheck::Invalid) return fail(req, creds->username, "nonce not ours", respond);
   lookup_(creds->username, [this, alive = alive_, req, creds = *creds, stale = nonce == NonceCheck::Stale,
@@ -123,8 +126,8 @@ bool Registrar::fresh_count(const std::string& nonce, const std::string& nc) {
   const auto oldest_live = std::chrono::duration_cast<std::chrono::milliseconds>(
                                (clock_.now() - settings_.nonce_ttl).time_since_epoch())
                                .count();
-  while (!last_nc_.empty() &&
-         (NonceSigner::issued_ms(last_nc_.begin()->first) < oldest_live || last_nc_.size() > kMaxTrackedNonces)) {
+  while (!last_nc_.empty() && (NonceSigner::issued_ms(last_nc_.begin()->first) < oldest_live ||
+                               last_nc_.size() > kMaxTrackedNonces)) {
     last_nc_.erase(last_nc_.begin());
   }
   const std::uint32_t count = parse_nc(nc).value_or(0);

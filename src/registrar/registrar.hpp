@@ -30,8 +30,8 @@ struct RegistrarSettings {
 
 // Answers with the extension's H(A1), or nullopt when there is no such extension or it has no H(A1) yet;
 // `done` runs on the loop, once.
-using Ha1Lookup =
-    std::function<void(const std::string& number, std::function<void(const std::optional<std::string>&)> done)>;
+using Ha1Lookup = std::function<void(const std::string& number,
+                                     std::function<void(const std::optional<std::string>&)> done)>;
 
 class Registrar {
  public:
@@ -64,7 +64,8 @@ class Registrar {
   NonceSigner nonces_;
   LocationService location_;
   std::string dummy_password_;  // random: the dummy H(A1) of an unknown extension matches no response
-  std::map<std::string, std::uint32_t> last_nc_;  // per nonce; keys start with the issue time, so oldest first
+  std::map<std::string, std::uint32_t>
+      last_nc_;  // per nonce; keys start with the issue time, so oldest first
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -148,7 +148,8 @@ RegisterRequest register_request(sip_t const* sip, msg_t* request) {
     }
     r.contacts.push_back({uri_string(m->m_url), to_seconds(m->m_expires)});
   }
-  if (sip->sip_expires != nullptr) r.expires = static_cast<int>(std::min<unsigned long>(sip->sip_expires->ex_delta, 1U << 30U));
+  if (sip->sip_expires != nullptr)
+    r.expires = static_cast<int>(std::min<unsigned long>(sip->sip_expires->ex_delta, 1U << 30U));
   read_source(request, r);
   return r;
 }

@@ -279,19 +279,20 @@ void SipStack::start() {
     if (!why.empty())
       throw std::runtime_error(fmt::format("cannot listen for SIP on {} ({}): {}", url, name, why));
   }
-  impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
-                          NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
-                          // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
-                          // like rport on every request: see third_party/sofia-sip/README.md.
-                          NTATAG_SERVER_RPORT(2),
-                          // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
-                          // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
-                          // REGISTER only with a registrar, which answers it itself (NUTAG_APPL_METHOD).
-                          SIPTAG_ALLOW_STR(impl_->register_handler
-                                               ? "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE, REGISTER"
-                                               : "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
-                          TAG_IF(static_cast<bool>(impl_->register_handler), NUTAG_APPL_METHOD("REGISTER")),
-                          SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
+  impl_->nua =
+      nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()), NUTAG_AUTOALERT(0),
+                 NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
+                 // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
+                 // like rport on every request: see third_party/sofia-sip/README.md.
+                 NTATAG_SERVER_RPORT(2),
+                 // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
+                 // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
+                 // REGISTER only with a registrar, which answers it itself (NUTAG_APPL_METHOD).
+                 SIPTAG_ALLOW_STR(impl_->register_handler
+                                      ? "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE, REGISTER"
+                                      : "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
+                 TAG_IF(static_cast<bool>(impl_->register_handler), NUTAG_APPL_METHOD("REGISTER")),
+                 SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) throw std::runtime_error("cannot listen for SIP on " + url + " (UDP and TCP)");
   spdlog::info("sip: listening on {} (UDP and TCP)", url);
 }

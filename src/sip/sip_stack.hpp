@@ -39,11 +39,11 @@ struct RegisterRequest {
     std::optional<int> expires;  // the contact's expires parameter; nullopt when absent or not a number
   };
   std::string request_uri;
-  std::string to_user;  // the address of record's user part: the extension number
+  std::string to_user;        // the address of record's user part: the extension number
   std::string authorization;  // the raw Authorization value; empty when absent
   std::vector<ContactEntry> contacts;
-  bool wildcard = false;          // Contact: *
-  std::optional<int> expires;     // the Expires header
+  bool wildcard = false;       // Contact: *
+  std::optional<int> expires;  // the Expires header
   std::string source_ip;
   std::uint16_t source_port = 0;
   Transport transport = Transport::Other;

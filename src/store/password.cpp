@@ -1,7 +1,5 @@
 #include "store/password.hpp"
 
-#include "store/types.hpp"
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,6 +9,8 @@
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+#include "store/types.hpp"
 
 namespace callbackd::store {
 namespace {

@@ -43,9 +43,11 @@ inline constexpr const char* kListExtensions =
 inline constexpr const char* kGetExtension =
     "SELECT number, name, password_hash, allow_call_relay, digest_ha1 FROM extensions WHERE number = ?";
 inline constexpr const char* kInsertExtension =
-    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) VALUES (?, ?, ?, ?, "
+    "?)";
 inline constexpr const char* kUpdateExtension =
-    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ? WHERE number = ?";
+    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ? WHERE number = "
+    "?";
 inline constexpr const char* kDeleteExtension = "DELETE FROM extensions WHERE number = ?";
 
 inline constexpr const char* kGetJob =

@@ -46,9 +46,9 @@ struct ApiSettings {
   // The session cookie gets Secure always (true), or only for a request that came through a TLS proxy
   // (X-Forwarded-Proto: https, or Forwarded: proto=https).
   bool secure_cookie = false;
-  store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
-  OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
-  std::string sip_realm{};           // the digest realm new extension passwords are hashed for (H(A1))
+  store::AuditLog* audit = nullptr;   // every change is recorded here (GET /api/v1/audit); null: not recorded
+  OpsHooks ops{};                     // what /readyz and /metrics report besides the web layer's own counters
+  std::string sip_realm{};            // the digest realm new extension passwords are hashed for (H(A1))
   RegistrationsHook registrations{};  // null: every extension reports registered false
 };
 

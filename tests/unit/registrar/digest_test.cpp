@@ -80,7 +80,8 @@ TEST(ExtensionPassword, Ha1RowsCheckTheRealmAndOldRowsTheirPbkdf2Hash) {
   e.digest_ha1 = store::digest_ha1("201", "pbx.example", "9137x");
   EXPECT_TRUE(store::verify_extension_password(e, "9137x", "pbx.example"));
   EXPECT_FALSE(store::verify_extension_password(e, "9137y", "pbx.example"));
-  EXPECT_FALSE(store::verify_extension_password(e, "9137x", "other.realm"));  // a changed realm invalidates it
+  EXPECT_FALSE(
+      store::verify_extension_password(e, "9137x", "other.realm"));  // a changed realm invalidates it
   store::Extension old;
   old.number = "202";
   old.password_hash = store::hash_password("4711x");

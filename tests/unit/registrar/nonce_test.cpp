@@ -53,7 +53,8 @@ TEST(Nonce, TwoNoncesDiffer) {
   clock.advance(milliseconds(1));
   EXPECT_NE(a, signer.make(clock.now(), "192.0.2.7"));
   EXPECT_NE(signer.make(clock.now(), "192.0.2.7"), signer.make(clock.now(), "192.0.2.7"));  // the same ms
-  EXPECT_NE(NonceSigner(seconds(300)).make(clock.now(), "x"), NonceSigner(seconds(300)).make(clock.now(), "x"));
+  EXPECT_NE(NonceSigner(seconds(300)).make(clock.now(), "x"),
+            NonceSigner(seconds(300)).make(clock.now(), "x"));
 }
 
 }  // namespace

@@ -19,11 +19,12 @@ constexpr const char* kUri = "sip:192.0.2.1:5060";
 class RegistrarTest : public ::testing::Test {
  protected:
   RegistrarTest()
-      : registrar_({kRealm, seconds(300), 60, 3600}, clock_,
-                   [this](const std::string& n, const std::function<void(const std::optional<std::string>&)>& done) {
-                     auto it = ha1_.find(n);
-                     done(it == ha1_.end() ? std::nullopt : std::optional<std::string>(it->second));
-                   }) {
+      : registrar_(
+            {kRealm, seconds(300), 60, 3600}, clock_,
+            [this](const std::string& n, const std::function<void(const std::optional<std::string>&)>& done) {
+              auto it = ha1_.find(n);
+              done(it == ha1_.end() ? std::nullopt : std::optional<std::string>(it->second));
+            }) {
     ha1_["201"] = store::digest_ha1("201", kRealm, "s3cret-pw");
   }
 
@@ -58,12 +59,13 @@ class RegistrarTest : public ::testing::Test {
                           const std::string& nc = "00000001") {
     DigestCredentials c{user, kRealm, nonce, kUri, "", "MD5", "0a4f113b", "auth", nc, ""};
     const std::string response = digest_response(store::digest_ha1(user, kRealm, password), "REGISTER", c);
-    return "Digest username=\"" + user + "\", realm=\"" + kRealm + "\", nonce=\"" + nonce + "\", uri=\"" + kUri +
-           "\", response=\"" + response + "\", algorithm=MD5, cnonce=\"0a4f113b\", qop=auth, nc=" + nc;
+    return "Digest username=\"" + user + "\", realm=\"" + kRealm + "\", nonce=\"" + nonce + "\", uri=\"" +
+           kUri + "\", response=\"" + response + "\", algorithm=MD5, cnonce=\"0a4f113b\", qop=auth, nc=" + nc;
   }
 
   // A REGISTER answered with credentials for a fresh challenge.
-  sip::SipReply authenticated(sip::RegisterRequest r, const std::string& password, const std::string& user = "") {
+  sip::SipReply authenticated(sip::RegisterRequest r, const std::string& password,
+                              const std::string& user = "") {
     const std::string nonce = nonce_of(send(r));
     r.authorization = credentials(user.empty() ? r.to_user : user, password, nonce);
     return send(r);
@@ -80,7 +82,8 @@ TEST_F(RegistrarTest, ChallengeIsDigestMd5WithQopAuth) {
   ASSERT_EQ(reply.headers.size(), 1U);
   EXPECT_TRUE(std::regex_match(
       reply.headers[0],
-      std::regex(R"(WWW-Authenticate: Digest realm="pbx\.example", nonce="[0-9a-f]{56}", algorithm=MD5, qop="auth")")))
+      std::regex(
+          R"(WWW-Authenticate: Digest realm="pbx\.example", nonce="[0-9a-f]{56}", algorithm=MD5, qop="auth")")))
       << reply.headers[0];
 }
 
@@ -101,7 +104,8 @@ TEST_F(RegistrarTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
   EXPECT_EQ(unknown.status, 401);
   const std::regex nonce("nonce=\"[0-9a-f]+\"");
   ASSERT_EQ(wrong.headers.size(), unknown.headers.size());
-  EXPECT_EQ(std::regex_replace(wrong.headers[0], nonce, ""), std::regex_replace(unknown.headers[0], nonce, ""));
+  EXPECT_EQ(std::regex_replace(wrong.headers[0], nonce, ""),
+            std::regex_replace(unknown.headers[0], nonce, ""));
   EXPECT_EQ(std::regex_replace(wrong.headers[0], nonce, ""),
             std::regex_replace(send(request("201")).headers[0], nonce, ""));
   EXPECT_FALSE(registrar_.location().registered("201"));
@@ -121,9 +125,11 @@ TEST_F(RegistrarTest, CredentialsForAnotherUserOrRealmOrUriAreRefused) {
   EXPECT_EQ(send(r).status, 401);
   r = request("201");
   const std::string nonce = nonce_of(send(r));
-  r.authorization = std::regex_replace(credentials("201", "s3cret-pw", nonce), std::regex("pbx\\.example"), "x");
+  r.authorization =
+      std::regex_replace(credentials("201", "s3cret-pw", nonce), std::regex("pbx\\.example"), "x");
   EXPECT_EQ(send(r).status, 401);
-  r.authorization = std::regex_replace(credentials("201", "s3cret-pw", nonce), std::regex("qop=auth"), "qop=auth-int");
+  r.authorization =
+      std::regex_replace(credentials("201", "s3cret-pw", nonce), std::regex("qop=auth"), "qop=auth-int");
   EXPECT_EQ(send(r).status, 401);
   r.source_ip = "192.0.2.99";  // the nonce was issued to another address
   r.authorization = credentials("201", "s3cret-pw", nonce);

@@ -97,7 +97,8 @@ TEST_F(SqliteStoreTest, DuplicateCallerAddressThrowsDuplicateError) {
 }
 
 TEST_F(SqliteStoreTest, ExtensionRoundTripsEveryFieldAndRejectsDuplicates) {
-  const Extension e{"201", "Reception", hash_password("9137"), true, digest_ha1("201", "example.org", "9137")};
+  const Extension e{"201", "Reception", hash_password("9137"), true,
+                    digest_ha1("201", "example.org", "9137")};
   store_->create_extension(e);
   EXPECT_THROW(store_->create_extension(e), DuplicateError);
   auto got = store_->get_extension("201");

@@ -2,12 +2,11 @@
 #include "web/api_server.hpp"
 
 #include <gtest/gtest.h>
-
-#include <regex>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "store/password.hpp"
 #include "unit/store/temp_dir.hpp"
