@@ -135,10 +135,21 @@ class Reader {
 };
 
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
-  r.only_keys(t, "sip.", {"listen", "user_agent", "max_calls"});
+  r.only_keys(
+      t, "sip.",
+      {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);
+  r.str(t, "sip.", "realm", c.realm);
+  // The realm is written into a quoted WWW-Authenticate parameter and into every stored H(A1).
+  if (std::any_of(c.realm.begin(), c.realm.end(),
+                  [](char ch) { return ch <= ' ' || ch >= 127 || ch == '"' || ch == '\\'; })) {
+    r.error("sip.realm", "must be printable ASCII without spaces, quotes or backslashes");
+  }
+  r.integer(t, "sip.", "nonce_ttl_s", c.nonce_ttl_s, 10, 86400);
+  r.integer(t, "sip.", "min_expires_s", c.min_expires_s, 1, 86400);
+  r.integer(t, "sip.", "max_expires_s", c.max_expires_s, 1, 86400);
 }
 
 void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
@@ -288,6 +299,7 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
     return nullptr;
   };
   if (const auto* t = section("sip")) read_sip(r, *t, c.sip);
+  if (c.sip.realm.empty()) c.sip.realm = c.sip.listen.host;
   if (const auto* t = section("media")) read_media(r, *t, c.media);
   if (const auto* t = section("store")) {
     r.only_keys(*t, "store.", {"sqlite"});

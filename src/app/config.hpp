@@ -15,6 +15,10 @@ struct SipConfig {
   HostPort listen{"127.0.0.1", 5060};
   std::string user_agent = "callbackd";
   int max_calls = 1000;
+  std::string realm;  // SIP digest realm; empty in the file: the listen host (read_sip fills it in)
+  int nonce_ttl_s = 300;
+  int min_expires_s = 60;
+  int max_expires_s = 3600;
 };
 
 struct MediaConfig {

@@ -40,6 +40,13 @@ void check_ports(const Config& c, std::vector<ConfigError>& errors) {
   }
 }
 
+void check_registrar(const Config& c, std::vector<ConfigError>& errors) {
+  if (c.sip.min_expires_s > c.sip.max_expires_s) {
+    errors.push_back({"sip.min_expires_s, sip.max_expires_s",
+                      "the minimum registration time is above the maximum: no phone could register"});
+  }
+}
+
 void add_line_errors(const std::vector<LineConfig>& lines, std::vector<ConfigError>& errors) {
   if (lines.empty()) {
     errors.push_back({"line", "no [[line]] is configured: no call can arrive and no callback can be made"});
@@ -122,6 +129,7 @@ std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;
   check_countries(config, errors);
   check_ports(config, errors);
+  check_registrar(config, errors);
   add_line_errors(config.lines, errors);
   auto menu = attendant_menu(config.attendant);
   if (auto* problems = std::get_if<std::vector<std::string>>(&menu)) {

@@ -17,6 +17,7 @@
 #include "app/menu_file.hpp"
 #include "app/ops_metrics.hpp"
 #include "app/ports.hpp"
+#include "app/registrar_wiring.hpp"
 #include "app/reload.hpp"
 #include "app/service.hpp"
 #include "callback/job_scheduler.hpp"
@@ -66,6 +67,7 @@ class SignalFd {
 pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> menu) {
   pbx::PbxSettings s;
   s.sip_listen = c.sip.listen;
+  s.sip_realm = c.sip.realm;
   s.max_calls = static_cast<std::size_t>(c.sip.max_calls);
   s.language = c.media.language;
   s.callback = c.callback;
@@ -174,6 +176,10 @@ int run_server(const Config& config, const std::string& config_path) {
   relay.attach(manager);
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
+  registrar::Registrar registrar(registrar_settings(config.sip), clock, store_ha1_lookup(store_port));
+  sip.set_register_handler([&registrar](const sip::RegisterRequest& req, sip::RegisterResponder respond) {
+    registrar.handle(req, std::move(respond));
+  });
 
   // HTTP is bound before the SIP stack starts: a taken web port must end the process with a clear error
   // while nothing needs a shutdown yet (nua cannot be destroyed once started without one).
@@ -201,6 +207,8 @@ int run_server(const Config& config, const std::string& config_path) {
   api_settings.destination_policy = [&api_policy](const callback::Destination& d) {
     return api_policy.check(d);
   };
+  api_settings.sip_realm = config.sip.realm;
+  api_settings.registrations = registrations_hook(loop, registrar);
   web::ApiServer api(*store, std::move(api_settings));
   api.on_job_cancelled([&manager](std::int64_t id) { manager.job_cancelled(id); });
   if (!api.listen(config.web.listen.host, config.web.listen.port)) {

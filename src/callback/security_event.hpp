@@ -23,6 +23,7 @@ enum class SecurityEvent {
   PhoneLoginFailed,    // a wrong extension or password at the attendant's login (from: the leg's peer)
   PhoneLockout,        // failed phone logins locked a caller number and an extension out of the attendant
   DestinationRefused,  // the outgoing policy refused a number a caller dialled or a callback was to reach
+  SipDigestFailed,     // SIP digest credentials refused: unknown user, wrong password, bad or replayed nonce
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -41,6 +42,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "phone-lockout";
     case SecurityEvent::DestinationRefused:
       return "destination-refused";
+    case SecurityEvent::SipDigestFailed:
+      return "sip-digest-failed";
   }
   return "unknown";
 }

@@ -43,13 +43,6 @@ struct LoginCheck {
   bool relay_allowed = false;
 };
 
-// A hash of nothing anyone knows, checked for an unknown extension, so that a wrong extension number and a
-// wrong password take the same time and get the same answer.
-const std::string& dummy_hash() {
-  static const std::string hash = store::hash_password("no extension has this password");
-  return hash;
-}
-
 }  // namespace
 
 void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64_t> job_id) {
@@ -177,9 +170,12 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
   if (logins_.locked(caller, extension, deps_.clock.now()))
     return answer(ivr::LoginOutcome::LockedOut, false);
   deps_.store.ask(
-      [extension, password](store::Store& s) {
+      [extension, password, realm = settings_.sip_realm](store::Store& s) {
         const auto ext = s.get_extension(extension);
-        const bool match = store::verify_password(password, ext ? ext->password_hash : dummy_hash());
+        // An unknown extension is checked against a hash of nothing anyone knows: it takes as long as a
+        // wrong password and answers the same, so the login tells no one which extensions exist.
+        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-")};
+        const bool match = store::verify_extension_password(ext ? *ext : nobody, password, realm);
         return LoginCheck{ext.has_value() && match, ext.has_value() && ext->allow_call_relay};
       },
       [this, alive = alive_, caller, extension, peer, answer](const store::StoreOutcome<LoginCheck>& out) {

@@ -55,6 +55,7 @@ struct AttendantSettings {
 
 struct PbxSettings {
   HostPort sip_listen;           // for our own From/Contact URIs
+  std::string sip_realm;         // the digest realm extension passwords are hashed for (the phone login)
   std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
   std::string language = "en";
   CallbackSettings callback;

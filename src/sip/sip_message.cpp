@@ -8,7 +8,9 @@
 #include <sofia-sip/url.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <memory>
 #include <string_view>
 
@@ -90,7 +92,8 @@ bool privacy_requested(sip_t const* sip) {
   return false;
 }
 
-void read_source(msg_t* request, InviteInfo& info) {
+template <typename Info>
+void read_source(msg_t* request, Info& info) {
   su_addrinfo_t* ai = request != nullptr ? msg_addrinfo(request) : nullptr;
   if (ai == nullptr || ai->ai_addr == nullptr) return;
   char text[INET6_ADDRSTRLEN] = {};
@@ -109,7 +112,47 @@ void read_source(msg_t* request, InviteInfo& info) {
                                                     : Transport::Other;
 }
 
+std::optional<int> to_seconds(const char* text) {
+  if (text == nullptr) return std::nullopt;
+  std::string_view t(text);
+  int value = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (ec != std::errc{} || end != t.data() + t.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// "Digest a=b, c=d" from Sofia's parsed parameters (sip_header_as_string() drops the last one).
+std::string auth_value(const sip_authorization_t* a) {
+  if (a == nullptr || a->au_scheme == nullptr) return {};
+  std::string out = a->au_scheme;
+  const char* sep = " ";
+  for (const msg_param_t* p = a->au_params; p != nullptr && *p != nullptr; ++p) {
+    out.append(sep).append(*p);
+    sep = ", ";
+  }
+  return out;
+}
+
 }  // namespace
+
+RegisterRequest register_request(sip_t const* sip, msg_t* request) {
+  RegisterRequest r;
+  if (sip == nullptr) return r;
+  if (sip->sip_request != nullptr) r.request_uri = uri_string(sip->sip_request->rq_url);
+  if (sip->sip_to != nullptr) r.to_user = uri_user(sip->sip_to->a_url);
+  r.authorization = auth_value(sip->sip_authorization);
+  for (const sip_contact_t* m = sip->sip_contact; m != nullptr; m = m->m_next) {
+    if (m->m_url->url_type == url_any) {
+      r.wildcard = true;
+      continue;
+    }
+    r.contacts.push_back({uri_string(m->m_url), to_seconds(m->m_expires)});
+  }
+  if (sip->sip_expires != nullptr)
+    r.expires = static_cast<int>(std::min<unsigned long>(sip->sip_expires->ex_delta, 1U << 30U));
+  read_source(request, r);
+  return r;
+}
 
 InviteInfo invite_info(sip_t const* sip, msg_t* request) {
   InviteInfo info;

@@ -50,6 +50,16 @@ struct SipStack::Impl {
   LegId next_leg = 1;
   std::unordered_map<LegId, Handle> legs;
   std::unordered_map<nua_handle_t*, LegId> by_handle;
+  RegisterHandler register_handler;
+  // REGISTERs waiting for the application's answer, each with nua's saved event (NUTAG_WITH_SAVED).
+  struct PendingRegister {
+    nua_handle_t* nh = nullptr;
+    nua_saved_event_t saved[1] = {};
+  };
+  std::uint64_t next_register = 1;
+  std::unordered_map<std::uint64_t, std::unique_ptr<PendingRegister>> pending_registers;
+  // False once the stack is gone: a late answer (the store was slow) is then dropped.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   std::function<void()> shutdown_done;
   bool shutdown_started = false;
   bool shutdown_final = false;  // nua_r_shutdown >= 200 arrived: nua_destroy() is allowed
@@ -80,6 +90,9 @@ struct SipStack::Impl {
   void dispatch(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, sip_t const* sip,
                 tagi_t tags[]);
   void on_incoming_invite(nua_handle_t* nh, sip_t const* sip);
+  void on_register(nua_handle_t* nh, sip_t const* sip);
+  void answer_register(std::uint64_t id, const SipReply& reply);
+  void drop_registers();
   void on_invite_result(LegId leg, int status, const char* phrase, sip_t const* sip);
   void on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]);
 };
@@ -118,9 +131,12 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
     case nua_i_error:
       spdlog::warn("sip: stack error {} {}", status, phrase);
       return;
+    case nua_i_register:
+      if (leg == 0 && nh != nullptr && register_handler) return on_register(nh, sip);
+      if (leg == 0 && nh != nullptr) nua_handle_destroy(nh);
+      return;
     case nua_i_options:
     case nua_i_message:
-    case nua_i_register:
     case nua_i_subscribe:
     case nua_i_notify:
     case nua_i_refer:
@@ -140,6 +156,42 @@ void SipStack::Impl::on_incoming_invite(nua_handle_t* nh, sip_t const* sip) {
   spdlog::info("leg {}: INVITE from \"{}\" ({}:{}) to \"{}\"", leg, callback::text::log_escape(info.from_uri),
                info.source_ip, info.source_port, callback::text::log_escape(info.request_user));
   events.on_invite(leg, info);
+}
+
+void SipStack::Impl::on_register(nua_handle_t* nh, sip_t const* sip) {
+  // Read before nua_save_event(), which takes the current request away from nua_current_request().
+  const RegisterRequest req = register_request(sip, nua_current_request(nua));
+  const std::uint64_t id = next_register++;
+  auto pending = std::make_unique<PendingRegister>();
+  pending->nh = nh;
+  nua_save_event(nua, pending->saved);
+  pending_registers.emplace(id, std::move(pending));
+  register_handler(req, [this, id, alive = alive](const SipReply& reply) {
+    if (*alive) answer_register(id, reply);
+  });
+}
+
+void SipStack::Impl::answer_register(std::uint64_t id, const SipReply& reply) {
+  auto it = pending_registers.find(id);
+  if (it == pending_registers.end()) return;  // answered already, or dropped at shutdown
+  std::unique_ptr<PendingRegister> p = std::move(it->second);
+  pending_registers.erase(it);
+  std::string headers;
+  for (const std::string& h : reply.headers) headers.append(h).append("\r\n");
+  // The phrase is Sofia's static text (see reject()); the headers are copied by the tag list.
+  nua_respond(p->nh, reply.status, status_phrase(reply.status), NUTAG_WITH_SAVED(p->saved),
+              TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+  nua_destroy_event(p->saved);
+  nua_handle_destroy(p->nh);
+}
+
+void SipStack::Impl::drop_registers() {
+  for (auto& [id, p] : pending_registers) {
+    nua_respond(p->nh, 503, status_phrase(503), NUTAG_WITH_SAVED(p->saved), TAG_END());
+    nua_destroy_event(p->saved);
+    nua_handle_destroy(p->nh);
+  }
+  pending_registers.clear();
 }
 
 void SipStack::Impl::on_invite_result(LegId leg, int status, const char* phrase, sip_t const* sip) {
@@ -175,6 +227,7 @@ SipStack::SipStack(EventLoop& loop, SipSettings settings, SipEvents& events)
     : settings_(std::move(settings)), impl_(std::make_unique<Impl>(loop, events)) {}
 
 SipStack::~SipStack() {
+  *impl_->alive = false;
   if (impl_->nua == nullptr) return;
   if (!impl_->shutdown_started || impl_->shutdown_final) {
     nua_destroy(impl_->nua);
@@ -226,17 +279,26 @@ void SipStack::start() {
     if (!why.empty())
       throw std::runtime_error(fmt::format("cannot listen for SIP on {} ({}): {}", url, name, why));
   }
-  impl_->nua = nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()),
-                          NUTAG_AUTOALERT(0), NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
-                          // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
-                          // like rport on every request: see third_party/sofia-sip/README.md.
-                          NTATAG_SERVER_RPORT(2),
-                          // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
-                          // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
-                          SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
-                          SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
+  impl_->nua =
+      nua_create(impl_->loop.root(), &Impl::callback, impl_.get(), NUTAG_URL(url.c_str()), NUTAG_AUTOALERT(0),
+                 NUTAG_AUTOANSWER(0), NUTAG_MEDIA_ENABLE(0),
+                 // Responses go to the source port whatever the Via's sent-by says (port 0, 99999),
+                 // like rport on every request: see third_party/sofia-sip/README.md.
+                 NTATAG_SERVER_RPORT(2),
+                 // Exactly what we serve (nua's default adds MESSAGE, SUBSCRIBE, NOTIFY, REFER).
+                 // PRACK and UPDATE stay: nua itself handles 100rel and session-timer refreshes.
+                 // REGISTER only with a registrar, which answers it itself (NUTAG_APPL_METHOD).
+                 SIPTAG_ALLOW_STR(impl_->register_handler
+                                      ? "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE, REGISTER"
+                                      : "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, PRACK, UPDATE"),
+                 TAG_IF(static_cast<bool>(impl_->register_handler), NUTAG_APPL_METHOD("REGISTER")),
+                 SIPTAG_USER_AGENT_STR(settings_.user_agent.c_str()), TAG_END());
   if (impl_->nua == nullptr) throw std::runtime_error("cannot listen for SIP on " + url + " (UDP and TCP)");
   spdlog::info("sip: listening on {} (UDP and TCP)", url);
+}
+
+void SipStack::set_register_handler(RegisterHandler handler) {
+  impl_->register_handler = std::move(handler);
 }
 
 void SipStack::shutdown(std::function<void()> done) {
@@ -244,6 +306,7 @@ void SipStack::shutdown(std::function<void()> done) {
     done();
     return;
   }
+  impl_->drop_registers();
   impl_->shutdown_done = std::move(done);
   impl_->shutdown_started = true;
   nua_shutdown(impl_->nua);

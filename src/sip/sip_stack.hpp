@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sip/event_loop.hpp"
 
@@ -29,6 +31,34 @@ struct InviteInfo {
   Transport transport = Transport::Other;
   std::string sdp;  // the offer, may be empty
 };
+
+// A REGISTER, as far as the registrar needs it. Strings are as Sofia parsed them (hostile: escape to log).
+struct RegisterRequest {
+  struct ContactEntry {
+    std::string uri;
+    std::optional<int> expires;  // the contact's expires parameter; nullopt when absent or not a number
+  };
+  std::string request_uri;
+  std::string to_user;        // the address of record's user part: the extension number
+  std::string authorization;  // the raw Authorization value; empty when absent
+  std::vector<ContactEntry> contacts;
+  bool wildcard = false;       // Contact: *
+  std::optional<int> expires;  // the Expires header
+  std::string source_ip;
+  std::uint16_t source_port = 0;
+  Transport transport = Transport::Other;
+};
+
+// A final response the application builds: the reason phrase is the status's standard one, and each header
+// is a complete "Name: value" without the line end.
+struct SipReply {
+  int status = 500;
+  std::vector<std::string> headers;
+};
+
+// Answers a REGISTER, now or later (once), on the loop thread.
+using RegisterResponder = std::function<void(const SipReply&)>;
+using RegisterHandler = std::function<void(const RegisterRequest&, RegisterResponder)>;
 
 // Callbacks from the stack, on the event-loop thread. A leg receives exactly one on_ended, last.
 class SipEvents {
@@ -61,6 +91,8 @@ class SipStack {
   SipStack(const SipStack&) = delete;
   SipStack& operator=(const SipStack&) = delete;
 
+  // Who answers REGISTER; set before start(). Without one the stack answers REGISTER with 405 itself.
+  void set_register_handler(RegisterHandler handler);
   // Binds UDP and TCP on the listen address; throws std::runtime_error when it cannot.
   void start();
   // Ends every dialog and the stack; `done` runs on the loop when nua has finished.

@@ -131,17 +131,25 @@ CREATE TABLE admin_settings (
 );
 )sql";
 
+// Version 6: SIP digest. Phones authenticate with H(A1) = MD5(number:realm:password) (RFC 2617), which a
+// PBKDF2 hash cannot produce, so a row keeps its old hash (for the phone login) and cannot register until
+// its password is set again; '' means "no H(A1) yet" (the API says needs_new_password).
+constexpr const char* kMigration6 = R"sql(
+ALTER TABLE extensions ADD COLUMN digest_ha1 TEXT NOT NULL DEFAULT '';
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 5> kMigrations{{{kMigration1, nullptr},
+constexpr std::array<Migration, 6> kMigrations{{{kMigration1, nullptr},
                                                 {kMigration2, backfill_keys},
                                                 {kMigration3, nullptr},
                                                 {kMigration4, nullptr},
-                                                {kMigration5, nullptr}}};
+                                                {kMigration5, nullptr},
+                                                {kMigration6, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

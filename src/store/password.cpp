@@ -4,10 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+#include "store/types.hpp"
 
 namespace callbackd::store {
 namespace {
@@ -91,6 +94,35 @@ bool verify_password(std::string_view clear, std::string_view stored) {
   if (!salt || !expected || expected->empty()) return false;
   const Bytes actual = derive(clear, *salt, iterations, expected->size());
   return CRYPTO_memcmp(actual.data(), expected->data(), actual.size()) == 0;
+}
+
+std::string md5_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_md5(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest(MD5) failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::size_t{2} * len);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0x0f]);
+  }
+  return out;
+}
+
+std::string digest_ha1(std::string_view number, std::string_view realm, std::string_view password) {
+  std::string a1;
+  a1.append(number).append(":").append(realm).append(":").append(password);
+  return md5_hex(a1);
+}
+
+bool verify_extension_password(const Extension& e, std::string_view password, std::string_view realm) {
+  if (e.digest_ha1.empty()) return verify_password(password, e.password_hash);
+  const std::string actual = digest_ha1(e.number, realm, password);
+  return actual.size() == e.digest_ha1.size() &&
+         CRYPTO_memcmp(actual.data(), e.digest_ha1.data(), actual.size()) == 0;
 }
 
 }  // namespace callbackd::store

@@ -39,13 +39,15 @@ inline constexpr const char* kTrustedCandidates =
 inline constexpr const char* kDeletePhone = "DELETE FROM authorized_phones WHERE id = ?";
 
 inline constexpr const char* kListExtensions =
-    "SELECT number, name, password_hash, allow_call_relay FROM extensions ORDER BY number";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1 FROM extensions ORDER BY number";
 inline constexpr const char* kGetExtension =
-    "SELECT number, name, password_hash, allow_call_relay FROM extensions WHERE number = ?";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1 FROM extensions WHERE number = ?";
 inline constexpr const char* kInsertExtension =
-    "INSERT INTO extensions (number, name, password_hash, allow_call_relay) VALUES (?, ?, ?, ?)";
+    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) VALUES (?, ?, ?, ?, "
+    "?)";
 inline constexpr const char* kUpdateExtension =
-    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ? WHERE number = ?";
+    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ? WHERE number = "
+    "?";
 inline constexpr const char* kDeleteExtension = "DELETE FROM extensions WHERE number = ?";
 
 inline constexpr const char* kGetJob =

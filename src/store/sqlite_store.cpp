@@ -36,7 +36,7 @@ JobState job_state_or_throw(const std::string& s) {
 }
 
 Extension read_extension(const Statement& st) {
-  return Extension{st.text(0), st.text(1), st.text(2), st.boolean(3)};
+  return Extension{st.text(0), st.text(1), st.text(2), st.boolean(3), st.text(4)};
 }
 
 CallbackJob read_job(const Statement& st) {
@@ -143,6 +143,7 @@ class SqliteStore final : public Store {
         .bind(2, e.name)
         .bind(3, e.password_hash)
         .bind(4, e.allow_call_relay)
+        .bind(5, e.digest_ha1)
         .run();
   }
   bool update_extension(const Extension& e) override {
@@ -151,7 +152,8 @@ class SqliteStore final : public Store {
         .bind(1, e.name)
         .bind(2, e.password_hash)
         .bind(3, e.allow_call_relay)
-        .bind(4, e.number)
+        .bind(4, e.digest_ha1)
+        .bind(5, e.number)
         .run();
     return db_.changes() == 1;
   }

@@ -26,8 +26,12 @@ struct AuthorizedPhone {
 struct Extension {
   std::string number;
   std::string name;
-  std::string password_hash;  // PBKDF2-HMAC-SHA256, see password.hpp; never the clear password
+  // PBKDF2-HMAC-SHA256 (password.hpp) of rows from before schema 6; empty for passwords set since.
+  std::string password_hash;
   bool allow_call_relay = false;
+  // H(A1) = MD5(number:realm:password), lower-case hex (RFC 2617 3.2.2.2), what SIP digest needs; empty for
+  // a row whose password predates schema 5: it cannot register until it gets a new password.
+  std::string digest_ha1;
 };
 
 // Seconds since the Unix epoch: the store keeps wall-clock times, the scheduler converts.

@@ -118,13 +118,33 @@ Reply ApiHandlers::delete_phone(std::int64_t id) {
   return Reply{204, nullptr};
 }
 
+json ApiHandlers::extension_json(const store::Extension& e, const Registrations& live) const {
+  json j = to_json(e);
+  // A row from before SIP digest has only a PBKDF2 hash: it cannot register until it gets a new password.
+  j["needs_new_password"] = e.digest_ha1.empty();
+  const auto found = live.find(e.number);
+  j["registered"] = found != live.end() && !found->second.empty();
+  j["contacts"] = json::array();
+  if (found != live.end()) {
+    for (const auto& c : found->second) j["contacts"].push_back({{"uri", c.uri}, {"expires_s", c.expires_s}});
+  }
+  return j;
+}
+
+Registrations ApiHandlers::registrations() const {
+  return settings_.registrations ? settings_.registrations() : Registrations{};
+}
+
 Reply ApiHandlers::list_extensions() {
-  return Reply{200, to_json_array(store_.list_extensions())};
+  const Registrations live = registrations();
+  json out = json::array();
+  for (const auto& e : store_.list_extensions()) out.push_back(extension_json(e, live));
+  return Reply{200, out};
 }
 
 Reply ApiHandlers::get_extension(const std::string& number) {
   const auto e = store_.get_extension(number);
-  return e ? Reply{200, to_json(*e)} : extension_not_found(number);
+  return e ? Reply{200, extension_json(*e, registrations())} : extension_not_found(number);
 }
 
 Reply ApiHandlers::create_extension(const std::string& body) {
@@ -133,14 +153,14 @@ Reply ApiHandlers::create_extension(const std::string& body) {
   store::Extension e;
   std::optional<std::string> password;
   if (auto err = parse_extension(j, /*require_password=*/true, e, password)) return field_error(*err);
-  e.password_hash = store::hash_password(*password);
+  e.digest_ha1 = store::digest_ha1(e.number, settings_.sip_realm, *password);
   try {
     store_.create_extension(e);
   } catch (const store::DuplicateError&) {
     return error_reply(409, kDuplicate, "number");
   }
   spdlog::info("api: created extension {}", e.number);
-  return Reply{201, to_json(e)};
+  return Reply{201, extension_json(e, registrations())};
 }
 
 Reply ApiHandlers::replace_extension(const std::string& number, const std::string& body) {
@@ -153,10 +173,12 @@ Reply ApiHandlers::replace_extension(const std::string& number, const std::strin
   if (e.number != number) return error_reply(400, "number does not match the URL", "number");
   const auto old = store_.get_extension(number);
   if (!old) return extension_not_found(number);
-  e.password_hash = password ? store::hash_password(*password) : old->password_hash;
+  // A new password replaces the old PBKDF2 hash by H(A1) for the realm; without one both stay as they were.
+  e.password_hash = password ? std::string() : old->password_hash;
+  e.digest_ha1 = password ? store::digest_ha1(e.number, settings_.sip_realm, *password) : old->digest_ha1;
   if (!store_.update_extension(e)) return extension_not_found(number);
   spdlog::info("api: replaced extension {}{}", number, password ? " (new password)" : "");
-  return Reply{200, to_json(e)};
+  return Reply{200, extension_json(e, registrations())};
 }
 
 Reply ApiHandlers::delete_extension(const std::string& number) {

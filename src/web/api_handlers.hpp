@@ -58,6 +58,8 @@ class ApiHandlers {
 
  private:
   nlohmann::json phone_json(const store::AuthorizedPhone& p) const;
+  nlohmann::json extension_json(const store::Extension& e, const Registrations& live) const;
+  Registrations registrations() const;
   std::optional<Reply> check_references(const store::AuthorizedPhone& p);
 
   store::Store& store_;

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "store/admin_store.hpp"
 #include "store/audit.hpp"
@@ -21,6 +23,15 @@ class PromptCatalog;
 }
 
 namespace callbackd::web {
+
+struct RegisteredContact {
+  std::string uri;
+  int expires_s = 0;
+};
+// The registrar's live bindings by extension number (only registered extensions appear). Called on an HTTP
+// thread; app/ reads them on the call-control loop, so web needs nothing of sip/ or registrar/.
+using Registrations = std::map<std::string, std::vector<RegisteredContact>>;
+using RegistrationsHook = std::function<Registrations()>;
 
 struct ApiSettings {
   std::string admin_token;  // empty: every /api call is refused (fail closed)
@@ -51,6 +62,8 @@ struct ApiSettings {
   // The toll-fraud policy in force (called on HTTP threads; the app swaps the policy on a reload). Entries
   // whose callback it would refuse are refused with 400. Empty: not checked.
   DestinationPolicy destination_policy{};
+  std::string sip_realm{};            // the digest realm new extension passwords are hashed for (H(A1))
+  RegistrationsHook registrations{};  // null: every extension reports registered false
 };
 
 class ApiServer {

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
+from cases_registrar import REALM, Phone
 from cases_resilience import WriteLock
 from flows import callee, from_uri, ring_once
 from media import RtpReceiver
@@ -76,6 +77,14 @@ def _web_logins(ctx, srv):
     check(statuses[0] == 401 and statuses[-1] == 429, f"web logins answered {statuses}, expected 401s then 429")
 
 
+def _wrong_digest(ctx, srv):
+    phone = Phone(srv, "299")
+    status, _, challenge = phone.register()
+    status, _, _ = phone.register(auth=phone.credentials(challenge, "not-the-password"))
+    check(status == 401, f"REGISTER with a wrong password -> {status}, expected 401")
+    ctx.log("REGISTER with a wrong password: 401")
+
+
 def _fail2ban_regex(log_path):
     tool = shutil.which("fail2ban-regex")
     check(tool is not None, "fail2ban-regex (package fail2ban, scripts/setup.sh) is not installed")
@@ -89,11 +98,13 @@ def _fail2ban_regex(log_path):
 
 @case("fail2ban-expect-events-matched")
 def fail2ban_expect_events_matched(ctx):
-    """A real log with every security event (sip-forbidden from a stranger, api-unauthorized for a wrong token,
-    web-login-failed, web-login-throttled) and a forged caller number: fail2ban-regex with the shipped filter
-    matches each event once, from 127.0.0.1, and nothing for the forged 6.6.6.6."""
-    with Server(ctx, log_level="info") as srv:
+    """A real log with every security event (sip-forbidden from a stranger, sip-digest-failed for a REGISTER with a
+    wrong password, api-unauthorized for a wrong token, web-login-failed, web-login-throttled) and a forged caller
+    number: fail2ban-regex with the shipped filter matches each event once, from 127.0.0.1, and nothing for the
+    forged 6.6.6.6."""
+    with Server(ctx, log_level="info", sip_options={"realm": REALM}) as srv:
         _stranger_invite(ctx, srv)
+        _wrong_digest(ctx, srv)
         status, _ = srv.request("GET", "/api/v1/callbacks", token="wrong-token-0123456789")
         check(status == 401, f"GET with a wrong token -> {status}, expected 401")
         status, _ = srv.request("GET", "/api/v1/callbacks", token=None)
@@ -104,7 +115,8 @@ def fail2ban_expect_events_matched(ctx):
     _check_no_forged_line(ctx, log)
     events = EVENT_LINE.findall(log)
     kinds = sorted({kind for kind, _ in events})
-    check(kinds == ["api-unauthorized", "sip-forbidden", "web-login-failed", "web-login-throttled"],
+    check(kinds == ["api-unauthorized", "sip-digest-failed", "sip-forbidden", "web-login-failed",
+                    "web-login-throttled"],
           f"security events in the log: {kinds}")
     check(sum(1 for k, _ in events if k == "api-unauthorized") == 1,
           f"expected one api-unauthorized (the wrong token only), got {events}")

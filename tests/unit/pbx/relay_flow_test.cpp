@@ -11,10 +11,14 @@ constexpr const char* kDialled = "5550123";
 
 class RelayFlow : public CallFlow {
  protected:
-  RelayFlow() { settings.lines[0].channels = 2; }  // the callback holds one channel, the relayed call another
+  RelayFlow() {
+    settings.lines[0].channels = 2;  // the callback holds one channel, the relayed call another
+    settings.sip_realm = "pbx.example";
+  }
 
   void extension(const std::string& number, bool relay) {
-    store->create_extension({number, "Ext " + number, store::hash_password("4711"), relay});
+    store->create_extension(
+        {number, "Ext " + number, "", relay, store::digest_ha1(number, settings.sip_realm, "4711")});
   }
   // A trusted caller (logged in as `login` when set) rings once, is called back and answers.
   LegId answered_callback(const std::optional<std::string>& login, bool auto_relay = false) {

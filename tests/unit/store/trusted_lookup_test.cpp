@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "store/caller_key.hpp"
+#include "store/password.hpp"
 #include "store/store.hpp"
 #include "unit/store/temp_dir.hpp"
 
@@ -82,8 +83,10 @@ TEST_F(TrustedLookupTest, KeysFollowUpdatesAndDeletes) {
 TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   add("+1 555 0100");
   add("+1555*");
+  store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, ""});
   store_.reset();
   exec(path_,
+       "ALTER TABLE extensions DROP COLUMN digest_ha1;"
        "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
        "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
        "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
@@ -100,6 +103,13 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   const auto jobs = store_->list_jobs(0);
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].created_at_ms, 1000000);
+  // Migration 6: an extension from before SIP digest keeps its PBKDF2 hash for the phone login, and has no
+  // H(A1), so it cannot register until it gets a new password.
+  const auto ext = store_->get_extension("201");
+  ASSERT_TRUE(ext);
+  EXPECT_EQ(ext->digest_ha1, "");
+  EXPECT_TRUE(verify_extension_password(*ext, "9137x", "any.realm"));
+  EXPECT_FALSE(verify_extension_password(*ext, "9137y", "any.realm"));
 }
 
 CallbackJob job_at_ms(const std::string& caller, UnixTimeMs ms) {

@@ -1,0 +1,47 @@
+#include "app/registrar_wiring.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+
+namespace callbackd::app {
+
+registrar::RegistrarSettings registrar_settings(const SipConfig& c) {
+  return {c.realm, std::chrono::seconds(c.nonce_ttl_s), c.min_expires_s, c.max_expires_s};
+}
+
+registrar::Ha1Lookup store_ha1_lookup(pbx::StorePort& store) {
+  return [&store](const std::string& number, std::function<void(const std::optional<std::string>&)> done) {
+    store.ask(
+        [number](store::Store& s) -> std::optional<std::string> {
+          auto e = s.get_extension(number);
+          if (!e || e->digest_ha1.empty()) return std::nullopt;
+          return e->digest_ha1;
+        },
+        [done = std::move(done)](const store::StoreOutcome<std::optional<std::string>>& out) {
+          if (!out.ok()) spdlog::error("registrar: cannot read extensions: {}", out.error);
+          done(out.ok() ? *out.value : std::nullopt);
+        });
+  };
+}
+
+web::RegistrationsHook registrations_hook(sip::EventLoop& loop, const registrar::Registrar& registrar) {
+  return [&loop, &registrar] {
+    // Shared, because after a timeout the loop may still run the task once this function has returned.
+    auto done = std::make_shared<std::promise<web::Registrations>>();
+    auto result = done->get_future();
+    loop.post([&registrar, done] {
+      web::Registrations out;
+      for (const auto& [number, contacts] : registrar.location().all()) {
+        auto& list = out[number];
+        for (const auto& c : contacts) list.push_back({c.uri, c.expires_s});
+      }
+      done->set_value(std::move(out));
+    });
+    if (result.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return web::Registrations{};
+    return result.get();
+  };
+}
+
+}  // namespace callbackd::app

@@ -1,0 +1,72 @@
+#pragma once
+// The registrar (RFC 3261 10.3): answers REGISTER after SIP digest authentication (RFC 2617, MD5,
+// qop="auth") against the extension's H(A1), and keeps the bindings in its LocationService. Runs on the
+// call-control loop; the H(A1) comes from the store through Ha1Lookup, off the loop.
+//
+// No enumeration: every failure (unknown extension, wrong password, bad nonce, replay, malformed header)
+// gets the same answer as a first request without credentials, a fresh 401 challenge, after the same work
+// (a dummy H(A1) stands in for an unknown extension), and is logged as a sip-digest-failed security event.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "registrar/digest.hpp"
+#include "registrar/location.hpp"
+#include "registrar/nonce.hpp"
+#include "sip/sip_stack.hpp"
+
+namespace callbackd::registrar {
+
+struct RegistrarSettings {
+  std::string realm;
+  std::chrono::seconds nonce_ttl{300};
+  int min_expires_s = 60;
+  int max_expires_s = 3600;
+};
+
+// Answers with the extension's H(A1), or nullopt when there is no such extension or it has no H(A1) yet;
+// `done` runs on the loop, once.
+using Ha1Lookup = std::function<void(const std::string& number,
+                                     std::function<void(const std::optional<std::string>&)> done)>;
+
+class Registrar {
+ public:
+  Registrar(RegistrarSettings settings, const callback::ClockSource& clock, Ha1Lookup lookup);
+  // For tests: a fixed nonce secret.
+  Registrar(RegistrarSettings settings, const callback::ClockSource& clock, Ha1Lookup lookup,
+            std::string nonce_secret);
+  ~Registrar();
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+
+  void handle(const sip::RegisterRequest& req, sip::RegisterResponder respond);
+
+  const LocationService& location() const { return location_; }
+  const RegistrarSettings& settings() const { return settings_; }
+
+ private:
+  sip::SipReply challenge(const std::string& source, bool stale) const;
+  void fail(const sip::RegisterRequest& req, const std::string& user, const char* reason,
+            const sip::RegisterResponder& respond) const;
+  void verified(const sip::RegisterRequest& req, const DigestCredentials& creds, bool stale,
+                const std::optional<std::string>& ha1, const sip::RegisterResponder& respond);
+  bool fresh_count(const std::string& nonce, const std::string& nc);
+  sip::SipReply apply_bindings(const sip::RegisterRequest& req);
+  sip::SipReply bindings_reply(const std::string& extension) const;
+
+  RegistrarSettings settings_;
+  const callback::ClockSource& clock_;
+  Ha1Lookup lookup_;
+  NonceSigner nonces_;
+  LocationService location_;
+  std::string dummy_password_;  // random: the dummy H(A1) of an unknown extension matches no response
+  std::map<std::string, std::uint32_t>
+      last_nc_;  // per nonce; keys start with the issue time, so oldest first
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace callbackd::registrar
