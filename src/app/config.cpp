@@ -237,8 +237,11 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
     r.str(*t, "store.", "sqlite", c.store.sqlite);
   }
   if (const auto* t = section("web")) {
-    r.only_keys(*t, "web.", {"listen", "admin_token", "secure_cookie"});
+    r.only_keys(*t, "web.",
+                {"listen", "admin_token", "secure_cookie", "request_timeout_s", "max_connections"});
     r.boolean(*t, "web.", "secure_cookie", c.web.secure_cookie);
+    r.integer(*t, "web.", "request_timeout_s", c.web.request_timeout_s, 1, 300);
+    r.integer(*t, "web.", "max_connections", c.web.max_connections, 1, 1024);
     r.host_port(*t, "web.", "listen", c.web.listen);
     r.str(*t, "web.", "admin_token", c.web.admin_token);
     if (!c.web.admin_token.empty() && c.web.admin_token.size() < 16) {

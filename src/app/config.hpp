@@ -33,6 +33,8 @@ struct WebConfig {
   HostPort listen{"127.0.0.1", 8080};
   std::string admin_token;     // empty: generated at first start and kept beside the database
   bool secure_cookie = false;  // the session cookie gets Secure (a TLS proxy is in front)
+  int request_timeout_s = 10;  // a request's headers and body must arrive within this
+  int max_connections = 64;    // HTTP connections served at once; more are answered 503 and closed
 };
 
 using CallbackConfig = pbx::CallbackSettings;

@@ -121,6 +121,7 @@ int run_server(const Config& config, const std::string& config_path) {
   api_settings.admins = admins.get();
   api_settings.audit = audit.get();
   api_settings.secure_cookie = config.web.secure_cookie;
+  api_settings.limits = {std::chrono::seconds(config.web.request_timeout_s), config.web.max_connections};
   api_settings.prompts_dir = prompts_dir;
   api_settings.custom_prompts_dir = custom_prompts_dir;
   api_settings.prompt_catalog = &prompts;

@@ -13,6 +13,7 @@
 #include "callback/security_event.hpp"
 #include "web/api_handlers.hpp"
 #include "web/audit_api.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
@@ -101,7 +102,7 @@ void reuse_address_only(socket_t sock) {
 
 struct ApiServer::Impl {
   Impl(store::Store& store, ApiSettings s)
-      : token(s.admin_token), settings(s), handlers(store, std::move(s)) {
+      : token(s.admin_token), settings(s), handlers(store, std::move(s)), server(settings.limits) {
     if (settings.admins != nullptr) {
       auth = std::make_unique<WebAuth>(*settings.admins, settings.session_idle);
       web = std::make_unique<WebHandlers>(store, *settings.admins, settings);
@@ -176,7 +177,7 @@ struct ApiServer::Impl {
   std::unique_ptr<PromptsApi> prompts;  // likewise
   std::unique_ptr<AuditTrail> audit;    // null without an AuditLog
   WebCounters counters;
-  httplib::Server server;
+  GuardedServer server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> finished{false};

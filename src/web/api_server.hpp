@@ -13,6 +13,7 @@
 #include "store/audit.hpp"
 #include "store/store.hpp"
 #include "web/health.hpp"
+#include "web/http_limits.hpp"
 
 namespace callbackd::media {
 class PromptCatalog;
@@ -36,6 +37,7 @@ struct ApiSettings {
   // (X-Forwarded-Proto: https, or Forwarded: proto=https).
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
+  HttpLimits limits{};               // slow and too many connections (web/guarded_server.hpp)
   OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
 };
 
