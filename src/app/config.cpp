@@ -111,10 +111,11 @@ class Reader {
 };
 
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
-  r.only_keys(t, "sip.", {"listen", "user_agent", "max_calls"});
+  r.only_keys(t, "sip.", {"listen", "user_agent", "max_calls", "shutdown_grace_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);
+  r.integer(t, "sip.", "shutdown_grace_s", c.shutdown_grace_s, 0, 3600);
 }
 
 void read_media(Reader& r, const toml::table& t, MediaConfig& c) {

@@ -15,6 +15,7 @@ struct SipConfig {
   HostPort listen{"127.0.0.1", 5060};
   std::string user_agent = "callbackd";
   int max_calls = 1000;
+  int shutdown_grace_s = 30;  // after SIGTERM, calls in progress may go on this long before they get BYE
 };
 
 struct MediaConfig {

@@ -144,10 +144,14 @@ int run_server(const Config& config, const std::string& config_path) {
   Config running = config;  // what a SIGHUP compares the file with
 
   bool stopping = false;
+  bool grace_over = false;
   std::function<void(int)> finish_when_quiet;
   // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
   // peer that never answers them must not hold the process: after kDrainTries its dialogs are dropped.
   constexpr int kDrainTries = 50;  // x 100 ms
+  // Draining (SIGTERM): how often it looks whether the calls in progress have ended or the grace is over.
+  constexpr std::chrono::milliseconds kDrainCheck{100};
+  std::function<void()> drain_until;
   finish_when_quiet = [&](int tries) {
     if (sip.active_legs() > 0 && tries < kDrainTries) {
       loop.start_timer(std::chrono::milliseconds(100),
@@ -167,13 +171,31 @@ int run_server(const Config& config, const std::string& config_path) {
       service.ready("reloaded");
       return;
     }
-    if (stopping || sig == SIGHUP) return;
+    if (sig == SIGHUP) return;
+    if (stopping) {
+      if (!grace_over) spdlog::info("callbackd: signal {} again, ending the calls in progress now", sig);
+      grace_over = true;
+      return;
+    }
     stopping = true;
     service.stopping();
-    spdlog::info("callbackd: signal {}, stopping", sig);
-    api.stop();
-    manager.shutdown();
-    finish_when_quiet(0);
+    spdlog::info("callbackd: signal {}, draining (up to {} s, sip.shutdown_grace_s)", sig,
+                 config.sip.shutdown_grace_s);
+    ops.draining();
+    manager.drain();
+    const auto grace_end =
+        std::chrono::steady_clock::now() + std::chrono::seconds(config.sip.shutdown_grace_s);
+    drain_until = [&, grace_end] {
+      if (manager.legs() > 0 && !grace_over && std::chrono::steady_clock::now() < grace_end) {
+        loop.start_timer(kDrainCheck, [&drain_until] { drain_until(); });
+        return;
+      }
+      if (manager.legs() > 0) spdlog::info("callbackd: grace over, ending {} leg(s)", manager.legs());
+      api.stop();
+      manager.shutdown();
+      finish_when_quiet(0);
+    };
+    drain_until();
   });
   loop.run();
   relay.detach();  // waits for a media event in flight: none reaches the manager once it is gone

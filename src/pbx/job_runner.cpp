@@ -186,7 +186,7 @@ void JobRunner::schedule(const store::CallbackJob& job, std::chrono::millisecond
 void JobRunner::arm() {
   due_timer_.cancel();
   const auto due = due_.next_due();
-  if (!due || stopping_) return;
+  if (!due || stopping_ || holding_) return;
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock_.now());
   due_timer_.start(std::max(wait, std::chrono::milliseconds(0)), [this] { run_due(); });
 }
@@ -309,6 +309,11 @@ void JobRunner::cancelled(std::int64_t job_id) {
     spdlog::info("job {}: {} by an admin, not dialed", job_id, to_string(JobEvent::Cancelled));
     arm();
   }
+}
+
+void JobRunner::hold() {
+  holding_ = true;
+  due_timer_.cancel();
 }
 
 void JobRunner::shutdown() {

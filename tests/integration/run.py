@@ -24,6 +24,7 @@ import cases_callback  # noqa: E402,F401
 import cases_edge  # noqa: E402,F401
 import cases_overload  # noqa: E402,F401
 import cases_http_limits  # noqa: E402,F401
+import cases_drain  # noqa: E402,F401
 import cases_resilience  # noqa: E402,F401
 import cases_operations  # noqa: E402,F401
 import cases_security  # noqa: E402,F401

@@ -75,6 +75,9 @@ class Server:
         self.line_options = dict(line_options or {})  # more keys for the fxo1 line, e.g. transport
         self.log_level = log_level
         self.sip_options = dict(sip_options or {})  # more keys for [sip], e.g. max_calls
+        # A case ends with SIGTERM: calls still in progress are ended at once, as the cases expect, unless a
+        # case sets a grace of its own (cases_drain.py).
+        self.sip_options.setdefault("shutdown_grace_s", 0)
         self.web_options = dict(web_options or {})  # more keys for [web], e.g. max_connections
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
