@@ -142,10 +142,10 @@ void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
 }
 
 void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
-  r.only_keys(
-      t, "callback.",
-      {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
-       "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
+  r.only_keys(t, "callback.",
+              {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
+               "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s",
+               "line_wait_s", "max_per_hour", "max_per_day", "max_concurrent"});
   r.integer(t, "callback.", "trigger_window_s", c.trigger_window_s, 1, 120);
   r.integer(t, "callback.", "default_delay_s", c.default_delay_s, 0, 3600);
   r.integer(t, "callback.", "ring_timeout_s", c.ring_timeout_s, 5, 300);
@@ -156,6 +156,9 @@ void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
   r.integer(t, "callback.", "min_interval_s", c.min_interval_s, 0, 86400);
   r.integer(t, "callback.", "max_call_duration_s", c.max_call_duration_s, 10, 86400);
   r.integer(t, "callback.", "line_wait_s", c.line_wait_s, 0, 3600);
+  r.integer(t, "callback.", "max_per_hour", c.max_per_hour, 0, 100000);
+  r.integer(t, "callback.", "max_per_day", c.max_per_day, 0, 100000);
+  r.integer(t, "callback.", "max_concurrent", c.max_concurrent, 1, 100000);
 }
 
 void read_inbound(Reader& r, const std::string& prefix, const std::string& text, LineConfig& line) {

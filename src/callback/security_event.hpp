@@ -20,6 +20,9 @@ enum class SecurityEvent {
   ApiUnauthorized,    // a REST request without a valid bearer token or session (401)
   WebLoginFailed,     // a wrong admin name or password at the web login
   WebLoginThrottled,  // a web login refused because of earlier failures (lockout, 429)
+  // A trusted caller's trigger refused by callback.max_per_hour / max_per_day (from=-: the caller is a phone
+  // number, not an address to ban; the filter in contrib/fail2ban/ does not match it).
+  CallbackRateLimited,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -32,6 +35,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "web-login-failed";
     case SecurityEvent::WebLoginThrottled:
       return "web-login-throttled";
+    case SecurityEvent::CallbackRateLimited:
+      return "callback-rate-limited";
   }
   return "unknown";
 }

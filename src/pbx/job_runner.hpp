@@ -104,6 +104,7 @@ class JobRunner {
   Timer unsaved_timer_;
   std::unordered_map<std::int64_t, int> in_flight_;  // job id -> attempt number
   std::unordered_set<std::int64_t> waiting_for_line_;
+  std::unordered_set<std::int64_t> waiting_for_slot_;  // callback.max_concurrent reached
   bool stopping_ = false;
   bool holding_ = false;
   // Store results posted after the runner is gone (shutdown) check this before touching it.
