@@ -79,6 +79,67 @@ void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, 
   }
 }
 
+// SIGTERM's sequence, on the loop: drain (new calls refused, no job dialed, calls in progress go on up to
+// the grace), then hang up what is left, then stop the SIP stack and the loop.
+class Shutdown {
+ public:
+  Shutdown(sip::EventLoop& loop, sip::SipStack& sip, pbx::CallManager& manager, web::ApiServer& api,
+           OpsMetrics& ops, std::chrono::seconds grace)
+      : loop_(loop), sip_(sip), manager_(manager), api_(api), ops_(ops), grace_(grace) {}
+
+  bool started() const { return started_; }
+  // The first one starts draining; another ends the grace at once.
+  void signal(int sig) {
+    if (started_) {
+      if (!grace_over_) spdlog::info("callbackd: signal {} again, ending the calls in progress now", sig);
+      grace_over_ = true;
+      return;
+    }
+    started_ = true;
+    spdlog::info("callbackd: signal {}, draining (up to {} s, sip.shutdown_grace_s)", sig, grace_.count());
+    ops_.draining();
+    manager_.drain();
+    drain_until(std::chrono::steady_clock::now() + grace_);
+  }
+
+ private:
+  // Draining: how often it looks whether the calls in progress have ended or the grace is over.
+  static constexpr std::chrono::milliseconds kDrainCheck{100};
+  // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
+  // peer that never answers them must not hold the process: after kByeTries its dialogs are dropped.
+  static constexpr int kByeTries = 50;  // x 100 ms
+
+  void drain_until(std::chrono::steady_clock::time_point end) {
+    if (manager_.legs() > 0 && !grace_over_ && std::chrono::steady_clock::now() < end) {
+      loop_.start_timer(kDrainCheck, [this, end] { drain_until(end); });
+      return;
+    }
+    if (manager_.legs() > 0) spdlog::info("callbackd: grace over, ending {} leg(s)", manager_.legs());
+    api_.stop();
+    manager_.shutdown();
+    finish_when_quiet(0);
+  }
+
+  void finish_when_quiet(int tries) {
+    if (sip_.active_legs() > 0 && tries < kByeTries) {
+      loop_.start_timer(std::chrono::milliseconds(100), [this, tries] { finish_when_quiet(tries + 1); });
+      return;
+    }
+    sip_.drop_dialogs();
+    sip_.shutdown([this] { loop_.stop(); });
+    loop_.start_timer(std::chrono::seconds(3), [this] { loop_.stop(); });
+  }
+
+  sip::EventLoop& loop_;
+  sip::SipStack& sip_;
+  pbx::CallManager& manager_;
+  web::ApiServer& api_;
+  OpsMetrics& ops_;
+  std::chrono::seconds grace_;
+  bool started_ = false;
+  bool grace_over_ = false;
+};
+
 }  // namespace
 
 int run_server(const Config& config, const std::string& config_path) {
@@ -143,59 +204,18 @@ int run_server(const Config& config, const std::string& config_path) {
   service.start_watchdog(loop);
   Config running = config;  // what a SIGHUP compares the file with
 
-  bool stopping = false;
-  bool grace_over = false;
-  std::function<void(int)> finish_when_quiet;
-  // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
-  // peer that never answers them must not hold the process: after kDrainTries its dialogs are dropped.
-  constexpr int kDrainTries = 50;  // x 100 ms
-  // Draining (SIGTERM): how often it looks whether the calls in progress have ended or the grace is over.
-  constexpr std::chrono::milliseconds kDrainCheck{100};
-  std::function<void()> drain_until;
-  finish_when_quiet = [&](int tries) {
-    if (sip.active_legs() > 0 && tries < kDrainTries) {
-      loop.start_timer(std::chrono::milliseconds(100),
-                       [&finish_when_quiet, tries] { finish_when_quiet(tries + 1); });
-      return;
-    }
-    sip.drop_dialogs();
-    sip.shutdown([&loop] { loop.stop(); });
-    loop.start_timer(std::chrono::seconds(3), [&loop] { loop.stop(); });
-  };
+  Shutdown shutdown(loop, sip, manager, api, ops, std::chrono::seconds(config.sip.shutdown_grace_s));
   loop.watch_fd(signals.fd(), [&] {
     const int sig = signals.read_signal();
-    if (sig == SIGHUP && !stopping) {
-      service.reloading();
-      reload_config(config_path, running,
-                    [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
-      service.ready("reloaded");
-      return;
+    if (sig != SIGHUP) {
+      if (!shutdown.started()) service.stopping();
+      return shutdown.signal(sig);
     }
-    if (sig == SIGHUP) return;
-    if (stopping) {
-      if (!grace_over) spdlog::info("callbackd: signal {} again, ending the calls in progress now", sig);
-      grace_over = true;
-      return;
-    }
-    stopping = true;
-    service.stopping();
-    spdlog::info("callbackd: signal {}, draining (up to {} s, sip.shutdown_grace_s)", sig,
-                 config.sip.shutdown_grace_s);
-    ops.draining();
-    manager.drain();
-    const auto grace_end =
-        std::chrono::steady_clock::now() + std::chrono::seconds(config.sip.shutdown_grace_s);
-    drain_until = [&, grace_end] {
-      if (manager.legs() > 0 && !grace_over && std::chrono::steady_clock::now() < grace_end) {
-        loop.start_timer(kDrainCheck, [&drain_until] { drain_until(); });
-        return;
-      }
-      if (manager.legs() > 0) spdlog::info("callbackd: grace over, ending {} leg(s)", manager.legs());
-      api.stop();
-      manager.shutdown();
-      finish_when_quiet(0);
-    };
-    drain_until();
+    if (shutdown.started()) return;
+    service.reloading();
+    reload_config(config_path, running,
+                  [&manager](const auto& lines, const auto& callback) { manager.reload(lines, callback); });
+    service.ready("reloaded");
   });
   loop.run();
   relay.detach();  // waits for a media event in flight: none reaches the manager once it is gone

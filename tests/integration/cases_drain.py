@@ -90,3 +90,23 @@ def sigterm_short_grace_expect_bye_at_grace_end(ctx):
                                               "expected about 2 s (shutdown_grace_s)")
             code = _wait_exit(srv, 10)
             check(code == 0, f"callbackd exit code {code} after the grace, expected 0")
+
+
+@case("second-sigterm-expect-bye-at-once")
+def second_sigterm_expect_bye_at_once(ctx):
+    """shutdown_grace_s = 30: SIGTERM while an answered call holds, then a second SIGTERM 1 s later ends the
+    grace: the server's BYE comes within about a second of it, and the process exits 0."""
+    with Server(ctx, answer_delay_s=1, sip_options={"shutdown_grace_s": 30}) as srv:
+        with RtpReceiver() as rtp:
+            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-bye.xml", "+15551203")
+            _wait_answered(srv)
+            srv.proc.send_signal(signal.SIGTERM)
+            time.sleep(1.0)
+            check(srv.alive(), "callbackd exited on the first SIGTERM with a call in progress")
+            srv.proc.send_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            caller.expect_success(timeout=30)
+            took = time.monotonic() - sent
+            check(took < 3, f"the server's BYE came {took:.1f} s after the second SIGTERM, expected at once")
+            code = _wait_exit(srv, 10)
+            check(code == 0, f"callbackd exit code {code} after the second SIGTERM, expected 0")
