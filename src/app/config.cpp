@@ -135,9 +135,9 @@ class Reader {
 };
 
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
-  r.only_keys(
-      t, "sip.",
-      {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s"});
+  r.only_keys(t, "sip.",
+              {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s",
+               "shutdown_grace_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);
@@ -150,6 +150,7 @@ void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.integer(t, "sip.", "nonce_ttl_s", c.nonce_ttl_s, 10, 86400);
   r.integer(t, "sip.", "min_expires_s", c.min_expires_s, 1, 86400);
   r.integer(t, "sip.", "max_expires_s", c.max_expires_s, 1, 86400);
+  r.integer(t, "sip.", "shutdown_grace_s", c.shutdown_grace_s, 0, 3600);
 }
 
 void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
@@ -176,10 +177,10 @@ void read_media(Reader& r, const toml::table& t, MediaConfig& c) {
 }
 
 void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
-  r.only_keys(
-      t, "callback.",
-      {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
-       "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s", "line_wait_s"});
+  r.only_keys(t, "callback.",
+              {"trigger_window_s", "default_delay_s", "ring_timeout_s", "max_attempts", "retry_delay_s",
+               "retry_backoff_max_s", "crash_settle_s", "min_interval_s", "max_call_duration_s",
+               "line_wait_s", "max_per_hour", "max_per_day", "max_concurrent"});
   r.integer(t, "callback.", "trigger_window_s", c.trigger_window_s, 1, 120);
   r.integer(t, "callback.", "default_delay_s", c.default_delay_s, 0, 3600);
   r.integer(t, "callback.", "ring_timeout_s", c.ring_timeout_s, 5, 300);
@@ -190,6 +191,9 @@ void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
   r.integer(t, "callback.", "min_interval_s", c.min_interval_s, 0, 86400);
   r.integer(t, "callback.", "max_call_duration_s", c.max_call_duration_s, 10, 86400);
   r.integer(t, "callback.", "line_wait_s", c.line_wait_s, 0, 3600);
+  r.integer(t, "callback.", "max_per_hour", c.max_per_hour, 0, 100000);
+  r.integer(t, "callback.", "max_per_day", c.max_per_day, 0, 100000);
+  r.integer(t, "callback.", "max_concurrent", c.max_concurrent, 1, 100000);
 }
 
 void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
@@ -306,8 +310,11 @@ void read_root(Reader& r, const toml::table& root, Config& c) {
     r.str(*t, "store.", "sqlite", c.store.sqlite);
   }
   if (const auto* t = section("web")) {
-    r.only_keys(*t, "web.", {"listen", "admin_token", "secure_cookie"});
+    r.only_keys(*t, "web.",
+                {"listen", "admin_token", "secure_cookie", "request_timeout_s", "max_connections"});
     r.boolean(*t, "web.", "secure_cookie", c.web.secure_cookie);
+    r.integer(*t, "web.", "request_timeout_s", c.web.request_timeout_s, 1, 300);
+    r.integer(*t, "web.", "max_connections", c.web.max_connections, 1, 1024);
     r.host_port(*t, "web.", "listen", c.web.listen);
     r.str(*t, "web.", "admin_token", c.web.admin_token);
     if (!c.web.admin_token.empty() && c.web.admin_token.size() < 16) {

@@ -19,6 +19,7 @@ struct SipConfig {
   int nonce_ttl_s = 300;
   int min_expires_s = 60;
   int max_expires_s = 3600;
+  int shutdown_grace_s = 30;  // after SIGTERM, calls in progress may go on this long before they get BYE
 };
 
 struct MediaConfig {
@@ -37,6 +38,8 @@ struct WebConfig {
   HostPort listen{"127.0.0.1", 8080};
   std::string admin_token;     // empty: generated at first start and kept beside the database
   bool secure_cookie = false;  // the session cookie gets Secure (a TLS proxy is in front)
+  int request_timeout_s = 10;  // a request's headers and body must arrive within this
+  int max_connections = 64;    // HTTP connections served at once; more are answered 503 and closed
 };
 
 // [attendant]: the Auto Attendant's timing, the phone login's lockout, the operator and the menu file.

@@ -88,7 +88,10 @@ nlohmann::json settings_view(const Config& config) {
             {"crash_settle_s", c.crash_settle_s},
             {"min_interval_s", c.min_interval_s},
             {"max_call_duration_s", c.max_call_duration_s},
-            {"line_wait_s", c.line_wait_s}}},
+            {"line_wait_s", c.line_wait_s},
+            {"max_per_hour", c.max_per_hour},
+            {"max_per_day", c.max_per_day},
+            {"max_concurrent", c.max_concurrent}}},
           {"lines", lines}};
 }
 

@@ -17,6 +17,7 @@ OpsMetrics::OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const st
     : loop_(loop), manager_(manager), probe_(db_path) {}
 
 std::optional<std::string> OpsMetrics::not_ready() {
+  if (draining_) return "draining";
   if (!sip_bound_) return "SIP transports not bound yet";
   if (auto why = probe_.write_refused()) return "database refuses writes: " + *why;
   return std::nullopt;

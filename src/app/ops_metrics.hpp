@@ -19,6 +19,7 @@ class OpsMetrics {
   OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const std::string& db_path);
 
   void sip_bound() { sip_bound_ = true; }
+  void draining() { draining_ = true; }  // /readyz says so: a load balancer stops sending new work
   // Empty while the SIP transports are bound and the database takes writes; else the reason.
   std::optional<std::string> not_ready();
   // Prometheus text of the families listed in docs/operations.md ("Metrics") besides the web layer's.
@@ -42,6 +43,7 @@ class OpsMetrics {
   pbx::CallManager& manager_;
   store::StoreProbe probe_;
   std::atomic<bool> sip_bound_{false};
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace callbackd::app

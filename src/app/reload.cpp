@@ -13,15 +13,17 @@ namespace {
 // Every setting of a section as one string, so that "did [x] change" is one comparison per section.
 std::map<std::string, std::string> sections(const Config& c) {
   std::map<std::string, std::string> s;
-  s["[sip]"] = c.sip.listen.str() + "|" + c.sip.user_agent;
+  s["[sip]"] = c.sip.listen.str() + "|" + c.sip.user_agent + "|" + std::to_string(c.sip.shutdown_grace_s);
   s["[media]"] = c.media.address + "|" + std::to_string(c.media.port_min) + "-" +
                  std::to_string(c.media.port_max) + "|" + c.media.prompts_dir + "|" + c.media.language;
   s["[store]"] = c.store.sqlite;
-  s["[web]"] = c.web.listen.str() + "|" + c.web.admin_token;
+  s["[web]"] = fmt::format("{}|{}|{}|{}", c.web.listen.str(), c.web.admin_token, c.web.request_timeout_s,
+                           c.web.max_connections);
   const auto& cb = c.callback;
-  s["[callback]"] = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", cb.trigger_window_s, cb.default_delay_s,
-                                cb.ring_timeout_s, cb.max_attempts, cb.retry_delay_s, cb.min_interval_s,
-                                cb.max_call_duration_s, cb.line_wait_s);
+  s["[callback]"] =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", cb.trigger_window_s, cb.default_delay_s,
+                  cb.ring_timeout_s, cb.max_attempts, cb.retry_delay_s, cb.min_interval_s,
+                  cb.max_call_duration_s, cb.line_wait_s, cb.max_per_hour, cb.max_per_day, cb.max_concurrent);
   std::string lines;
   for (const auto& l : c.lines) {
     lines += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(),

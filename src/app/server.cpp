@@ -136,6 +136,67 @@ void check_prompts(const media::PromptCatalog& prompts, const std::string& dir, 
   }
 }
 
+// SIGTERM's sequence, on the loop: drain (new calls refused, no job dialed, calls in progress go on up to
+// the grace), then hang up what is left, then stop the SIP stack and the loop.
+class Shutdown {
+ public:
+  Shutdown(sip::EventLoop& loop, sip::SipStack& sip, pbx::CallManager& manager, web::ApiServer& api,
+           OpsMetrics& ops, std::chrono::seconds grace)
+      : loop_(loop), sip_(sip), manager_(manager), api_(api), ops_(ops), grace_(grace) {}
+
+  bool started() const { return started_; }
+  // The first one starts draining; another ends the grace at once.
+  void signal(int sig) {
+    if (started_) {
+      if (!grace_over_) spdlog::info("callbackd: signal {} again, ending the calls in progress now", sig);
+      grace_over_ = true;
+      return;
+    }
+    started_ = true;
+    spdlog::info("callbackd: signal {}, draining (up to {} s, sip.shutdown_grace_s)", sig, grace_.count());
+    ops_.draining();
+    manager_.drain();
+    drain_until(std::chrono::steady_clock::now() + grace_);
+  }
+
+ private:
+  // Draining: how often it looks whether the calls in progress have ended or the grace is over.
+  static constexpr std::chrono::milliseconds kDrainCheck{100};
+  // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
+  // peer that never answers them must not hold the process: after kByeTries its dialogs are dropped.
+  static constexpr int kByeTries = 50;  // x 100 ms
+
+  void drain_until(std::chrono::steady_clock::time_point end) {
+    if (manager_.legs() > 0 && !grace_over_ && std::chrono::steady_clock::now() < end) {
+      loop_.start_timer(kDrainCheck, [this, end] { drain_until(end); });
+      return;
+    }
+    if (manager_.legs() > 0) spdlog::info("callbackd: grace over, ending {} leg(s)", manager_.legs());
+    api_.stop();
+    manager_.shutdown();
+    finish_when_quiet(0);
+  }
+
+  void finish_when_quiet(int tries) {
+    if (sip_.active_legs() > 0 && tries < kByeTries) {
+      loop_.start_timer(std::chrono::milliseconds(100), [this, tries] { finish_when_quiet(tries + 1); });
+      return;
+    }
+    sip_.drop_dialogs();
+    sip_.shutdown([this] { loop_.stop(); });
+    loop_.start_timer(std::chrono::seconds(3), [this] { loop_.stop(); });
+  }
+
+  sip::EventLoop& loop_;
+  sip::SipStack& sip_;
+  pbx::CallManager& manager_;
+  web::ApiServer& api_;
+  OpsMetrics& ops_;
+  std::chrono::seconds grace_;
+  bool started_ = false;
+  bool grace_over_ = false;
+};
+
 }  // namespace
 
 int run_server(const Config& config, const std::string& config_path) {
@@ -199,6 +260,7 @@ int run_server(const Config& config, const std::string& config_path) {
   api_settings.admins = admins.get();
   api_settings.audit = audit.get();
   api_settings.secure_cookie = config.web.secure_cookie;
+  api_settings.limits = {std::chrono::seconds(config.web.request_timeout_s), config.web.max_connections};
   api_settings.prompts_dir = prompts_dir;
   api_settings.custom_prompts_dir = custom_prompts_dir;
   api_settings.prompt_catalog = &prompts;
@@ -225,42 +287,23 @@ int run_server(const Config& config, const std::string& config_path) {
   service.start_watchdog(loop);
   Config running = config;  // what a SIGHUP compares the file with
 
-  bool stopping = false;
-  std::function<void(int)> finish_when_quiet;
-  // nua ignores handle operations once its own shutdown has begun, so our BYEs and CANCELs go out first; a
-  // peer that never answers them must not hold the process: after kDrainTries its dialogs are dropped.
-  constexpr int kDrainTries = 50;  // x 100 ms
-  finish_when_quiet = [&](int tries) {
-    if (sip.active_legs() > 0 && tries < kDrainTries) {
-      loop.start_timer(std::chrono::milliseconds(100),
-                       [&finish_when_quiet, tries] { finish_when_quiet(tries + 1); });
-      return;
-    }
-    sip.drop_dialogs();
-    sip.shutdown([&loop] { loop.stop(); });
-    loop.start_timer(std::chrono::seconds(3), [&loop] { loop.stop(); });
-  };
+  Shutdown shutdown(loop, sip, manager, api, ops, std::chrono::seconds(config.sip.shutdown_grace_s));
   loop.watch_fd(signals.fd(), [&] {
     const int sig = signals.read_signal();
-    if (sig == SIGHUP && !stopping) {
-      service.reloading();
-      reload_config(config_path, running,
-                    [&manager, &call_settings, &api_policy](const auto& lines, const auto& callback,
-                                                            const auto& policy) {
-                      manager.set_policy(policy);
-                      call_settings.file_reloaded({lines, callback});
-                      api_policy.set(policy, call_settings.effective().lines);
-                    });
-      service.ready("reloaded");
-      return;
+    if (sig != SIGHUP) {
+      if (!shutdown.started()) service.stopping();
+      return shutdown.signal(sig);
     }
-    if (stopping || sig == SIGHUP) return;
-    stopping = true;
-    service.stopping();
-    spdlog::info("callbackd: signal {}, stopping", sig);
-    api.stop();
-    manager.shutdown();
-    finish_when_quiet(0);
+    if (shutdown.started()) return;
+    service.reloading();
+    reload_config(
+        config_path, running,
+        [&manager, &call_settings, &api_policy](const auto& lines, const auto& callback, const auto& policy) {
+          manager.set_policy(policy);
+          call_settings.file_reloaded({lines, callback});
+          api_policy.set(policy, call_settings.effective().lines);
+        });
+    service.ready("reloaded");
   });
   loop.run();
   relay.detach();  // waits for a media event in flight: none reaches the manager once it is gone

@@ -51,6 +51,8 @@ std::string_view to_string(Verdict v) {
       return "reject-duplicate";
     case Verdict::RejectOpenJob:
       return "reject-open-job";
+    case Verdict::RejectRateLimit:
+      return "reject-rate-limit";
   }
   return "unknown-verdict";
 }

@@ -24,7 +24,8 @@ enum class Verdict {
   RejectDisabled,
   RejectLateCancel,
   RejectDuplicate,
-  RejectOpenJob,  // the caller's previous callback is still pending or dialing
+  RejectOpenJob,    // the caller's previous callback is still pending or dialing
+  RejectRateLimit,  // the caller had callback.max_per_hour (or max_per_day) callbacks already
 };
 std::string_view to_string(Verdict v);
 

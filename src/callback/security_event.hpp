@@ -24,6 +24,9 @@ enum class SecurityEvent {
   PhoneLockout,        // failed phone logins locked a caller number and an extension out of the attendant
   DestinationRefused,  // the outgoing policy refused a number a caller dialled or a callback was to reach
   SipDigestFailed,     // SIP digest credentials refused: unknown user, wrong password, bad or replayed nonce
+  // A trusted caller's trigger refused by callback.max_per_hour / max_per_day (from=-: the caller is a phone
+  // number, not an address to ban; the filter in contrib/fail2ban/ does not match it).
+  CallbackRateLimited,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -44,6 +47,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "destination-refused";
     case SecurityEvent::SipDigestFailed:
       return "sip-digest-failed";
+    case SecurityEvent::CallbackRateLimited:
+      return "callback-rate-limited";
   }
   return "unknown";
 }

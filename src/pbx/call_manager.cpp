@@ -46,6 +46,12 @@ void CallManager::job_cancelled(std::int64_t id) {
   });
 }
 
+void CallManager::drain() {
+  spdlog::info("callbackd: draining, {} leg(s) in progress; new calls get 503", call_of_.size());
+  overload_.drain();
+  jobs_.hold();
+}
+
 void CallManager::shutdown() {
   shutting_down_ = true;
   overload_.stop();

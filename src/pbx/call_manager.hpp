@@ -39,6 +39,9 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void start();
   // Hangs up every leg and puts jobs that were dialing back to pending, so a restart dials them again.
   void shutdown();
+  // SIGTERM's first step: new calls are refused (503, Retry-After) and no job is dialed, while the calls in
+  // progress go on; shutdown() ends them. legs() says when none is left.
+  void drain();
   // From any thread: an admin cancelled job `id`.
   void job_cancelled(std::int64_t id);
   // From the media thread.

@@ -99,7 +99,9 @@ void CallManager::trigger(Leg& leg) {
                      now_ms(),
                      settings_.callback.min_interval_s,
                      settings_.callback.default_delay_s,
-                     jobs_.has_unsaved_for(leg.caller)};
+                     jobs_.has_unsaved_for(leg.caller),
+                     settings_.callback.max_per_hour,
+                     settings_.callback.max_per_day};
   // The screening, the duplicate check and the job's insert run on the store worker, in order with every
   // other trigger; the leg's outcome (and its call record) waits for the answer in triggered().
   deps_.store.ask([req](store::Store& s) { return run_trigger(s, req); },
@@ -136,6 +138,11 @@ void CallManager::trigger_decided(Leg& leg, const TriggerResult& r) {
   }
   if (verdict != callback::Verdict::Accept) {
     const std::string text(callback::to_string(verdict));
+    if (verdict == callback::Verdict::RejectRateLimit) {
+      callback::log_security_event(
+          callback::SecurityEvent::CallbackRateLimited, "",
+          {{"caller", r.caller_number}, {"limit", r.rate_limit}, {"line", leg.line}});
+    }
     spdlog::info("leg {}: no callback for '{}': {}", leg.id, leg.caller, text);
     return decide(leg, {EndKind::NotTriggered, 0, text});
   }

@@ -186,7 +186,7 @@ void JobRunner::schedule(const store::CallbackJob& job, std::chrono::millisecond
 void JobRunner::arm() {
   due_timer_.cancel();
   const auto due = due_.next_due();
-  if (!due || stopping_) return;
+  if (!due || stopping_ || holding_) return;
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock_.now());
   due_timer_.start(std::max(wait, std::chrono::milliseconds(0)), [this] { run_due(); });
 }
@@ -211,6 +211,15 @@ bool JobRunner::wait_for_line(const store::CallbackJob& job) {
 void JobRunner::attempt(std::int64_t id) {
   const auto known = known_.find(id);
   if (known == known_.end()) return;
+  if (in_flight_.size() >= static_cast<std::size_t>(settings_.max_concurrent)) {
+    // Not an attempt: it stays pending and is looked at again, however long the others take.
+    if (waiting_for_slot_.insert(id).second) {
+      spdlog::info("job {}: {} callbacks dialing (callback.max_concurrent), waiting", id, in_flight_.size());
+    }
+    due_.add(id, clock_.now() + kLineRetry);
+    return;
+  }
+  waiting_for_slot_.erase(id);
   if (wait_for_line(known->second)) return;
   waiting_for_line_.erase(id);
   in_flight_[id] = known->second.attempts + 1;
@@ -304,11 +313,17 @@ void JobRunner::attempt_failed(std::int64_t job_id, const EndCause& cause) {
 
 void JobRunner::cancelled(std::int64_t job_id) {
   waiting_for_line_.erase(job_id);
+  waiting_for_slot_.erase(job_id);
   if (due_.remove(job_id)) {
     known_.erase(job_id);
     spdlog::info("job {}: {} by an admin, not dialed", job_id, to_string(JobEvent::Cancelled));
     arm();
   }
+}
+
+void JobRunner::hold() {
+  holding_ = true;
+  due_timer_.cancel();
 }
 
 void JobRunner::shutdown() {

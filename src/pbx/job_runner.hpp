@@ -57,6 +57,9 @@ class JobRunner {
   void cancelled(std::int64_t job_id);  // an admin cancelled it (the REST API did the store's part)
   // Attempts in flight go back to pending so the next start dials them again; nothing more is dialed.
   void shutdown();
+  // Dials nothing more (draining before shutdown): due jobs stay pending in the store for the next start,
+  // callbacks already dialing go on.
+  void hold();
 
   std::size_t scheduled() const { return due_.size(); }
   std::size_t unsaved() const { return unsaved_.size(); }
@@ -101,7 +104,9 @@ class JobRunner {
   Timer unsaved_timer_;
   std::unordered_map<std::int64_t, int> in_flight_;  // job id -> attempt number
   std::unordered_set<std::int64_t> waiting_for_line_;
+  std::unordered_set<std::int64_t> waiting_for_slot_;  // callback.max_concurrent reached
   bool stopping_ = false;
+  bool holding_ = false;
   // Store results posted after the runner is gone (shutdown) check this before touching it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

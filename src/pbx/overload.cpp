@@ -35,6 +35,7 @@ void Overload::probe() {
 }
 
 std::optional<std::string> Overload::refuse(std::size_t legs, std::size_t store_backlog) {
+  if (draining_) return "draining before shutdown";
   if (legs >= settings_.max_calls) return "calls at the limit (" + std::to_string(settings_.max_calls) + ")";
   if (store_backlog >= settings_.max_store_backlog) {
     return "store behind by " + std::to_string(store_backlog) + " calls";

@@ -27,6 +27,8 @@ class Overload {
 
   void start();  // arms the loop-lag probe
   void stop();
+  // From now on every new call is refused: the server is draining before it stops (SIGTERM).
+  void drain() { draining_ = true; }
   // Why a new call must be refused now; nullopt when it may come in.
   std::optional<std::string> refuse(std::size_t legs, std::size_t store_backlog);
   // Counts a refusal; one summary line per second says how many, not one line per refused call.
@@ -44,6 +46,7 @@ class Overload {
   std::chrono::milliseconds last_lag_{0};
   std::uint64_t refused_ = 0;
   std::string last_why_;
+  bool draining_ = false;
 };
 
 }  // namespace callbackd::pbx

@@ -43,6 +43,11 @@ struct CallbackSettings {
   int line_wait_s = 300;           // a PSTN callback due while every line is busy waits this long for one
   int retry_backoff_max_s = 3600;  // network and 5xx failures wait twice as long each time, up to this
   int crash_settle_s = 240;  // after a crash, a job found dialing waits this long before its next attempt
+  // Toll-fraud caps: jobs created per trusted caller number in the last hour / day (0: no cap), and callbacks
+  // dialing at once (more wait, pending, for one to end).
+  int max_per_hour = 10;
+  int max_per_day = 50;
+  int max_concurrent = 10;
 };
 
 // The Auto Attendant: its menu and the phone login's lockout. Timeouts are in the menu (ivr::Menu).

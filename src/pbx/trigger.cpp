@@ -19,6 +19,18 @@ store::CallbackJob make_job(const TriggerRequest& r, const store::AuthorizedPhon
   return job;
 }
 
+// The cap on the caller's callbacks this trigger would exceed, if any: counted in the store, so jobs of every
+// state count (a fraudster's callbacks that failed cost as much), and a restart forgets nothing.
+std::optional<std::string> over_cap(store::Store& store, const TriggerRequest& r, const std::string& caller) {
+  constexpr std::int64_t kHourMs = std::int64_t{3600} * 1000;
+  if (r.max_per_hour > 0 && store.count_jobs_for_caller_ms(caller, r.arrived_ms - kHourMs) >= r.max_per_hour)
+    return std::to_string(r.max_per_hour) + " per hour";
+  if (r.max_per_day > 0 &&
+      store.count_jobs_for_caller_ms(caller, r.arrived_ms - 24 * kHourMs) >= r.max_per_day)
+    return std::to_string(r.max_per_day) + " per day";
+  return std::nullopt;
+}
+
 }  // namespace
 
 TriggerResult run_trigger(store::Store& store, const TriggerRequest& r) {
@@ -44,6 +56,11 @@ TriggerResult run_trigger(store::Store& store, const TriggerRequest& r) {
   // whatever min_interval_s says (a caller who rings again because it is slow must not be called twice).
   if (r.caller_has_unsaved || store.open_job_for_caller(out.caller_number)) {
     out.verdict = callback::Verdict::RejectOpenJob;
+    return out;
+  }
+  if (auto cap = over_cap(store, r, out.caller_number)) {
+    out.verdict = callback::Verdict::RejectRateLimit;
+    out.rate_limit = std::move(*cap);
     return out;
   }
   const auto target = callback::resolve_destination(*phone, out.caller_number);

@@ -19,6 +19,8 @@ struct TriggerRequest {
   int default_delay_s = 0;
   // The caller has a job the store refused, kept in memory: an open job the database does not show.
   bool caller_has_unsaved = false;
+  int max_per_hour = 0;  // callback.max_per_hour, max_per_day; 0: no cap
+  int max_per_day = 0;
 };
 
 struct TriggerResult {
@@ -29,6 +31,7 @@ struct TriggerResult {
   std::optional<store::CallbackJob> job;  // accepted: the job, with its id when stored
   bool stored = false;
   std::string store_error;  // accepted, but the store refused the job: why (it is then kept in memory)
+  std::string rate_limit;   // RejectRateLimit: the cap reached, e.g. "10 per hour"
 };
 
 // Throws StoreError when the lookup itself fails (the trigger is then lost, and said so by the caller).

@@ -68,6 +68,9 @@ inline constexpr const char* kLatestJobForCallerMs =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
     "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND created_at_ms > ? ORDER BY "
     "created_at_ms DESC, id DESC LIMIT 1";
+// Uses the index callback_jobs_caller_created_ms.
+inline constexpr const char* kCountJobsForCallerMs =
+    "SELECT COUNT(*) FROM callback_jobs WHERE caller = ? AND created_at_ms > ?";
 inline constexpr const char* kOpenJobForCaller =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
     "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND state IN ('pending', 'dialing') "

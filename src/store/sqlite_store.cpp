@@ -215,6 +215,13 @@ class SqliteStore final : public Store {
                             [&](Statement& st) { st.bind(1, caller).bind(2, since_ms); });
   }
 
+  std::int64_t count_jobs_for_caller_ms(const std::string& caller, UnixTimeMs since_ms) override {
+    const auto n = one<std::int64_t>(
+        sql::kCountJobsForCallerMs, [](Statement& st) { return st.int64(0); },
+        [&](Statement& st) { st.bind(1, caller).bind(2, since_ms); });
+    return n.value_or(0);
+  }
+
   std::optional<CallbackJob> open_job_for_caller(const std::string& caller) override {
     return one<CallbackJob>(sql::kOpenJobForCaller, read_job, [&](Statement& st) { st.bind(1, caller); });
   }

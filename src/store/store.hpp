@@ -84,6 +84,9 @@ class Store {
   virtual std::optional<CallbackJob> latest_job_for_caller_ms(const std::string& caller,
                                                               UnixTimeMs since_ms) = 0;
 
+  // How many jobs for a caller address were created strictly after `since_ms` (the per-number caps).
+  virtual std::int64_t count_jobs_for_caller_ms(const std::string& caller, UnixTimeMs since_ms) = 0;
+
   // The caller's job that is still pending or dialing, if any (at most one open job per caller).
   virtual std::optional<CallbackJob> open_job_for_caller(const std::string& caller) = 0;
 

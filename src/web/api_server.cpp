@@ -14,6 +14,7 @@
 #include "web/api_handlers.hpp"
 #include "web/audit_api.hpp"
 #include "web/call_settings_api.hpp"
+#include "web/guarded_server.hpp"
 #include "web/http.hpp"
 #include "web/prompts_api.hpp"
 #include "web/web_auth.hpp"
@@ -103,7 +104,7 @@ void reuse_address_only(socket_t sock) {
 
 struct ApiServer::Impl {
   Impl(store::Store& store, ApiSettings s)
-      : token(s.admin_token), settings(s), handlers(store, std::move(s)) {
+      : token(s.admin_token), settings(s), handlers(store, std::move(s)), server(settings.limits) {
     if (settings.admins != nullptr) {
       auth = std::make_unique<WebAuth>(*settings.admins, settings.session_idle);
       web = std::make_unique<WebHandlers>(store, *settings.admins, settings);
@@ -182,7 +183,7 @@ struct ApiServer::Impl {
   std::unique_ptr<CallSettingsApi> calls;  // null without a CallSettingsPort
   std::unique_ptr<AuditTrail> audit;       // null without an AuditLog
   WebCounters counters;
-  httplib::Server server;
+  GuardedServer server;
   std::thread thread;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> finished{false};

@@ -16,6 +16,7 @@
 #include "store/store.hpp"
 #include "web/call_settings_port.hpp"
 #include "web/health.hpp"
+#include "web/http_limits.hpp"
 #include "web/validation.hpp"
 
 namespace callbackd::media {
@@ -50,6 +51,7 @@ struct ApiSettings {
   // (X-Forwarded-Proto: https, or Forwarded: proto=https).
   bool secure_cookie = false;
   store::AuditLog* audit = nullptr;  // every change is recorded here (GET /api/v1/audit); null: not recorded
+  HttpLimits limits{};               // slow and too many connections (web/guarded_server.hpp)
   OpsHooks ops{};                    // what /readyz and /metrics report besides the web layer's own counters
   // The lines and callback settings in effect, editable (/api/v1/lines, /api/v1/settings/callback), and the
   // dashboard's live figures. Null: those routes answer 404 and the dashboard has no "live".

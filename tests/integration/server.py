@@ -61,7 +61,7 @@ class Server:
     """One callbackd process. Use as a context manager: the server is stopped (SIGTERM) on exit."""
 
     def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug",
-                 line_options=None, sip_options=None):
+                 line_options=None, sip_options=None, web_options=None):
         self.ctx = ctx
         self.sip_port = free_port_block(2)
         self.web_port = free_port()
@@ -75,6 +75,10 @@ class Server:
         self.line_options = dict(line_options or {})  # more keys for the fxo1 line, e.g. transport
         self.log_level = log_level
         self.sip_options = dict(sip_options or {})  # more keys for [sip], e.g. max_calls
+        # A case ends with SIGTERM: calls still in progress are ended at once, as the cases expect, unless a
+        # case sets a grace of its own (cases_drain.py).
+        self.sip_options.setdefault("shutdown_grace_s", 0)
+        self.web_options = dict(web_options or {})  # more keys for [web], e.g. max_connections
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
         self.log_path = os.path.join(self.dir, "callbackd.log")
@@ -117,6 +121,7 @@ class Server:
             "[web]",
             f'listen = "127.0.0.1:{self.web_port}"',
             f'admin_token = "{ADMIN_TOKEN}"',
+            *[f"{k} = {json.dumps(v)}" for k, v in self.web_options.items()],
             "",
             "[callback]",
         ]

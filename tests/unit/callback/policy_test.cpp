@@ -113,6 +113,7 @@ TEST(VerdictNames, AllDistinct) {
   EXPECT_EQ(to_string(Verdict::Accept), "accept");
   EXPECT_EQ(to_string(Verdict::RejectWithheld), "reject-withheld");
   EXPECT_EQ(to_string(Verdict::RejectMalformed), "reject-malformed");
+  EXPECT_EQ(to_string(Verdict::RejectRateLimit), "reject-rate-limit");
   EXPECT_EQ(to_string(Verdict::RejectUnknown), "reject-unknown");
   EXPECT_EQ(to_string(Verdict::RejectDisabled), "reject-disabled");
   EXPECT_EQ(to_string(Verdict::RejectLateCancel), "reject-late-cancel");

@@ -234,6 +234,9 @@ class FlakyStore final : public store::Store {
                                                              store::UnixTimeMs since) override {
     return real_->latest_job_for_caller_ms(c, since);
   }
+  std::int64_t count_jobs_for_caller_ms(const std::string& c, store::UnixTimeMs since) override {
+    return real_->count_jobs_for_caller_ms(c, since);
+  }
   std::optional<store::CallbackJob> open_job_for_caller(const std::string& c) override {
     return real_->open_job_for_caller(c);
   }
