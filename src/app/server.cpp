@@ -238,6 +238,11 @@ int run_server(const Config& config, const std::string& config_path) {
   sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
   signalling.attach(sip);
   registrar::Registrar registrar(registrar_settings(config.sip), clock, store_ha1_lookup(store_port));
+  manager.locate_with([&registrar](const std::string& extension) {
+    std::vector<std::string> targets;
+    for (const auto& c : registrar.location().contacts(extension)) targets.push_back(c.target);
+    return targets;
+  });
   sip.set_register_handler([&registrar](const sip::RegisterRequest& req, sip::RegisterResponder respond) {
     registrar.handle(req, std::move(respond));
   });

@@ -2,6 +2,7 @@
 // The call core's front: it routes SIP and media events to the call each leg belongs to, wires the job runner
 // to the dialer, and shuts down. Inbound screening and the trigger live in inbound.cpp, callback legs in
 // outbound.cpp, the attendant in attendant.cpp; leg moves in leg.cpp and the job lifecycle in job_runner.cpp.
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -60,6 +61,11 @@ class CallManager final : public sip::SipEvents, private JobDialer {
     reload(settings_.lines, settings_.callback, policy);
   }
 
+  // Where an extension's registered phones are (the registrar's location service): INVITE targets, oldest
+  // registration first. Unset or empty: the extension cannot be reached.
+  using Locate = std::function<std::vector<std::string>(const std::string& extension)>;
+  void locate_with(Locate locate) { locate_ = std::move(locate); }
+
   std::size_t legs() const { return call_of_.size(); }
   const JobRunner& jobs() const { return jobs_; }
   const LinePool& lines() const { return lines_; }
@@ -102,6 +108,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void relay_result(Call& call, ivr::CallOutcome outcome);
   std::size_t relays_of(const std::string& caller) const;  // empty caller: every relayed call
   std::optional<EndCause> start_relay(Call& call, Leg& caller, const std::string& digits);
+  std::optional<EndCause> start_extension_call(Call& call, Leg& caller, const std::string& number);
   Leg* place_leg(Call& call, LegKind kind, const std::string& request_uri, const std::string& from_uri,
                  const std::string& line);
   void relay_answered(Call& call, Leg& far, const std::string& sdp);
@@ -129,6 +136,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   JobRunner jobs_;
   Overload overload_;
   LoginGuard logins_;
+  Locate locate_;
   CallId next_call_ = 1;
   std::unordered_map<CallId, std::unique_ptr<Call>> calls_;
   std::unordered_map<LegId, CallId> call_of_;

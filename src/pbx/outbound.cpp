@@ -52,9 +52,14 @@ std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
       return start_callback_leg(job, "sip:" + target->text() + "@" + line->gateway.str() + params,
                                 "sip:" + from_user + "@" + us, line->name);
     }
-    case callback::Destination::Kind::Extension:
-      // Extensions register from the registrar issue on; until then none can be reached.
-      return EndCause{EndKind::Unreachable, 0, "extension " + target->text() + " is not registered"};
+    case callback::Destination::Kind::Extension: {
+      const auto contacts = locate_ ? locate_(target->text()) : std::vector<std::string>{};
+      if (contacts.empty()) {
+        return EndCause{EndKind::Unreachable, 0, "extension " + target->text() + " is not registered"};
+      }
+      // The phone that registered last is the one most likely in the caller's hand.
+      return start_callback_leg(job, contacts.back(), "sip:callback@" + us, "");
+    }
   }
   return EndCause{EndKind::Refused, 0, "unknown destination"};
 }

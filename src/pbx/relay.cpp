@@ -38,9 +38,10 @@ void CallManager::connect(Call& call, Leg& leg, ivr::MenuAction kind, const std:
       failed = start_relay(call, leg, target);
       break;
     case ivr::MenuAction::Extension:
+      failed = start_extension_call(call, leg, target);
+      break;
     case ivr::MenuAction::Operator:
-      // Extensions ring once they register (the registrar); until one has, none is reachable.
-      failed = EndCause{EndKind::Unreachable, 0, "extension not registered"};
+      failed = start_extension_call(call, leg, settings_.attendant.operator_extension);
       break;
     default:
       failed = EndCause{EndKind::Unreachable, 0, "feature not available"};
@@ -100,6 +101,28 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
                callback::text::log_escape(call.caller_number), target->text(), line->name, far->id);
   std::vector<std::string> ringback(kRingbackRepeats, "ringback");
   play(call, caller, ringback);
+  return std::nullopt;
+}
+
+std::optional<EndCause> CallManager::start_extension_call(Call& call, Leg& caller,
+                                                          const std::string& number) {
+  const auto contacts =
+      callback::is_extension_number(number) && locate_ ? locate_(number) : std::vector<std::string>{};
+  if (contacts.empty()) return EndCause{EndKind::Unreachable, 0, "extension not registered"};
+  // The extension sees who is calling when that is a verified number; a SIP caller shows as the attendant.
+  const bool number_known =
+      !call.caller_number.empty() && call.caller_number.find_first_not_of("+0123456789") == std::string::npos;
+  const std::string from_uri = "sip:" + (number_known ? call.caller_number : std::string("attendant")) + "@" +
+                               settings_.sip_listen.str();
+  // The phone that registered last rings (several contacts of one extension ring in turn, not yet at once).
+  Leg* far = place_leg(call, LegKind::Relay, contacts.back(), from_uri, "");
+  if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
+  far->caller = number;
+  far->record.direction = "extension";
+  far->record.job_id = caller.record.job_id;
+  spdlog::info("call {}: ringing extension {} at {} (leg {})", call.id, number,
+               callback::text::log_escape(contacts.back()), far->id);
+  play(call, caller, std::vector<std::string>(kRingbackRepeats, "ringback"));
   return std::nullopt;
 }
 

@@ -125,6 +125,39 @@ TEST_F(RelayFlow, PremiumAndInternationalNumbersAreRefusedWithoutAnInvite) {
   EXPECT_EQ(relay_invites().size(), 1u) << "the caller is back at the relay prompt and may dial again";
 }
 
+TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsItsLatestRegisteredPhone) {
+  const LegId caller = answered_callback(std::nullopt);
+  manager->locate_with([](const std::string& ext) {
+    return ext == "201" ? std::vector<std::string>{"sip:201@127.0.0.1:5091", "sip:201@127.0.0.1:5092"}
+                        : std::vector<std::string>{};
+  });
+  press(caller, "202#");  // not registered: "not available", back to the menu
+  EXPECT_TRUE(relay_invites().empty());
+  press(caller, "201#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:201@127.0.0.1:5092");
+  EXPECT_EQ(sip.froms.back(), "sip:+15551001@127.0.0.1:5060") << "the extension sees the verified caller";
+  manager->on_answered(relay_invites()[0].leg, kOffer);
+  loop.run_posted();
+  EXPECT_EQ(media.bridged.size(), 2u);
+}
+
+TEST_F(RelayFlow, PbxCallbackDestinationRingsTheRegisteredExtension) {
+  start();
+  manager->locate_with([](const std::string&) { return std::vector<std::string>{"sip:201@127.0.0.1:5091"}; });
+  store::AuthorizedPhone p;
+  p.caller_address = kTrusted;
+  p.callback_enabled = true;
+  p.callback_delay_s = 1;
+  p.callback_type = store::CallbackType::Pbx;
+  p.callback_destination = "201";
+  store->create_phone(p);
+  ring_once(1);
+  loop.advance(1000ms);
+  ASSERT_EQ(invites(), 1u);
+  EXPECT_EQ(sip.all("invite")[0].text, "sip:201@127.0.0.1:5091");
+}
+
 TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
   extension("201", true);
   const LegId caller = answered_callback(std::nullopt);
