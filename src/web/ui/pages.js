@@ -62,7 +62,12 @@ cbd.pages.extensions = crudPage({
     {field: 'number', label: 'Number'},
     {field: 'name', label: 'Name'},
     {field: 'allow_call_relay', label: 'Call relay'},
-    {field: 'password', label: 'Password', render: () => h('span', {class: 'note'}, 'set (never shown)')},
+    {field: 'registered', label: 'Registered', render: (r) => r.registered
+      ? h('span', {title: (r.contacts || []).map((c) => c.uri + ' (' + c.expires_s + ' s)').join('\n')},
+        'yes, ' + (r.contacts || []).length + ' phone(s)')
+      : h('span', {class: 'note'}, 'no')},
+    {field: 'password', label: 'Password', render: (r) => h('span', {class: 'note'},
+      r.needs_new_password ? 'set (never shown); needs a new one to register' : 'set (never shown)')},
   ],
   fields: [
     {name: 'number', label: 'Number (2 to 8 digits)', fixedOnEdit: true},
