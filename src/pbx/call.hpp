@@ -28,6 +28,7 @@ struct Call {
   std::optional<ivr::Attendant> attendant;
   LegId attendant_leg = 0;    // the leg that hears the attendant
   LegId far_leg = 0;          // the relayed call's leg while it exists
+  bool far_reported = false;  // the attendant has heard how the far leg's INVITE went (answer or failure)
   std::string caller_number;  // of the attendant's caller: lockouts and relay caps count by it
   Timer aa_timer;             // the attendant's digit/response timer
   Timer limit_timer;          // max_call_duration_s

@@ -147,6 +147,7 @@ Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request
   leg.started = deps_.clock.now();
   call_of_[id] = call.id;
   call.far_leg = id;
+  call.far_reported = false;
   leg.media = std::exchange(probe.media, std::nullopt);
   leg.media_port = probe.media_port;
   media_legs_[*leg.media] = id;
@@ -177,6 +178,7 @@ void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
     return;
   }
   decide(far, {EndKind::Answered, 0, ""});
+  call.far_reported = true;
   far.remote_media = remote;
   deps_.media.start(*far.media, *remote);
   deps_.media.stop_playback(*caller->media);
@@ -190,6 +192,7 @@ void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
 }
 
 void CallManager::relay_failed(Call& call, Leg& far) {
+  call.far_reported = true;
   if (Leg* caller = call.leg(call.attendant_leg); caller != nullptr && caller->media) {
     deps_.media.stop_playback(*caller->media);
   }
@@ -201,8 +204,10 @@ void CallManager::relay_ended(Call& call, Leg& far) {
   call.relay_timer.cancel();
   if (far.record.answered_at) {
     relay_result(call, ivr::CallOutcome::Ended);
-  } else if (far.state != LegState::Failed) {
-    relay_failed(call, far);  // ended before any final answer: a ring timeout, a transport failure
+  } else if (!call.far_reported) {
+    // Ended before any final answer we saw (a transport failure): said once, or the second report would
+    // stop the prompt the first one started.
+    relay_failed(call, far);
   }
 }
 

@@ -105,8 +105,13 @@ TEST_F(RelayFlow, BusyFarEndBringsTheCallerBackAndCallerHangupCancelsARingingFar
   press(caller, std::string(kDialled) + "#");
   const LegId far = relay_invites()[0].leg;
   manager->on_failed(far, 486, "Busy Here");
+  loop.run_posted();
+  const auto stops = media.stopped.size();
+  const auto played = media.played.size();
   manager->on_ended(far);
   loop.run_posted();
+  EXPECT_EQ(media.stopped.size(), stops) << "the end of a failed far leg must not cut the busy prompt";
+  EXPECT_EQ(media.played.size(), played);
   EXPECT_TRUE(media.bridged.empty());
   press(caller, "5550124#");
   ASSERT_EQ(relay_invites().size(), 2u);
