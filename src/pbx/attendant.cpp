@@ -2,7 +2,6 @@
 // session, timers on the loop, a login checked against the store, a relayed call (relay.cpp) or a hang-up.
 #include <spdlog/spdlog.h>
 
-#include "callback/caller_match.hpp"
 #include "callback/security_event.hpp"
 #include "pbx/call_manager.hpp"
 #include "store/password.hpp"
@@ -16,17 +15,14 @@ char masked(char digit) {
   return digit == '#' ? '#' : 'x';
 }
 
-// Who the caller is, read on the store worker: the trusted caller's entry (by the callback's job, or by the
-// number of a call the attendant answered) and its login extension.
-ivr::AaCaller caller_context(store::Store& s, std::optional<std::int64_t> job_id, const std::string& number) {
+// Who the caller is, read on the store worker: the trusted caller's entry of the callback's job, and its
+// login extension. Only a callback logs in by its entry: it reached the entry's own destination. A call the
+// attendant answered shows a caller ID anyone can forge on the PSTN, so it logs in by phone.
+ivr::AaCaller caller_context(store::Store& s, std::int64_t job_id) {
   ivr::AaCaller out;
   std::optional<store::AuthorizedPhone> phone;
-  if (job_id) {
-    if (auto job = s.get_job(*job_id); job && job->authorized_phone_id)
-      phone = s.get_phone(*job->authorized_phone_id);
-  } else if (!number.empty()) {
-    phone = callback::find_trusted_caller(s, number);
-  }
+  if (auto job = s.get_job(job_id); job && job->authorized_phone_id)
+    phone = s.get_phone(*job->authorized_phone_id);
   if (!phone) return out;
   out.auto_call_relay = phone->auto_call_relay;
   if (phone->login_extension) {
@@ -54,8 +50,11 @@ void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64
     deps_.sip.hangup(id);
   });
   const CallId cid = call.id;
-  const std::string number = leg.kind == LegKind::Inbound ? leg.caller : std::string();
-  deps_.store.ask([job_id, number](store::Store& s) { return caller_context(s, job_id, number); },
+  if (!job_id) {
+    begin_attendant(call, {});
+    return;
+  }
+  deps_.store.ask([job = *job_id](store::Store& s) { return caller_context(s, job); },
                   [this, alive = alive_, cid](const store::StoreOutcome<ivr::AaCaller>& out) {
                     if (!*alive) return;
                     auto it = calls_.find(cid);

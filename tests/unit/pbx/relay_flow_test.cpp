@@ -163,6 +163,26 @@ TEST_F(RelayFlow, PbxCallbackDestinationRingsTheRegisteredExtension) {
   EXPECT_EQ(sip.all("invite")[0].text, "sip:201@127.0.0.1:5091");
 }
 
+TEST_F(RelayFlow, ACallTheAttendantAnswersIsNotLoggedInByItsCallerIdWhichAnyoneCanForge) {
+  extension("201", true);
+  start();
+  store::AuthorizedPhone p;
+  p.caller_address = kTrusted;
+  p.callback_enabled = true;
+  p.login_extension = "201";
+  store->create_phone(p);
+  invite_from_gateway(5, kTrusted);  // left ringing: the attendant answers after answer_delay_s
+  loop.advance(2000ms);
+  loop.run_posted();
+  ASSERT_EQ(sip.all("answer").size(), 1u);
+  // Logged in by the entry, *8 would take these keys as the number; here they are a login attempt, refused.
+  press(5, std::string("*8") + kDialled + "#1#");
+  EXPECT_EQ(invites(), 0u) << "*8 must ask for the login, not dial";
+  press(5, "201#4711#");
+  press(5, std::string(kDialled) + "#");
+  EXPECT_EQ(invites(), 1u) << "after a login by phone the relay works";
+}
+
 TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
   extension("201", true);
   const LegId caller = answered_callback(std::nullopt);
