@@ -150,6 +150,45 @@ Leg& CallManager::add_leg(LegId id, LegKind kind, LegState initial) {
   return leg;
 }
 
+std::variant<Leg*, EndCause> CallManager::send_invite(Call* call, LegKind kind,
+                                                      const std::string& request_uri,
+                                                      const std::string& from_uri, const std::string& line) {
+  // Media first, with no leg id yet: the offer needs our port before the INVITE exists.
+  Leg probe(deps_.loop, 0, kind, LegState::Dialing);
+  if (!open_media(probe)) return EndCause{EndKind::NoMediaPort, 0, ""};
+  if (!line.empty() && !lines_.acquire(line)) {
+    release_media(probe);
+    return EndCause{EndKind::NoLine, 0, ""};
+  }
+  const std::uint64_t session = next_sdp_session_++;
+  const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
+  const LegId id = deps_.sip.invite(request_uri, from_uri, media::make_offer(local));
+  if (id == 0) {
+    if (!line.empty()) lines_.release(line);
+    release_media(probe);
+    return EndCause{EndKind::NoSipRequest, 0, ""};
+  }
+  Leg* leg = nullptr;
+  if (call == nullptr) {
+    leg = &add_leg(id, kind, LegState::Dialing);
+  } else {
+    call->legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, LegState::Dialing));
+    leg = call->legs.back().get();
+    leg->started = deps_.clock.now();
+    call_of_[id] = call->id;
+  }
+  leg->media = std::exchange(probe.media, std::nullopt);
+  leg->media_port = probe.media_port;
+  media_legs_[*leg->media] = id;
+  leg->sdp_session = session;
+  leg->line = line;
+  leg->record.line = line;
+  leg->record.caller = from_uri;
+  leg->record.callee = request_uri;
+  leg->record.started_at = now_unix();
+  return leg;
+}
+
 Call* CallManager::call_of(LegId id) {
   auto it = call_of_.find(id);
   if (it == call_of_.end()) return nullptr;

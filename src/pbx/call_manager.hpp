@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "media/prompt.hpp"
 #include "pbx/call.hpp"
@@ -118,6 +119,11 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void on_digit(LegId id, char digit, const char* via);
   // call_manager.cpp
   Leg& add_leg(LegId id, LegKind kind, LegState initial);
+  // The INVITE of every leg we place (callbacks, relayed calls): an RTP port, a line channel when `line` is
+  // set, the offer. The leg is added to `call` (a new call when null) holding both; on failure nothing is
+  // held.
+  std::variant<Leg*, EndCause> send_invite(Call* call, LegKind kind, const std::string& request_uri,
+                                           const std::string& from_uri, const std::string& line);
   Call* call_of(LegId id);
   Leg* find(LegId id);
   bool open_media(Leg& leg);

@@ -68,35 +68,14 @@ std::optional<EndCause> CallManager::start_callback_leg(const store::CallbackJob
                                                         const std::string& request_uri,
                                                         const std::string& from_uri,
                                                         const std::string& line) {
-  // Media first, with no leg id yet: the offer needs our port before the INVITE exists.
-  Leg probe(deps_.loop, 0, LegKind::Callback, LegState::Dialing);
-  if (!open_media(probe)) return EndCause{EndKind::NoMediaPort, 0, ""};
-  if (!line.empty() && !lines_.acquire(line)) {
-    release_media(probe);
-    return EndCause{EndKind::NoLine, 0, ""};
-  }
-  const std::uint64_t session = next_sdp_session_++;
-  const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
-  const LegId id = deps_.sip.invite(request_uri, from_uri, media::make_offer(local));
-  if (id == 0) {
-    if (!line.empty()) lines_.release(line);
-    release_media(probe);
-    return EndCause{EndKind::NoSipRequest, 0, ""};
-  }
-  Leg& leg = add_leg(id, LegKind::Callback, LegState::Dialing);
-  leg.media = std::exchange(probe.media, std::nullopt);
-  leg.media_port = probe.media_port;
-  media_legs_[*leg.media] = id;
-  leg.sdp_session = session;
-  leg.line = line;
+  auto sent = send_invite(nullptr, LegKind::Callback, request_uri, from_uri, line);
+  if (auto* cause = std::get_if<EndCause>(&sent)) return *cause;
+  Leg& leg = *std::get<Leg*>(sent);
+  const LegId id = leg.id;
   leg.caller = job.destination;
   leg.job_id = job.id;
   leg.record.direction = "outbound";
   leg.record.job_id = job.id;
-  leg.record.line = line;
-  leg.record.caller = from_uri;
-  leg.record.callee = request_uri;
-  leg.record.started_at = now_unix();
   if (const Line* l = lines_.find(line)) leg.peer_ip = l->gateway.host;
   spdlog::info("job {}: attempt {} dialing {} (leg {})", job.id, job.attempts, request_uri, id);
   leg.ring_timer.start(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {

@@ -128,35 +128,12 @@ std::optional<EndCause> CallManager::start_extension_call(Call& call, Leg& calle
 
 Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request_uri,
                             const std::string& from_uri, const std::string& line) {
-  Leg probe(deps_.loop, 0, kind, LegState::Dialing);
-  if (!open_media(probe)) return nullptr;
-  if (!line.empty() && !lines_.acquire(line)) {
-    release_media(probe);
-    return nullptr;
-  }
-  const std::uint64_t session = next_sdp_session_++;
-  const media::LocalMedia local{deps_.media.address(), probe.media_port, session};
-  const LegId id = deps_.sip.invite(request_uri, from_uri, media::make_offer(local));
-  if (id == 0) {
-    if (!line.empty()) lines_.release(line);
-    release_media(probe);
-    return nullptr;
-  }
-  call.legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, LegState::Dialing));
-  Leg& leg = *call.legs.back();
-  leg.started = deps_.clock.now();
-  call_of_[id] = call.id;
+  auto sent = send_invite(&call, kind, request_uri, from_uri, line);
+  if (std::holds_alternative<EndCause>(sent)) return nullptr;
+  Leg& leg = *std::get<Leg*>(sent);
+  const LegId id = leg.id;
   call.far_leg = id;
   call.far_reported = false;
-  leg.media = std::exchange(probe.media, std::nullopt);
-  leg.media_port = probe.media_port;
-  media_legs_[*leg.media] = id;
-  leg.sdp_session = session;
-  leg.line = line;
-  leg.record.line = line;
-  leg.record.caller = from_uri;
-  leg.record.callee = request_uri;
-  leg.record.started_at = now_unix();
   leg.ring_timer.start(std::chrono::seconds(settings_.callback.ring_timeout_s), [this, id] {
     Leg* l = find(id);
     if (l == nullptr) return;
