@@ -23,6 +23,8 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
       logins_(settings_.attendant.lockout_failures, std::chrono::seconds(settings_.attendant.lockout_s)) {
   // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).
   next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;
+  // Call ids restart at 1 with the process; the start time keeps records' call_ref apart across restarts.
+  call_ref_prefix_ = std::to_string(now_ms()) + "-";
 }
 
 CallManager::~CallManager() {
@@ -129,6 +131,7 @@ void CallManager::finish_leg(Call& call, Leg& leg) {
 void CallManager::write_record(Leg& leg) {
   // One insert when the leg ends, not an insert and an update; the store worker batches them.
   leg.record.result = describe(leg.cause.value_or(EndCause{}), leg.kind);
+  leg.record.end_cause = end_cause_name(leg.cause.value_or(EndCause{}), leg.kind);
   if (!leg.record.ended_at) leg.record.ended_at = now_unix();
   write_record(leg.record, leg.id);
 }
@@ -142,11 +145,17 @@ void CallManager::write_record(const store::CallRecord& record, LegId id) {
 
 Leg& CallManager::add_leg(LegId id, LegKind kind, LegState initial) {
   auto call = std::make_unique<Call>(deps_.loop, next_call_++);
-  call->legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, initial));
-  Leg& leg = *call->legs.back();
-  leg.started = deps_.clock.now();
-  call_of_[id] = call->id;
+  Call& added = *call;
   calls_.emplace(call->id, std::move(call));
+  return join_call(added, id, kind, initial);
+}
+
+Leg& CallManager::join_call(Call& call, LegId id, LegKind kind, LegState initial) {
+  call.legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, initial));
+  Leg& leg = *call.legs.back();
+  leg.started = deps_.clock.now();
+  leg.record.call_ref = call_ref_prefix_ + std::to_string(call.id);
+  call_of_[id] = call.id;
   return leg;
 }
 
@@ -168,15 +177,8 @@ std::variant<Leg*, EndCause> CallManager::send_invite(Call* call, LegKind kind,
     release_media(probe);
     return EndCause{EndKind::NoSipRequest, 0, ""};
   }
-  Leg* leg = nullptr;
-  if (call == nullptr) {
-    leg = &add_leg(id, kind, LegState::Dialing);
-  } else {
-    call->legs.push_back(std::make_unique<Leg>(deps_.loop, id, kind, LegState::Dialing));
-    leg = call->legs.back().get();
-    leg->started = deps_.clock.now();
-    call_of_[id] = call->id;
-  }
+  Leg* leg = call == nullptr ? &add_leg(id, kind, LegState::Dialing)
+                             : &join_call(*call, id, kind, LegState::Dialing);
   leg->media = std::exchange(probe.media, std::nullopt);
   leg->media_port = probe.media_port;
   media_legs_[*leg->media] = id;

@@ -118,7 +118,8 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void play(Call& call, Leg& leg, const std::vector<std::string>& keys);
   void on_digit(LegId id, char digit, const char* via);
   // call_manager.cpp
-  Leg& add_leg(LegId id, LegKind kind, LegState initial);
+  Leg& add_leg(LegId id, LegKind kind, LegState initial);  // in a call of its own
+  Leg& join_call(Call& call, LegId id, LegKind kind, LegState initial);
   // The INVITE of every leg we place (callbacks, relayed calls): an RTP port, a line channel when `line` is
   // set, the offer. The leg is added to `call` (a new call when null) holding both; on failure nothing is
   // held.
@@ -144,6 +145,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   LoginGuard logins_;
   Locate locate_;
   CallId next_call_ = 1;
+  std::string call_ref_prefix_;  // records' call_ref: this prefix and the call id
   std::unordered_map<CallId, std::unique_ptr<Call>> calls_;
   std::unordered_map<LegId, CallId> call_of_;
   std::unordered_map<std::uint64_t, LegId> media_legs_;  // RTP session -> leg

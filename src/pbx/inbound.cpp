@@ -69,7 +69,9 @@ void CallManager::reject_inbound(LegId id, const sip::InviteInfo& info, const st
   rec.callee = info.request_user;
   rec.started_at = now_unix();
   rec.ended_at = rec.started_at;
-  rec.result = describe({EndKind::Rejected, status, phrase}, LegKind::Inbound);
+  const EndCause cause{EndKind::Rejected, status, phrase};
+  rec.result = describe(cause, LegKind::Inbound);
+  rec.end_cause = end_cause_name(cause, LegKind::Inbound);
   write_record(rec, id);
 }
 

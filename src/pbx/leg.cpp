@@ -112,6 +112,58 @@ RetryClass retry_class(const EndCause& c) {
   }
 }
 
+const char* end_cause_name(const EndCause& c, LegKind kind) {
+  switch (c.kind) {
+    case EndKind::Unknown:
+      return kind == LegKind::Inbound ? "caller-hung-up" : "ended-before-answer";
+    case EndKind::Answered:
+      return "answered";
+    case EndKind::AttendantAnswered:
+      return "attendant-answered";
+    case EndKind::CallerHungUp:
+      return "caller-hung-up";
+    case EndKind::Triggered:
+      return "triggered";
+    case EndKind::TriggerUnstored:
+      return "trigger-unstored";
+    case EndKind::NotTriggered:
+      return "not-triggered";
+    case EndKind::BadDestination:
+      return "bad-destination";
+    case EndKind::StorageUnavailable:
+      return "storage-unavailable";
+    case EndKind::Busy:
+      return "busy";
+    case EndKind::NoAnswer:
+      return "no-answer";
+    case EndKind::NoResponse:
+      return "no-response";
+    case EndKind::Rejected:
+      return "rejected";
+    case EndKind::Failed:
+      return "failed";
+    case EndKind::NoSdpOffer:
+      return "no-sdp-offer";
+    case EndKind::NoSdpAnswer:
+      return "no-sdp-answer";
+    case EndKind::NoMediaPort:
+      return "no-media-port";
+    case EndKind::NoLine:
+      return "no-line";
+    case EndKind::NoSipRequest:
+      return "no-sip-request";
+    case EndKind::EndedBeforeAnswer:
+      return "ended-before-answer";
+    case EndKind::Refused:
+      return "refused";
+    case EndKind::Unreachable:
+      return "unreachable";
+    case EndKind::Shutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
 std::string describe(const EndCause& c, LegKind kind) {
   const std::string status = std::to_string(c.sip_status);
   switch (c.kind) {

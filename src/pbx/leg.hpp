@@ -87,6 +87,8 @@ RetryClass retry_class(const EndCause& cause);
 
 // The one text of each cause: the call record's result and the job's last_result ("busy", "no-answer", ...).
 std::string describe(const EndCause& cause, LegKind kind = LegKind::Callback);
+// The cause's kind as one word for call records' end_cause ("busy", "caller-hung-up"), stable for filters.
+const char* end_cause_name(const EndCause& cause, LegKind kind = LegKind::Callback);
 // A callback's final response as a cause: 486/600/603 busy, 408/480/487 no answer, anything else failed.
 EndCause cause_of_failure(int status, const std::string& phrase);
 

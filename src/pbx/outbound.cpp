@@ -26,6 +26,7 @@ std::optional<EndCause> CallManager::refuse(const store::CallbackJob& job, const
   record.started_at = now_unix();
   record.ended_at = record.started_at;
   record.result = describe(cause);
+  record.end_cause = end_cause_name(cause);
   write_record(record, 0);
   return cause;
 }

@@ -20,9 +20,11 @@ inline constexpr const char* kCountPhones = "SELECT COUNT(*) FROM authorized_pho
 inline constexpr const char* kPhoneExists = "SELECT 1 FROM authorized_phones WHERE caller_address = ?";
 
 inline constexpr const char* kSearchRecords =
-    "SELECT id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result FROM "
-    "call_records WHERE (?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2) "
+    "SELECT id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result, "
+    "call_ref, end_cause FROM call_records WHERE (?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR "
+    "started_at < ?2) "
     "AND (?3 = '' OR instr(caller, ?3) > 0 OR instr(callee, ?3) > 0) AND (?4 = '' OR instr(result, ?4) = 1) "
+    "AND (?7 = '' OR call_ref = ?7) AND (?8 = '' OR end_cause = ?8) "
     "ORDER BY started_at DESC, id DESC LIMIT ?5 OFFSET ?6";
 
 inline constexpr const char* kJobsByState =

@@ -107,6 +107,7 @@ class SqliteAdminStore final : public AdminStore {
     std::lock_guard lock(mu_);
     Statement st(db_, sql::kSearchRecords);
     st.bind(1, q.from).bind(2, q.to).bind(3, q.number).bind(4, q.result).bind(5, q.limit).bind(6, q.offset);
+    st.bind(7, q.call_ref).bind(8, q.end_cause);
     std::vector<CallRecord> out;
     while (st.step()) out.push_back(read_record(st));
     return out;

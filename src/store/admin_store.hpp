@@ -52,6 +52,8 @@ struct RecordQuery {
   std::optional<UnixTime> to;    // started_at < to
   std::string number;            // substring of caller or callee
   std::string result;            // prefix of result ("failed" matches "failed: 503")
+  std::string call_ref;          // exactly this call's legs
+  std::string end_cause;         // exactly this typed cause ("busy", "caller-hung-up")
   std::int64_t offset = 0;
   std::int64_t limit = 100;
 };

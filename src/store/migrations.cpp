@@ -138,18 +138,27 @@ constexpr const char* kMigration6 = R"sql(
 ALTER TABLE extensions ADD COLUMN digest_ha1 TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Legs bridged into one call share call_ref (a callback and the calls it relayed); end_cause is the typed
+// cause behind the free-text result, so records can be counted by it.
+constexpr const char* kMigration7 = R"sql(
+ALTER TABLE call_records ADD COLUMN call_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE call_records ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';
+CREATE INDEX call_records_call ON call_records (call_ref);
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 6> kMigrations{{{kMigration1, nullptr},
+constexpr std::array<Migration, 7> kMigrations{{{kMigration1, nullptr},
                                                 {kMigration2, backfill_keys},
                                                 {kMigration3, nullptr},
                                                 {kMigration4, nullptr},
                                                 {kMigration5, nullptr},
-                                                {kMigration6, nullptr}}};
+                                                {kMigration6, nullptr},
+                                                {kMigration7, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

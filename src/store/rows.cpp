@@ -47,6 +47,8 @@ CallRecord read_record(const Statement& st) {
   r.answered_at = st.opt_int64(7);
   r.ended_at = st.opt_int64(8);
   r.result = st.text(9);
+  r.call_ref = st.text(10);
+  r.end_cause = st.text(11);
   return r;
 }
 

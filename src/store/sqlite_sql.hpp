@@ -86,11 +86,11 @@ inline constexpr const char* kRescheduleJob =
     "'dialing'";
 
 inline constexpr const char* kListRecords =
-    "SELECT id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result FROM "
-    "call_records ORDER BY started_at DESC, id DESC LIMIT ?";
+    "SELECT id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result, "
+    "call_ref, end_cause FROM call_records ORDER BY started_at DESC, id DESC LIMIT ?";
 inline constexpr const char* kInsertRecord =
     "INSERT INTO call_records (job_id, direction, line, caller, callee, started_at, answered_at, ended_at, "
-    "result) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "result, call_ref, end_cause) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 }  // namespace callbackd::store::sqlite::sql

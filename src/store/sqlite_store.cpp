@@ -64,7 +64,9 @@ void bind_record(Statement& st, const CallRecord& r) {
       .bind(6, r.started_at)
       .bind(7, r.answered_at)
       .bind(8, r.ended_at)
-      .bind(9, r.result);
+      .bind(9, r.result)
+      .bind(10, r.call_ref)
+      .bind(11, r.end_cause);
 }
 
 // SQLite reads a negative LIMIT as "no limit".

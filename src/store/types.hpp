@@ -57,15 +57,17 @@ struct CallbackJob {
 
 struct CallRecord {
   std::int64_t id = 0;
-  std::optional<std::int64_t> job_id;  // links a trigger, its callback and (later) relayed calls
-  std::string direction;               // "inbound" or "outbound"
+  std::optional<std::int64_t> job_id;  // links a trigger, its callback and the calls it relayed
+  std::string direction;               // "inbound", "outbound", "relay" or "extension"
   std::string line;                    // empty for calls that do not use a line
   std::string caller;
   std::string callee;
   UnixTime started_at = 0;
   std::optional<UnixTime> answered_at;
   std::optional<UnixTime> ended_at;
-  std::string result;  // "triggered", "answered", "rejected", "busy", "no-answer", "failed: ..."
+  std::string result;     // "triggered", "answered", "rejected", "busy", "no-answer", "failed: ..."
+  std::string call_ref;   // shared by the legs bridged into one call (a callback and what it relayed)
+  std::string end_cause;  // the typed cause behind `result`: "busy", "caller-hung-up", ... (pbx::to_string)
 };
 
 const char* to_string(CallerType t);

@@ -65,16 +65,20 @@ nlohmann::json to_json(const store::CallbackJob& j) {
 }
 
 nlohmann::json to_json(const store::CallRecord& r) {
-  return {{"id", r.id},
-          {"job_id", or_null(r.job_id)},
-          {"direction", r.direction},
-          {"line", r.line},
-          {"caller", r.caller},
-          {"callee", r.callee},
-          {"started_at", iso8601(r.started_at)},
-          {"answered_at", iso8601_or_null(r.answered_at)},
-          {"ended_at", iso8601_or_null(r.ended_at)},
-          {"result", r.result}};
+  return {
+      {"id", r.id},
+      {"job_id", or_null(r.job_id)},
+      {"direction", r.direction},
+      {"line", r.line},
+      {"caller", r.caller},
+      {"callee", r.callee},
+      {"started_at", iso8601(r.started_at)},
+      {"answered_at", iso8601_or_null(r.answered_at)},
+      {"ended_at", iso8601_or_null(r.ended_at)},
+      {"duration_s", r.answered_at && r.ended_at ? nlohmann::json(*r.ended_at - *r.answered_at) : nullptr},
+      {"result", r.result},
+      {"end_cause", r.end_cause},
+      {"call_ref", r.call_ref}};
 }
 
 }  // namespace callbackd::web

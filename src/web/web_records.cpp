@@ -49,12 +49,14 @@ std::optional<Reply> read_filters(const Query& q, store::RecordQuery& out) {
   }
   out.number = str_param(q, "number");
   out.result = str_param(q, "result");
+  out.call_ref = str_param(q, "call");
+  out.end_cause = str_param(q, "cause");
   return std::nullopt;
 }
 
-constexpr std::array<const char*, 10> kRecordColumns{"id",       "job_id", "direction",  "line",
-                                                     "caller",   "callee", "started_at", "answered_at",
-                                                     "ended_at", "result"};
+constexpr std::array<const char*, 13> kRecordColumns{
+    "id",         "job_id",      "call_ref", "direction",  "line",   "caller",   "callee",
+    "started_at", "answered_at", "ended_at", "duration_s", "result", "end_cause"};
 
 }  // namespace
 

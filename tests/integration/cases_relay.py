@@ -59,3 +59,26 @@ def relay_expect_bridged_transcoded(ctx):
         rows = records if isinstance(records, list) else records.get("records", records.get("items", []))
         relay_rows = [r for r in rows if r.get("direction") == "relay"]
         check(relay_rows and relay_rows[0].get("answered_at"), f"no answered relay call record in {rows}")
+        _check_linked_by_call(srv, relay_rows[0])
+
+
+def _check_linked_by_call(srv, relay):
+    """The relayed leg's record names the call it was bridged into: the callback leg shares its call_ref and
+    its job; both carry a typed end cause and a duration; the CSV export has the same columns."""
+    check(relay.get("end_cause") == "answered" and isinstance(relay.get("duration_s"), int),
+          f"relay record without a typed cause or duration: {relay}")
+    ref = relay.get("call_ref") or ""
+    check(ref != "", f"relay record without a call_ref: {relay}")
+    legs = []
+    for _ in range(50):  # the callback leg's record is written when the caller's BYE has been processed
+        legs = srv.request("GET", f"/api/v1/call-records?call={ref}")[1]
+        if len(legs) >= 2:
+            break
+        time.sleep(0.1)
+    check(sorted(r["direction"] for r in legs) == ["outbound", "relay"],
+          f"call {ref} must hold the callback leg and the relayed leg: {legs}")
+    check(len({r["job_id"] for r in legs}) == 1, f"the legs of one call belong to one job: {legs}")
+    status, csv_text = srv.request("GET", f"/api/v1/call-records/export?call={ref}")
+    lines = csv_text.strip().splitlines() if status == 200 else []
+    check(len(lines) == 3 and "call_ref" in lines[0] and "end_cause" in lines[0],
+          f"CSV export of call {ref}: {status} {csv_text!r}")

@@ -1,6 +1,9 @@
 // Call Relay and the phone login, as whole calls through the call core: a callback is answered, the caller
 // presses keys (SIP INFO here; RTP digits take the same path), and the far leg's INVITE, the bridge, the
 // lockout and the prompts are what the fakes saw.
+#include <algorithm>
+#include <map>
+
 #include "store/password.hpp"
 #include "unit/pbx/call_flow.hpp"
 
@@ -97,6 +100,37 @@ TEST_F(RelayFlow, StarStarHangsUpTheFarLegAndTheCallerCanDialAgain) {
   press(caller, "5550124#");
   ASSERT_EQ(relay_invites().size(), 2u);
   EXPECT_EQ(relay_invites()[1].text, "sip:5550124@127.0.0.1:5070");
+}
+
+TEST_F(RelayFlow, TheRecordsOfACallbackAndItsRelayedCallsShareOneCallRef) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, std::string(kDialled) + "#");
+  const LegId busy = relay_invites()[0].leg;
+  manager->on_failed(busy, 486, "Busy Here");
+  manager->on_ended(busy);
+  loop.run_posted();
+  press(caller, "5550124#");
+  const LegId far = relay_invites()[1].leg;
+  manager->on_answered(far, kOffer);
+  manager->on_ended(far);
+  manager->on_ended(caller);
+  loop.run_posted();
+  const auto records = store->list_call_records(10);
+  ASSERT_EQ(records.size(), 4u) << "the trigger, the callback and two relayed calls";
+  std::map<std::string, std::vector<std::string>> by_call;
+  for (const auto& r : records) by_call[r.call_ref].push_back(r.direction + " " + r.end_cause);
+  ASSERT_EQ(by_call.size(), 2u) << "the trigger is a call of its own";
+  for (const auto& [ref, legs] : by_call) {
+    EXPECT_FALSE(ref.empty());
+    if (legs.size() == 1) {
+      EXPECT_EQ(legs[0], "inbound triggered");
+      continue;
+    }
+    std::vector<std::string> sorted = legs;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, (std::vector<std::string>{"outbound answered", "relay answered", "relay busy"}));
+  }
 }
 
 TEST_F(RelayFlow, BusyFarEndBringsTheCallerBackAndCallerHangupCancelsARingingFarLeg) {

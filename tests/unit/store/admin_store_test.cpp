@@ -129,6 +129,35 @@ TEST_F(AdminStoreTest, CallRecordsFilterByTimeNumberAndResult) {
   EXPECT_EQ(admins_->search_call_records(q)[0].result, "failed: 503");
 }
 
+TEST_F(AdminStoreTest, CallRecordsOfOneCallShareItsRefAndFilterByTypedCause) {
+  const auto add = [&](const std::string& ref, const std::string& direction, const std::string& cause) {
+    CallRecord r;
+    r.direction = direction;
+    r.caller = "+15550100";
+    r.callee = "5550123";
+    r.started_at = 1000;
+    r.call_ref = ref;
+    r.end_cause = cause;
+    r.result = cause;
+    store_->add_call_record(r);
+  };
+  add("17-1", "outbound", "caller-hung-up");
+  add("17-1", "relay", "busy");
+  add("17-2", "outbound", "busy");
+  RecordQuery q;
+  q.call_ref = "17-1";
+  const auto legs = admins_->search_call_records(q);
+  ASSERT_EQ(legs.size(), 2u);
+  EXPECT_EQ(legs[0].call_ref, "17-1");
+  EXPECT_EQ(legs[1].end_cause, "caller-hung-up");
+  q = RecordQuery{};
+  q.end_cause = "busy";
+  EXPECT_EQ(admins_->search_call_records(q).size(), 2u);
+  q.call_ref = "17-2";
+  ASSERT_EQ(admins_->search_call_records(q).size(), 1u);
+  EXPECT_EQ(admins_->search_call_records(q)[0].direction, "outbound");
+}
+
 TEST_F(AdminStoreTest, DashboardCountsJobsPerHourAndListsFailures) {
   auto job = [&](UnixTime at, JobState state, const std::string& result) {
     CallbackJob j;

@@ -87,6 +87,9 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   store_.reset();
   exec(path_,
        "ALTER TABLE extensions DROP COLUMN digest_ha1;"
+       "DROP INDEX call_records_call; ALTER TABLE call_records DROP COLUMN call_ref;"
+       "ALTER TABLE call_records DROP COLUMN end_cause;"
+       "INSERT INTO call_records (direction, started_at, result) VALUES ('inbound', 1000, 'busy');"
        "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
        "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
        "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
@@ -110,6 +113,12 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   EXPECT_EQ(ext->digest_ha1, "");
   EXPECT_TRUE(verify_extension_password(*ext, "9137x", "any.realm"));
   EXPECT_FALSE(verify_extension_password(*ext, "9137y", "any.realm"));
+  // Migration 7: older records keep their text result and have no typed cause or call link.
+  const auto records = store_->list_call_records(10);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].result, "busy");
+  EXPECT_EQ(records[0].end_cause, "");
+  EXPECT_EQ(records[0].call_ref, "");
 }
 
 CallbackJob job_at_ms(const std::string& caller, UnixTimeMs ms) {
