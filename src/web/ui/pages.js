@@ -124,7 +124,7 @@ cbd.pages.records = (root) => {
     h('span', {class: 'field-error', 'data-error-for': ''}));
   ['from', 'to'].forEach((f) => form.append(h('span', {class: 'field-error', 'data-error-for': f})));
   const holder = h('div');
-  const columns = ['job_id', 'id', 'direction', 'line', 'caller', 'callee', 'started_at', 'answered_at', 'ended_at', 'result']
+  const columns = ['job_id', 'id', 'direction', 'line', 'caller', 'callee', 'started_at', 'answered_at', 'duration_s', 'result', 'end_cause']
     .map((f) => ({field: f, label: f.replace('_', ' ')}));
   const load = async () => {
     const p = new URLSearchParams();
