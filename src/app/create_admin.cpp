@@ -64,6 +64,34 @@ int create_admin(const Config& config, const std::string& name, std::istream& in
   return 0;
 }
 
+namespace {
+
+// The toll-fraud rules an admin most needs to see when a call was refused.
+nlohmann::json policy_view(const PolicyConfig& p) {
+  return {{"country", p.country},
+          {"allow_international", p.allow_international},
+          {"allow_premium", p.allow_premium},
+          {"allow_shared_cost", p.allow_shared_cost},
+          {"allow_satellite", p.allow_satellite},
+          {"allow", p.allow},
+          {"deny", p.deny},
+          {"max_relay_calls_per_caller", p.max_relay_calls_per_caller},
+          {"max_relay_calls", p.max_relay_calls},
+          {"max_relay_duration_s", p.max_relay_duration_s}};
+}
+
+nlohmann::json attendant_view(const AttendantConfig& a) {
+  return {{"digit_timeout_s", a.digit_timeout_s},
+          {"response_timeout_s", a.response_timeout_s},
+          {"greeting_repeats", a.greeting_repeats},
+          {"lockout_failures", a.lockout_failures},
+          {"lockout_s", a.lockout_s},
+          {"operator_extension", a.operator_extension},
+          {"menu_file", a.menu_file}};
+}
+
+}  // namespace
+
 nlohmann::json settings_view(const Config& config) {
   const auto& c = config.callback;
   nlohmann::json lines = nlohmann::json::array();
@@ -92,7 +120,9 @@ nlohmann::json settings_view(const Config& config) {
             {"max_per_hour", c.max_per_hour},
             {"max_per_day", c.max_per_day},
             {"max_concurrent", c.max_concurrent}}},
-          {"lines", lines}};
+          {"lines", lines},
+          {"policy", policy_view(config.policy)},
+          {"attendant", attendant_view(config.attendant)}};
 }
 
 }  // namespace callbackd::app

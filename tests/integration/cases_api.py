@@ -230,7 +230,10 @@ def rest_api_matches_openapi(ctx):
     with Server(ctx) as srv:
         _expect(srv, "GET", "/healthz", 200, token=None)
         _expect(srv, "GET", "/api/v1/nope", 404)
-        _expect(srv, "GET", "/api/v1/settings", 200)
+        settings, _ = _expect(srv, "GET", "/api/v1/settings", 200)
+        policy = settings.get("policy", {})
+        check(policy.get("allow_premium") is False and policy.get("allow_international") is False,
+              f"GET /api/v1/settings must show the toll-fraud defaults: {policy}")
         for step in (_phones, _extensions, _jobs_and_records, _prompts, _session, _lines, _audit):
             step(srv)
             ctx.log(f"{step.__name__.strip('_')}: ok")
