@@ -78,6 +78,11 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
     spdlog::warn("call {}: relay refused: too many relayed calls", call.id);
     return EndCause{EndKind::NoLine, 0, "relay limit"};
   }
+  // A registered extension is an internal call: no line, no toll. Any other number (an extension number is
+  // also a valid local number) goes to the PSTN check like every relayed number.
+  if (callback::is_extension_number(digits) && locate_ && !locate_(digits).empty()) {
+    return start_extension_call(call, caller, digits);
+  }
   // The line first: a number is judged in the country of the line it would leave on.
   const Line* line = lines_.pick("");
   if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};

@@ -181,6 +181,25 @@ TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsItsLatestRegisteredPhone) 
   EXPECT_EQ(media.bridged.size(), 2u);
 }
 
+TEST_F(RelayFlow, ARegisteredExtensionDialledInCallRelayRingsThePhoneNotTheLine) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  manager->locate_with([](const std::string& ext) {
+    return ext == "202" ? std::vector<std::string>{"sip:202@127.0.0.1:5093"} : std::vector<std::string>{};
+  });
+  press(caller, "202#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:202@127.0.0.1:5093") << "an internal call, not through the line";
+  manager->on_answered(relay_invites()[0].leg, kOffer);
+  loop.run_posted();
+  EXPECT_EQ(media.bridged.size(), 2u);
+  manager->on_ended(relay_invites()[0].leg);
+  loop.run_posted();
+  press(caller, "203#");  // not registered: a number like any other, through the line if the policy allows
+  ASSERT_EQ(relay_invites().size(), 2u);
+  EXPECT_EQ(relay_invites()[1].text, "sip:203@127.0.0.1:5070");
+}
+
 TEST_F(RelayFlow, PbxCallbackDestinationRingsTheRegisteredExtension) {
   start();
   manager->locate_with([](const std::string&) { return std::vector<std::string>{"sip:201@127.0.0.1:5091"}; });
