@@ -26,6 +26,7 @@ import cases_overload  # noqa: E402,F401
 import cases_relay  # noqa: E402,F401
 import cases_registrar  # noqa: E402,F401
 import cases_http_limits  # noqa: E402,F401
+import cases_lines  # noqa: E402,F401
 import cases_drain  # noqa: E402,F401
 import cases_resilience  # noqa: E402,F401
 import cases_operations  # noqa: E402,F401
