@@ -210,9 +210,12 @@ json CallSettingsService::lines() {
   json out = lines_json(effective().lines);
   for (auto& line : out) {
     line["channels_busy"] = nullptr;
+    line["up"] = nullptr;
     if (now.is_null()) continue;
     for (const auto& l : now["lines"]) {
-      if (l["name"] == line["name"]) line["channels_busy"] = l["busy"];
+      if (l["name"] != line["name"]) continue;
+      line["channels_busy"] = l["busy"];
+      line["up"] = l["up"];
     }
   }
   return out;
@@ -269,7 +272,8 @@ json CallSettingsService::live() {
   if (!l) return nullptr;
   json lines = json::array();
   for (const auto& line : l->lines) {
-    lines.push_back({{"name", line.name}, {"channels", line.channels}, {"busy", line.in_use}});
+    lines.push_back(
+        {{"name", line.name}, {"channels", line.channels}, {"busy", line.in_use}, {"up", line.up}});
   }
   return {{"active_legs", l->legs}, {"lines", lines}};
 }

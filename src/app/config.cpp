@@ -137,7 +137,7 @@ class Reader {
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.only_keys(t, "sip.",
               {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s",
-               "shutdown_grace_s"});
+               "shutdown_grace_s", "keepalive_s", "keepalive_failures", "stranger_rate", "stranger_burst"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);
@@ -151,6 +151,10 @@ void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.integer(t, "sip.", "min_expires_s", c.min_expires_s, 1, 86400);
   r.integer(t, "sip.", "max_expires_s", c.max_expires_s, 1, 86400);
   r.integer(t, "sip.", "shutdown_grace_s", c.shutdown_grace_s, 0, 3600);
+  r.integer(t, "sip.", "keepalive_s", c.keepalive_s, 0, 3600);
+  r.integer(t, "sip.", "keepalive_failures", c.keepalive_failures, 1, 100);
+  r.integer(t, "sip.", "stranger_rate", c.stranger_rate, 0, 100000);
+  r.integer(t, "sip.", "stranger_burst", c.stranger_burst, 1, 1000000);
 }
 
 void read_media(Reader& r, const toml::table& t, MediaConfig& c) {

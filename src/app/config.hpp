@@ -19,7 +19,13 @@ struct SipConfig {
   int nonce_ttl_s = 300;
   int min_expires_s = 60;
   int max_expires_s = 3600;
-  int shutdown_grace_s = 30;  // after SIGTERM, calls in progress may go on this long before they get BYE
+  int shutdown_grace_s = 30;   // after SIGTERM, calls in progress may go on this long before they get BYE
+  int keepalive_s = 30;        // an OPTIONS to each line's gateway this often; 0: off
+  int keepalive_failures = 3;  // failed OPTIONS in a row that mark a line down
+  // Requests from hosts that are neither a line's gateway nor a registered extension, per source IP
+  // (sip/source_throttle.hpp): a token bucket of stranger_burst refilled at stranger_rate per second; 0: off.
+  int stranger_rate = 20;
+  int stranger_burst = 100;
 };
 
 struct MediaConfig {

@@ -13,8 +13,9 @@ constexpr std::chrono::seconds kLoopAnswer{1};
 
 }  // namespace
 
-OpsMetrics::OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const std::string& db_path)
-    : loop_(loop), manager_(manager), probe_(db_path) {}
+OpsMetrics::OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const sip::SipStack& sip,
+                       const std::string& db_path)
+    : loop_(loop), manager_(manager), sip_(sip), probe_(db_path) {}
 
 std::optional<std::string> OpsMetrics::not_ready() {
   if (draining_) return "draining";
@@ -31,7 +32,8 @@ std::optional<OpsMetrics::Live> OpsMetrics::live() {
     Live l;
     l.legs = static_cast<long long>(manager_.legs());
     for (const auto& line : manager_.lines().all()) {
-      l.lines.push_back({line.name, line.channels, manager_.lines().in_use(line.name)});
+      l.lines.push_back(
+          {line.name, line.channels, manager_.lines().in_use(line.name), manager_.lines().up(line.name)});
     }
     done->set_value(std::move(l));
   });
@@ -56,6 +58,9 @@ std::string OpsMetrics::metrics() {
       .sample(counts.jobs_by_state.at("pending"));
   p.family("callbackd_callback_jobs_dialing", "gauge", "Callback jobs with an attempt in flight.")
       .sample(counts.jobs_by_state.at("dialing"));
+  p.family("callbackd_sip_throttled_total", "counter",
+           "INVITEs and REGISTERs from strangers refused beyond sip.stranger_rate (a bare 403).")
+      .sample(static_cast<long long>(sip_.throttled()));
   const auto l = live();
   p.family("callbackd_up", "gauge", "1 when the call-control loop answered this scrape within 1 s.")
       .sample(l ? 1 : 0);
@@ -65,6 +70,8 @@ std::string OpsMetrics::metrics() {
   for (const auto& line : l->lines) p.sample(line.channels, {{"line", line.name}});
   p.family("callbackd_line_channels_in_use", "gauge", "Channels of each line in use.");
   for (const auto& line : l->lines) p.sample(line.in_use, {{"line", line.name}});
+  p.family("callbackd_line_up", "gauge", "1 while the line's gateway answers the OPTIONS keepalive.");
+  for (const auto& line : l->lines) p.sample(line.up ? 1 : 0, {{"line", line.name}});
   return p.str();
 }
 

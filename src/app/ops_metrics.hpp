@@ -10,13 +10,15 @@
 #include "app/config.hpp"
 #include "pbx/call_manager.hpp"
 #include "sip/event_loop.hpp"
+#include "sip/sip_stack.hpp"
 #include "store/probe.hpp"
 
 namespace callbackd::app {
 
 class OpsMetrics {
  public:
-  OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const std::string& db_path);
+  OpsMetrics(sip::EventLoop& loop, pbx::CallManager& manager, const sip::SipStack& sip,
+             const std::string& db_path);
 
   void sip_bound() { sip_bound_ = true; }
   void draining() { draining_ = true; }  // /readyz says so: a load balancer stops sending new work
@@ -32,6 +34,7 @@ class OpsMetrics {
       std::string name;
       int channels = 0;
       int in_use = 0;
+      bool up = true;  // its gateway answers the OPTIONS keepalive (pbx/line_keepalive.hpp)
     };
     std::vector<Line>
         lines;  // in configuration order, as the call core has them now (a reload may change them)
@@ -41,6 +44,7 @@ class OpsMetrics {
  private:
   sip::EventLoop& loop_;
   pbx::CallManager& manager_;
+  const sip::SipStack& sip_;
   store::StoreProbe probe_;
   std::atomic<bool> sip_bound_{false};
   std::atomic<bool> draining_{false};

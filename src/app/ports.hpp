@@ -29,6 +29,19 @@ class SipSignalling final : public pbx::Signalling {
   sip::SipStack* stack_ = nullptr;
 };
 
+// The lines' OPTIONS keepalive over the SIP stack.
+class SipPinger final : public pbx::Pinger {
+ public:
+  explicit SipPinger(sip::SipStack& stack) : stack_(stack) {}
+  PingId ping(const std::string& uri, std::function<void(int)> done) override {
+    return stack_.ping(uri, std::move(done));
+  }
+  void drop_ping(PingId id) override { stack_.drop_ping(id); }
+
+ private:
+  sip::SipStack& stack_;
+};
+
 class LoopPort final : public pbx::Loop {
  public:
   explicit LoopPort(sip::EventLoop& loop) : loop_(loop) {}

@@ -64,6 +64,13 @@ class SignalFd {
   int fd_ = -1;
 };
 
+sip::SipSettings sip_settings(const SipConfig& c) {
+  sip::ThrottleSettings throttle;
+  throttle.rate = c.stranger_rate;
+  throttle.burst = c.stranger_burst;
+  return {c.listen.host, c.listen.port, c.user_agent, throttle};
+}
+
 pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> menu) {
   pbx::PbxSettings s;
   s.sip_listen = c.sip.listen;
@@ -235,13 +242,18 @@ int run_server(const Config& config, const std::string& config_path) {
   pbx::CallManager manager({loop_port, signalling, media_port, store_port, prompts, clock},
                            pbx_settings(effective, menu));
   relay.attach(manager);
-  sip::SipStack sip(loop, {config.sip.listen.host, config.sip.listen.port, config.sip.user_agent}, manager);
+  sip::SipStack sip(loop, sip_settings(config.sip), manager);
   signalling.attach(sip);
+  SipPinger pinger(sip);
+  manager.keep_lines_alive(pinger, {config.sip.keepalive_s, config.sip.keepalive_failures});
   registrar::Registrar registrar(registrar_settings(config.sip), clock, store_ha1_lookup(store_port));
   manager.locate_with([&registrar](const std::string& extension) {
     std::vector<std::string> targets;
     for (const auto& c : registrar.location().contacts(extension)) targets.push_back(c.target);
     return targets;
+  });
+  sip.set_trusted_sources([&manager, &registrar](const std::string& ip) {
+    return manager.lines().is_gateway_host(ip) || registrar.location().has_source(ip);
   });
   sip.set_register_handler([&registrar](const sip::RegisterRequest& req, sip::RegisterResponder respond) {
     registrar.handle(req, std::move(respond));
@@ -249,7 +261,7 @@ int run_server(const Config& config, const std::string& config_path) {
 
   // HTTP is bound before the SIP stack starts: a taken web port must end the process with a clear error
   // while nothing needs a shutdown yet (nua cannot be destroyed once started without one).
-  OpsMetrics ops(loop, manager, config.store.sqlite);
+  OpsMetrics ops(loop, manager, sip, config.store.sqlite);
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   // The web server's threads change settings; the call core takes them on its loop, between two events.

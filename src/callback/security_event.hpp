@@ -27,6 +27,9 @@ enum class SecurityEvent {
   // A trusted caller's trigger refused by callback.max_per_hour / max_per_day (from=-: the caller is a phone
   // number, not an address to ban; the filter in contrib/fail2ban/ does not match it).
   CallbackRateLimited,
+  // SIP requests from a stranger beyond [sip] stranger_rate / stranger_burst (sip/source_throttle.hpp),
+  // logged once a minute per source with the count refused since the last line.
+  SipThrottled,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -49,6 +52,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "sip-digest-failed";
     case SecurityEvent::CallbackRateLimited:
       return "callback-rate-limited";
+    case SecurityEvent::SipThrottled:
+      return "sip-throttled";
   }
   return "unknown";
 }

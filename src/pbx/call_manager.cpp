@@ -40,6 +40,7 @@ CallManager::~CallManager() {
 void CallManager::start() {
   jobs_.start();
   overload_.start();
+  if (keepalive_) keepalive_->start();
 }
 
 void CallManager::job_cancelled(std::int64_t id) {
@@ -57,6 +58,7 @@ void CallManager::drain() {
 void CallManager::shutdown() {
   shutting_down_ = true;
   overload_.stop();
+  if (keepalive_) keepalive_->stop();
   jobs_.shutdown();
   for (auto& [cid, call] : calls_) {
     for (auto& leg : call->legs) {

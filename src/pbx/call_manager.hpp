@@ -11,6 +11,7 @@
 #include "media/prompt.hpp"
 #include "pbx/call.hpp"
 #include "pbx/job_runner.hpp"
+#include "pbx/line_keepalive.hpp"
 #include "pbx/line_pool.hpp"
 #include "pbx/login_guard.hpp"
 #include "pbx/overload.hpp"
@@ -66,6 +67,12 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   // registration first. Unset or empty: the extension cannot be reached.
   using Locate = std::function<std::vector<std::string>(const std::string& extension)>;
   void locate_with(Locate locate) { locate_ = std::move(locate); }
+
+  // OPTIONS keepalive of the lines' gateways (line_keepalive.hpp) through `pinger`; set before start().
+  // Without it every line stays up.
+  void keep_lines_alive(Pinger& pinger, KeepaliveSettings settings) {
+    keepalive_ = std::make_unique<LineKeepalive>(deps_.loop, pinger, lines_, settings);
+  }
 
   std::size_t legs() const { return call_of_.size(); }
   const JobRunner& jobs() const { return jobs_; }
@@ -144,6 +151,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   Overload overload_;
   LoginGuard logins_;
   Locate locate_;
+  std::unique_ptr<LineKeepalive> keepalive_;  // after lines_: it holds a reference to them
   CallId next_call_ = 1;
   std::string call_ref_prefix_;  // records' call_ref: this prefix and the call id
   std::unordered_map<CallId, std::unique_ptr<Call>> calls_;

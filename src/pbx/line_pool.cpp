@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 
 namespace callbackd::pbx {
@@ -37,6 +38,11 @@ const Line* LinePool::from_source(const std::string& ip, std::uint16_t port, boo
   return tcp && ip_matches == 1 ? by_ip : nullptr;
 }
 
+bool LinePool::is_gateway_host(const std::string& ip) const {
+  return std::any_of(lines_.begin(), lines_.end(),
+                     [&ip](const Line& l) { return same_ip(l.gateway.host, ip); });
+}
+
 const Line* LinePool::find(const std::string& name) const {
   for (const auto& l : lines_) {
     if (l.name == name) return &l;
@@ -61,6 +67,12 @@ void LinePool::replace(std::vector<Line> lines) {
   for (const auto& l : lines_) in_use_.try_emplace(l.name, 0);
   std::erase_if(in_use_,
                 [this](const auto& entry) { return entry.second == 0 && find(entry.first) == nullptr; });
+  std::erase_if(down_, [this](const std::string& name) { return find(name) == nullptr; });
+}
+
+bool LinePool::set_up(const std::string& name, bool up) {
+  if (find(name) == nullptr) return false;
+  return up ? down_.erase(name) > 0 : down_.insert(name).second;
 }
 
 int LinePool::in_use(const std::string& name) const {
@@ -69,9 +81,10 @@ int LinePool::in_use(const std::string& name) const {
 }
 
 const Line* LinePool::pick(const std::string& preferred) const {
-  if (const Line* l = find(preferred); l != nullptr && in_use(l->name) < l->channels) return l;
+  const auto usable = [this](const Line& l) { return up(l.name) && in_use(l.name) < l.channels; };
+  if (const Line* l = find(preferred); l != nullptr && usable(*l)) return l;
   for (const auto& l : lines_) {
-    if (in_use(l.name) < l.channels) return &l;
+    if (usable(l)) return &l;
   }
   return nullptr;
 }

@@ -3,6 +3,7 @@
 // channels are in use. An FXO port has one channel, so a line that is busy cannot carry a callback.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,23 +19,33 @@ class LinePool {
   // ephemeral port, so it matches on the address alone when exactly one line has that address.
   const Line* from_source(const std::string& ip, std::uint16_t port, bool tcp) const;
   const Line* find(const std::string& name) const;
+  bool is_gateway_host(const std::string& ip) const;  // some line's gateway has this address (any port)
 
   bool acquire(const std::string& name);  // false when every channel is busy
   void release(const std::string& name);
   int in_use(const std::string& name) const;
 
-  // A line with a free channel for a PSTN callback: the preferred one if it is free, else the first free one.
+  // A line that is up with a free channel for a PSTN callback or a relayed call: the preferred one if it is,
+  // else the first such line.
   const Line* pick(const std::string& preferred) const;
+
+  // Whether a line's gateway answers its OPTIONS keepalive (line_keepalive.hpp). A line is up until the
+  // keepalive says otherwise; a line that is down is skipped by pick(), while a call its gateway sends us
+  // is still taken (the gateway is evidently there). True when the state changed.
+  bool set_up(const std::string& name, bool up);
+  bool up(const std::string& name) const { return !down_.contains(name); }
 
   // New lines (a configuration reload). Channels in use stay counted by name: a call on a line that is
   // gone or smaller keeps its channel until it ends, and new calls wait until the count is below the size.
-  // Pointers from find(), from_source() and pick() are invalid afterwards.
+  // A line keeps its up/down state by name. Pointers from find(), from_source() and pick() are invalid
+  // afterwards.
   void replace(std::vector<Line> lines);
   const std::vector<Line>& all() const { return lines_; }
 
  private:
   std::vector<Line> lines_;
   std::map<std::string, int> in_use_;
+  std::set<std::string> down_;
 };
 
 }  // namespace callbackd::pbx

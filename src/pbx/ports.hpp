@@ -40,6 +40,16 @@ class Signalling {
   virtual void hangup(LegId leg) = 0;
 };
 
+// Out-of-dialog OPTIONS: the lines' keepalive (line_keepalive.hpp). `done` runs once, on the loop, with the
+// final status (a timeout or a transport error as the stack reports it: 408, 503), unless dropped first.
+class Pinger {
+ public:
+  using PingId = std::uint64_t;
+  virtual ~Pinger() = default;
+  virtual PingId ping(const std::string& request_uri, std::function<void(int status)> done) = 0;
+  virtual void drop_ping(PingId id) = 0;  // done is not called; no-op for an answered or unknown ping
+};
+
 // The call-control loop: everything in the core runs on it, so call state needs no locks.
 class Loop {
  public:

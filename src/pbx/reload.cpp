@@ -13,6 +13,7 @@ void CallManager::reload(std::vector<Line> lines, const CallbackSettings& callba
   settings_.policy = policy;
   settings_.lines = lines;
   lines_.replace(std::move(lines));
+  if (keepalive_) keepalive_->lines_changed();
   settings_.callback = callback;
 }
 

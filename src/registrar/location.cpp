@@ -54,6 +54,16 @@ std::vector<Contact> LocationService::contacts(const std::string& extension) con
   return found == bindings_.end() ? std::vector<Contact>{} : live(found->second);
 }
 
+bool LocationService::has_source(const std::string& ip) const {
+  const auto now = clock_.now();
+  for (const auto& [extension, list] : bindings_) {
+    for (const Binding& b : list) {
+      if (b.expires_at > now && b.where.source_ip == ip) return true;
+    }
+  }
+  return false;
+}
+
 std::map<std::string, std::vector<Contact>> LocationService::all() const {
   std::map<std::string, std::vector<Contact>> out;
   for (const auto& [extension, list] : bindings_) {

@@ -44,6 +44,8 @@ class LocationService {
   // The live contacts of an extension, oldest registration first; empty when it is not registered.
   std::vector<Contact> contacts(const std::string& extension) const;
   bool registered(const std::string& extension) const { return !contacts(extension).empty(); }
+  // Whether a live binding was registered from this address (the SIP throttle trusts it).
+  bool has_source(const std::string& ip) const;
   // Every registered extension with its contacts (for the API).
   std::map<std::string, std::vector<Contact>> all() const;
 

@@ -171,6 +171,12 @@ InviteInfo invite_info(sip_t const* sip, msg_t* request) {
   return info;
 }
 
+std::string source_ip(msg_t* request) {
+  RegisterRequest where;
+  read_source(request, where);
+  return where.source_ip;
+}
+
 std::string payload_of(sip_t const* sip) {
   if (sip == nullptr || sip->sip_payload == nullptr || sip->sip_payload->pl_data == nullptr) return {};
   return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);

@@ -12,6 +12,7 @@ namespace callbackd::sip {
 InviteInfo invite_info(sip_t const* sip, msg_t* request);
 RegisterRequest register_request(sip_t const* sip, msg_t* request);
 std::string payload_of(sip_t const* sip);
+std::string source_ip(msg_t* request);  // the address the request came from, as the socket saw it
 char dtmf_from_info(sip_t const* sip);  // 0 when the INFO carries no dtmf-relay digit
 
 }  // namespace callbackd::sip

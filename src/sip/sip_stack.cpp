@@ -50,6 +50,12 @@ struct SipStack::Impl {
   LegId next_leg = 1;
   std::unordered_map<LegId, Handle> legs;
   std::unordered_map<nua_handle_t*, LegId> by_handle;
+  struct Ping {
+    std::uint64_t id = 0;
+    std::function<void(int)> done;
+  };
+  std::uint64_t next_ping = 1;
+  std::unordered_map<nua_handle_t*, Ping> pings;  // OPTIONS we sent, by handle
   RegisterHandler register_handler;
   // REGISTERs waiting for the application's answer, each with nua's saved event (NUTAG_WITH_SAVED).
   struct PendingRegister {
@@ -64,7 +70,9 @@ struct SipStack::Impl {
   bool shutdown_started = false;
   bool shutdown_final = false;  // nua_r_shutdown >= 200 arrived: nua_destroy() is allowed
 
-  Impl(EventLoop& l, SipEvents& e) : loop(l), events(e) {}
+  SourceThrottle throttle;
+
+  Impl(EventLoop& l, SipEvents& e, const ThrottleSettings& t) : loop(l), events(e), throttle(t, nullptr) {}
 
   static void callback(nua_event_t event, int status, char const* phrase, nua_t* /*nua*/, nua_magic_t* magic,
                        nua_handle_t* nh, nua_hmagic_t* /*hmagic*/, sip_t const* sip, tagi_t tags[]) {
@@ -87,6 +95,15 @@ struct SipStack::Impl {
     return leg;
   }
 
+  // The throttle's one call site: a new INVITE or REGISTER from a stranger beyond its rate gets a bare 403
+  // here, before a leg, a challenge or a log line exists for it. Sofia has sent an INVITE's 100 Trying
+  // already; nothing earlier is reachable without patching it.
+  bool throttled(nua_handle_t* nh) {
+    if (throttle.admit(source_ip(nua_current_request(nua)), SourceThrottle::Clock::now())) return false;
+    nua_respond(nh, 403, status_phrase(403), NUTAG_WITH_THIS(nua), TAG_END());
+    nua_handle_destroy(nh);
+    return true;
+  }
   void dispatch(nua_event_t event, int status, const char* phrase, nua_handle_t* nh, sip_t const* sip,
                 tagi_t tags[]);
   void on_incoming_invite(nua_handle_t* nh, sip_t const* sip);
@@ -94,6 +111,18 @@ struct SipStack::Impl {
   void answer_register(std::uint64_t id, const SipReply& reply);
   void drop_registers();
   void on_invite_result(LegId leg, int status, const char* phrase, sip_t const* sip);
+  void on_ping_result(nua_handle_t* nh, int status) {
+    auto it = pings.find(nh);
+    if (it == pings.end()) return;
+    auto done = std::move(it->second.done);
+    pings.erase(it);
+    nua_handle_destroy(nh);
+    done(status);
+  }
+  void drop_pings() {
+    for (auto& [nh, ping] : pings) nua_handle_destroy(nh);
+    pings.clear();
+  }
   void on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]);
 };
 
@@ -103,7 +132,7 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
   switch (event) {
     case nua_i_invite:
       if (leg == 0) {
-        on_incoming_invite(nh, sip);
+        if (!throttled(nh)) on_incoming_invite(nh, sip);
       } else {
         events.on_reinvite(leg, payload_of(sip));
       }
@@ -116,6 +145,9 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
       return;
     case nua_i_state:
       if (leg != 0) on_state(leg, nh, tags);
+      return;
+    case nua_r_options:
+      if (status >= 200) on_ping_result(nh, status);
       return;
     case nua_i_info:
       if (leg != 0) {
@@ -132,6 +164,7 @@ void SipStack::Impl::dispatch(nua_event_t event, int status, const char* phrase,
       spdlog::warn("sip: stack error {} {}", status, phrase);
       return;
     case nua_i_register:
+      if (leg == 0 && nh != nullptr && throttled(nh)) return;
       if (leg == 0 && nh != nullptr && register_handler) return on_register(nh, sip);
       if (leg == 0 && nh != nullptr) nua_handle_destroy(nh);
       return;
@@ -224,7 +257,7 @@ void SipStack::Impl::on_state(LegId leg, nua_handle_t* nh, tagi_t tags[]) {
 }
 
 SipStack::SipStack(EventLoop& loop, SipSettings settings, SipEvents& events)
-    : settings_(std::move(settings)), impl_(std::make_unique<Impl>(loop, events)) {}
+    : settings_(std::move(settings)), impl_(std::make_unique<Impl>(loop, events, settings_.throttle)) {}
 
 SipStack::~SipStack() {
   *impl_->alive = false;
@@ -297,6 +330,14 @@ void SipStack::start() {
   spdlog::info("sip: listening on {} (UDP and TCP)", url);
 }
 
+void SipStack::set_trusted_sources(SourceThrottle::Trusted trusted) {
+  impl_->throttle.trust(std::move(trusted));
+}
+
+std::uint64_t SipStack::throttled() const {
+  return impl_->throttle.dropped();
+}
+
 void SipStack::set_register_handler(RegisterHandler handler) {
   impl_->register_handler = std::move(handler);
 }
@@ -307,6 +348,7 @@ void SipStack::shutdown(std::function<void()> done) {
     return;
   }
   impl_->drop_registers();
+  impl_->drop_pings();
   impl_->shutdown_done = std::move(done);
   impl_->shutdown_started = true;
   nua_shutdown(impl_->nua);
@@ -365,6 +407,26 @@ LegId SipStack::invite(const std::string& request_uri, const std::string& from_u
   spdlog::info("leg {}: INVITE \"{}\" from \"{}\"", leg, callback::text::log_escape(request_uri),
                callback::text::log_escape(from_uri));
   return leg;
+}
+
+std::uint64_t SipStack::ping(const std::string& request_uri, std::function<void(int status)> done) {
+  if (impl_->nua == nullptr || impl_->shutdown_started) return 0;
+  const std::string to = "<" + request_uri + ">";
+  nua_handle_t* nh = nua_handle(impl_->nua, nullptr, SIPTAG_TO_STR(to.c_str()), TAG_END());
+  if (nh == nullptr) return 0;
+  const std::uint64_t id = impl_->next_ping++;
+  impl_->pings.emplace(nh, Impl::Ping{id, std::move(done)});
+  nua_options(nh, TAG_END());
+  return id;
+}
+
+void SipStack::drop_ping(std::uint64_t id) {
+  for (auto it = impl_->pings.begin(); it != impl_->pings.end(); ++it) {
+    if (it->second.id != id) continue;
+    nua_handle_destroy(it->first);
+    impl_->pings.erase(it);
+    return;
+  }
 }
 
 void SipStack::hangup(LegId leg) {

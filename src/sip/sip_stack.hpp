@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sip/event_loop.hpp"
+#include "sip/source_throttle.hpp"
 
 namespace callbackd::sip {
 
@@ -79,6 +80,7 @@ struct SipSettings {
   std::string listen_host;
   std::uint16_t listen_port = 0;
   std::string user_agent = "callbackd";
+  ThrottleSettings throttle;  // INVITEs and REGISTERs from strangers, per source IP
 };
 
 // RFC 3261's reason phrase for a status ("Forbidden" for 403), static text; "" for an unknown status.
@@ -93,6 +95,10 @@ class SipStack {
 
   // Who answers REGISTER; set before start(). Without one the stack answers REGISTER with 405 itself.
   void set_register_handler(RegisterHandler handler);
+  // Which source addresses the throttle never limits (a line's gateway, a registered phone); set before
+  // start(). Asked on the loop, only for a source that has used up its bucket.
+  void set_trusted_sources(SourceThrottle::Trusted trusted);
+  std::uint64_t throttled() const;  // requests refused by the throttle so far; any thread
   // Binds UDP and TCP on the listen address; throws std::runtime_error when it cannot.
   void start();
   // Ends every dialog and the stack; `done` runs on the loop when nua has finished.
@@ -108,6 +114,10 @@ class SipStack {
   void reject(LegId leg, int status);
   void answer_reinvite(LegId leg, const std::string& sdp);  // 200 with our SDP; empty sdp: 488
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
+  // An out-of-dialog OPTIONS (the lines' keepalive). `done` runs once on the loop with the final status
+  // (408 when nothing answered, 503 on a transport error), unless drop_ping() comes first. 0: not sent.
+  std::uint64_t ping(const std::string& request_uri, std::function<void(int status)> done);
+  void drop_ping(std::uint64_t id);  // no-op for an answered or unknown ping
   // BYE when established, CANCEL while an outgoing call rings (or drop it when the far end never answered at
   // all), 480 while an incoming call rings.
   void hangup(LegId leg);

@@ -11,7 +11,10 @@ using nlohmann::json;
 
 // The list without the live figure, as the port takes it back.
 json editable(json lines) {
-  for (auto& l : lines) l.erase("channels_busy");
+  for (auto& l : lines) {
+    l.erase("channels_busy");
+    l.erase("up");
+  }
   return lines;
 }
 
@@ -28,6 +31,7 @@ std::optional<json> object_body(const std::string& body) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   j.erase("channels_busy");  // shown, never set
+  j.erase("up");
   return j;
 }
 

@@ -200,7 +200,7 @@ def _lines(srv):
     check(defaulted and all(p["effective_callback_delay_s"] == 7 for p in defaulted),
           f"the new default delay is every entry's without its own: {defaulted}")
     board, _ = _expect(srv, "GET", "/api/v1/dashboard", 200)
-    check(board["live"]["lines"] == [{"name": "fxo1", "channels": 4, "busy": 0}], f"dashboard live: {board}")
+    check(board["live"]["lines"] == [{"name": "fxo1", "channels": 4, "busy": 0, "up": True}], f"dashboard live: {board}")
 
 
 def _audit(srv):

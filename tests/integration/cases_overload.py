@@ -6,8 +6,10 @@ import time
 
 from flows import callee, received_invite, ring_once
 from hostile_sip import SDP, BurstClient
+from media import RtpReceiver
 from registry import case
-from server import Server, check, free_port_block
+from server import LINE_NUMBER, Server, check, free_port_block
+from sipp import Sipp
 
 
 def status_of(raw):
@@ -52,3 +54,98 @@ def overload_expect_503_then_recover(ctx):
         ring_once(ctx, srv, "+15553001", name="trigger-after-overload")
         uas.expect_success()
         received_invite(uas)
+
+
+FLOOD_CALLS = 3000
+FLOOD_RATE = 300  # INVITEs per second: 15x what max_calls = 20 takes when each call rings 200 ms
+
+
+def _rss_kb(srv):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+def _trigger_until_taken(ctx, srv, caller, name, tries=30):
+    """A ring-once trigger, redialled (as a PSTN caller would) while the server answers 503; returns the
+    number of refused tries."""
+    for i in range(tries):
+        if ring_once(ctx, srv, caller, name=f"{name}-{i}", expect_success=False).wait() == 0:
+            return i
+        time.sleep(0.2)
+    check(False, f"{caller}: no trigger taken in {tries} tries")
+
+
+def _max_gap_ms(packets, start, end):
+    arrivals = [p.arrival for p in packets if start <= p.arrival <= end]
+    check(len(arrivals) > 50, f"only {len(arrivals)} RTP packets of the held call during the flood")
+    return 1000 * max(b - a for a, b in zip(arrivals, arrivals[1:]))
+
+
+def _screen_count(sipp, status):
+    """How many `status` responses sipp's final screen counts (its line '503 <---------- N')."""
+    try:
+        with open(sipp.screen_file, encoding="utf-8", errors="replace") as f:
+            counts = re.findall(rf"^\s*{status} <-+\s+(\d+)", f.read(), re.M)
+        return int(counts[-1]) if counts else None
+    except FileNotFoundError:
+        return None
+
+
+@case("invite-flood-expect-503-audio-kept-trigger-called-back")
+def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
+    """[sip] max_calls = 20 and a bounded flood of 3,000 INVITEs at 300/s from a line's gateway (each rings
+    200 ms and is cancelled unless refused): every refused one gets 503 with Retry-After (sipp checks each),
+    an answered call on another line keeps its audio (no RTP gap over 100 ms during the flood) and is not hung
+    up, a trusted trigger made during the flood is called back (redialled while refused, as a caller would),
+    after the flood a new trigger is taken and called back within 5 s, and the server's RSS is back below
+    3x its baseline + 50 MB."""
+    flood_port, hold_port = free_port_block(2), free_port_block(2)
+    lines = [{"name": "flood", "gateway": f"127.0.0.1:{flood_port}", "number": "+15550300", "channels": 1000,
+              "inbound": "auto-attendant", "answer_delay_s": 30},
+             {"name": "hold", "gateway": f"127.0.0.1:{hold_port}", "number": "+15550400", "channels": 1,
+              "inbound": "auto-attendant", "answer_delay_s": 1}]
+    with Server(ctx, answer_delay_s=30, extra_lines=lines, log_level="info",
+                sip_options={"max_calls": 20}) as srv:
+        u1, u2 = free_port_block(2), free_port_block(2)
+        srv.add_phone("+15553201", f"sip:callee@127.0.0.1:{u1}", delay_s=1)
+        srv.add_phone("+15553202", f"sip:callee@127.0.0.1:{u2}", delay_s=1)
+        baseline = _rss_kb(srv)
+        with RtpReceiver() as rtp:
+            held = Sipp(ctx, "held", "answered-hold-20s-expect-kept.xml", hold_port, remote=srv.sip_target,
+                        rows=[[f"sip:+15551301@127.0.0.1:{hold_port}", "X-Test: held"]],
+                        keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=40).start()
+            time.sleep(2.0)  # answered after 1 s, the prompt playing
+            cb1 = callee(ctx, "callee-during-flood", "callback-busy-expect-ack.xml", u1)
+            flood = Sipp(ctx, "flood", "flood-invite-expect-503-or-ring.xml", flood_port, remote=srv.sip_target,
+                         service=LINE_NUMBER, calls=FLOOD_CALLS, rate=FLOOD_RATE, limit=400, timeout_s=50,
+                         trace=False).start()
+            flood_start = time.monotonic()
+            time.sleep(2.0)
+            refused_tries = _trigger_until_taken(ctx, srv, "+15553201", "trigger-during-flood")
+            flood_code = flood.wait(timeout=55)
+            flood_end = time.monotonic()
+            peak = _rss_kb(srv)
+            gap = _max_gap_ms(rtp.snapshot(), flood_start + 0.5, flood_end)
+            held.expect_success(timeout=40)
+        cb1.expect_success()
+        received_invite(cb1)
+        refused, rang = _screen_count(flood, 503), _screen_count(flood, 180)
+        ctx.log(f"flood: {FLOOD_CALLS} INVITEs in {flood_end - flood_start:.1f} s, {refused} answered 503, {rang} rang, "
+                f"sipp exit {flood_code}; trigger refused {refused_tries} time(s) before taken; "
+                f"held call's largest RTP gap {gap:.0f} ms; RSS {baseline} kB before, {peak} kB at the end")
+        check(flood_code == 0, "a flood call got something else than 503 with Retry-After or ringing "
+                               f"(sipp exit {flood_code}; see {flood.error_file})")
+        check(refused and rang and refused + rang == FLOOD_CALLS,
+              f"the flood's INVITEs: {refused} refused with 503, {rang} rang, of {FLOOD_CALLS}")
+        check(gap < 100, f"the held call's audio stopped for {gap:.0f} ms during the flood")
+        cb2 = callee(ctx, "callee-after-flood", "callback-busy-expect-ack.xml", u2)
+        after = time.monotonic()
+        _trigger_until_taken(ctx, srv, "+15553202", "trigger-after-flood")
+        cb2.expect_success()
+        recovered = (received_invite(cb2).when.timestamp() - time.time()) + time.monotonic() - after
+        ctx.log(f"recovery: the trigger after the flood was called back {recovered:.1f} s after it was made "
+                "(1 s of it the entry's delay)")
+        check(recovered < 5, f"the trigger after the flood was called back {recovered:.1f} s later, expected < 5 s")
+        rss = _rss_kb(srv)
+        ctx.log(f"RSS after the flood: {rss} kB (baseline {baseline} kB)")
+        check(rss < 3 * baseline + 50 * 1024, f"RSS {rss} kB after the flood, baseline {baseline} kB")

@@ -90,11 +90,12 @@ class BurstClient:
     """A UDP client on one port: sends INVITEs, records the first final response per Call-ID (raw bytes),
     and ACKs every final response so that the server stops retransmitting it."""
 
-    def __init__(self, server_port, src_port=0):
+    def __init__(self, server_port, src_port=0, src_host="127.0.0.1"):
         self.server_port = server_port
+        self.src_host = src_host  # another loopback address (127.0.0.2) is a host that is no line's gateway
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind(("127.0.0.1", src_port))
+        self.sock.bind((src_host, src_port))
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         self.sent = {}  # call_id -> ack template
@@ -106,7 +107,7 @@ class BurstClient:
 
     def send(self, caller, sdp=None):
         call_id = uuid.uuid4().hex + "@burst"
-        inv, ack = invite(self.server_port, f"127.0.0.1:{self.port};rport", call_id=call_id, caller=caller,
+        inv, ack = invite(self.server_port, f"{self.src_host}:{self.port};rport", call_id=call_id, caller=caller,
                           sdp=sdp)
         self.sent[call_id] = ack
         self.invites[call_id] = inv

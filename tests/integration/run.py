@@ -26,10 +26,12 @@ import cases_overload  # noqa: E402,F401
 import cases_relay  # noqa: E402,F401
 import cases_registrar  # noqa: E402,F401
 import cases_http_limits  # noqa: E402,F401
+import cases_lines  # noqa: E402,F401
 import cases_drain  # noqa: E402,F401
 import cases_resilience  # noqa: E402,F401
 import cases_operations  # noqa: E402,F401
 import cases_security  # noqa: E402,F401
+import cases_throttle  # noqa: E402,F401
 from context import Context  # noqa: E402
 from registry import CASES  # noqa: E402
 from server import TestFailure  # noqa: E402

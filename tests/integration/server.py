@@ -78,6 +78,9 @@ class Server:
         # A case ends with SIGTERM: calls still in progress are ended at once, as the cases expect, unless a
         # case sets a grace of its own (cases_drain.py).
         self.sip_options.setdefault("shutdown_grace_s", 0)
+        # No OPTIONS keepalive unless a case asks for it (cases_lines.py): a sipp bound to a gateway port would
+        # take an OPTIONS for a call it does not expect, and some cases prove that nothing reaches a gateway.
+        self.sip_options.setdefault("keepalive_s", 0)
         self.web_options = dict(web_options or {})  # more keys for [web], e.g. max_connections
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")

@@ -155,6 +155,7 @@ cbd.pages.lines = crudPage({
   columns: [
     {field: 'name', label: 'Name'},
     {field: 'gateway', label: 'Gateway'},
+    {field: 'up', label: 'Gateway answers', render: (r) => (r.up === true ? 'up' : r.up === false ? 'down' : '?')},
     {field: 'transport', label: 'Transport'},
     {field: 'number', label: 'Number'},
     {field: 'channels', label: 'Channels busy / total', render: (r) => `${r.channels_busy ?? '?'} / ${r.channels}`},

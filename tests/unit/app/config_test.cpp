@@ -181,6 +181,25 @@ TEST(Config, BadPolicyValuesAreRefusedWithTheirKeys) {
   EXPECT_TRUE(has_error(errors, "policy.premium"));
 }
 
+TEST(Config, KeepaliveAndStrangerThrottleKeys) {
+  const Config defaults = parse_ok("");
+  EXPECT_EQ(defaults.sip.keepalive_s, 30);
+  EXPECT_EQ(defaults.sip.keepalive_failures, 3);
+  EXPECT_EQ(defaults.sip.stranger_rate, 20);
+  EXPECT_EQ(defaults.sip.stranger_burst, 100);
+  const Config c =
+      parse_ok("[sip]\nkeepalive_s = 0\nkeepalive_failures = 5\nstranger_rate = 3\nstranger_burst = 9\n");
+  EXPECT_EQ(c.sip.keepalive_s, 0);
+  EXPECT_EQ(c.sip.keepalive_failures, 5);
+  EXPECT_EQ(c.sip.stranger_rate, 3);
+  EXPECT_EQ(c.sip.stranger_burst, 9);
+  const auto errors =
+      parse_bad("[sip]\nkeepalive_s = -1\nkeepalive_failures = 0\nstranger_rate = -5\nstranger_burst = 0\n");
+  for (const char* key :
+       {"sip.keepalive_s", "sip.keepalive_failures", "sip.stranger_rate", "sip.stranger_burst"})
+    EXPECT_TRUE(has_error(errors, key)) << key;
+}
+
 TEST(Config, TomlSyntaxErrorNamesTheLine) {
   auto errors = parse_bad("[sip\nlisten = 1\n");
   ASSERT_FALSE(errors.empty());
