@@ -84,6 +84,10 @@ class ProcSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def cpu_seconds(self):
+        """The process's CPU seconds so far (user + system)."""
+        return self._cpu_seconds()
+
     def _cpu_seconds(self):
         with open(f"/proc/{self.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()

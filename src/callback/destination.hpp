@@ -1,5 +1,5 @@
 #pragma once
-// Where a callback (and, next, a relay leg) goes: a SIP URI, a PSTN number or an extension. The one parser
+// Where a callback (and a relay leg) goes: a SIP URI, a PSTN number or an extension. The one parser
 // of destinations: the REST API validates with it, the trigger resolves with it, a job row is read back with
 // it, so what the API accepts is exactly what the dialer dials.
 //
@@ -27,6 +27,12 @@ class Destination {
   static ParsedDestination parse_sip(std::string_view text);
   static ParsedDestination parse_pstn(std::string_view text);
   static ParsedDestination parse_extension(std::string_view text);
+  // Call Relay's dial string for an IP destination, typed on a phone's keypad (digits and '*' only, without
+  // the ending '#'), '*' standing for the dots: "192*168*0*10" is sip:192.168.0.10, "201*192*168*0*10" is
+  // sip:201@192.168.0.10, "201*192*168*0*10*5070" is sip:201@192.168.0.10:5070, and a leading '*' (no
+  // user) with a port, "*192*168*0*10*5070", is sip:192.168.0.10:5070. The URI it spells is read by the
+  // SIP URI grammar and the rules above, except that the user part may be absent.
+  static ParsedDestination parse_ip_dial(std::string_view keys);
   // By the entry's callback_type; "auto" is SIP when the text has a sip:/sips: scheme or an '@', else PSTN.
   static ParsedDestination parse(std::string_view text, store::CallbackType type);
 

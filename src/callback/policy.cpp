@@ -81,7 +81,7 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
 
 std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
                            const OutgoingCall& call) {
-  std::string why = target ? policy.check(*target, call.country) : target.error;
+  std::string why = target ? policy.check(*target, call.country, call.purpose) : target.error;
   if (why.empty()) return why;
   const std::string_view dest = target ? std::string_view(target->text()) : call.destination;
   log_security_event(

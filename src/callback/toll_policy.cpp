@@ -104,6 +104,15 @@ bool matches_any(const std::vector<std::string>& patterns, std::string_view e164
                                       [e164](const std::string& p) { return wildcard_match(p, e164); });
 }
 
+// relay_sip_hosts: each entry read by the SIP URI grammar, so a host compares as a URI's host does.
+bool relay_host_allowed(const std::vector<std::string>& hosts, const SipUri& uri) {
+  return std::any_of(hosts.begin(), hosts.end(), [&uri](const std::string& entry) {
+    const auto allowed = parse_sip_uri("sip:" + entry);
+    return allowed.uri && allowed.uri->host == uri.host &&
+           (!allowed.uri->port || *allowed.uri->port == uri.port.value_or(5060));
+  });
+}
+
 }  // namespace
 
 std::string_view to_string(CallPurpose p) {
@@ -222,7 +231,8 @@ std::string TollPolicy::check_number(std::string_view dial, std::string_view cou
   return refusal(info);
 }
 
-std::string TollPolicy::check(const Destination& target, std::string_view country) const {
+std::string TollPolicy::check(const Destination& target, std::string_view country,
+                              CallPurpose purpose) const {
   switch (target.kind()) {
     case Destination::Kind::Pstn:
       return check_number(target.text(), country);
@@ -238,6 +248,10 @@ std::string TollPolicy::check(const Destination& target, std::string_view countr
   const bool phone = std::any_of(uri.params.begin(), uri.params.end(), [](const auto& p) {
     return p.first == "user" && text::iequals(p.second, "phone");
   });
+  if (gw == gateways_.end() && purpose == CallPurpose::Relay &&
+      !relay_host_allowed(settings_.relay_sip_hosts, uri)) {
+    return "sip-relay-host-not-allowed";
+  }
   // A gateway dials the user part as a number whichever way the INVITE reached it; user=phone says so too.
   if (gw == gateways_.end() && !phone) return {};
   return check_number(decoded_user(uri),
@@ -259,6 +273,11 @@ bool is_known_country(std::string_view code) {
   std::set<std::string> regions;
   util().GetSupportedRegions(&regions);
   return regions.contains(std::string(code));
+}
+
+bool is_valid_relay_host(std::string_view entry) {
+  const auto parsed = parse_sip_uri("sip:" + std::string(entry));
+  return parsed.uri && parsed.uri->user.empty() && parsed.uri->params.empty() && !parsed.uri->has_headers;
 }
 
 bool is_valid_number_pattern(std::string_view pattern) {

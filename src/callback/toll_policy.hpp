@@ -46,6 +46,11 @@ struct PolicySettings {
   // wins over everything else.
   std::vector<std::string> allow;
   std::vector<std::string> deny;
+  // Call Relay to a sip: URI that is not a line's gateway (an IP destination the caller typed) reaches only
+  // these hosts, each "host" (any port) or "host:port" as a SIP URI writes them ("10.0.0.5",
+  // "[2001:db8::1]:5080"). Empty, the default: refused, loopback included, since a PBX or an ITSP trunk that
+  // trusts this server's address would otherwise place paid calls for whoever can reach the relay.
+  std::vector<std::string> relay_sip_hosts;
   // Enforced by the Call Relay (not by TollPolicy): relayed calls at once per caller and in all, and the
   // longest a relayed call may last before it is hung up.
   int max_relay_calls_per_caller = 1;
@@ -92,8 +97,10 @@ class TollPolicy {
   // ("premium-rate", "international", "denied-by-pattern", ...).
   std::string check_number(std::string_view dial, std::string_view country = {}) const;
   // Any destination: PSTN numbers are checked, and so is the user part of a sip: URI to a line's gateway;
-  // other SIP URIs and extensions pass.
-  std::string check(const Destination& target, std::string_view country = {}) const;
+  // other SIP URIs and extensions pass, except that a relayed call to a sip: URI that is no gateway needs
+  // its host in relay_sip_hosts ("sip-relay-host-not-allowed").
+  std::string check(const Destination& target, std::string_view country = {},
+                    CallPurpose purpose = CallPurpose::Callback) const;
   // For a destination stored before any line is picked (the REST API): empty when some line may dial it,
   // in its own country; otherwise the first line's reason. The dialer checks again on the line it takes.
   std::string check_any_line(const Destination& target) const;
@@ -113,6 +120,8 @@ class TollPolicy {
 
 // Whether `code` is an ISO 3166 alpha-2 country libphonenumber knows ("US", "GB"; upper case).
 bool is_known_country(std::string_view code);
+// Whether `entry` is a valid relay_sip_hosts entry: a SIP URI's host with an optional port, nothing else.
+bool is_valid_relay_host(std::string_view entry);
 // Whether `pattern` is a valid allow/deny pattern: '+', then digits, '*' and '?'.
 bool is_valid_number_pattern(std::string_view pattern);
 

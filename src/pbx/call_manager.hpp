@@ -83,7 +83,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   // sip::SipEvents
   void on_invite(LegId leg, const sip::InviteInfo& info) override;
   void on_cancel(LegId leg) override;
-  void on_progress(LegId leg, int status) override;
+  void on_progress(LegId leg, int status, const std::string& sdp) override;
   void on_answered(LegId leg, const std::string& sdp) override;
   void on_failed(LegId leg, int status, const std::string& phrase) override;
   void on_dtmf_info(LegId leg, char digit) override;
@@ -116,9 +116,18 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void relay_result(Call& call, ivr::CallOutcome outcome);
   std::size_t relays_of(const std::string& caller) const;  // empty caller: every relayed call
   std::optional<EndCause> start_relay(Call& call, Leg& caller, const std::string& digits);
+  std::optional<EndCause> start_ip_relay(Call& call, Leg& caller, const std::string& keys);
+  struct RelayTarget {
+    std::string request_uri;
+    std::string shown;  // the destination, for the leg and the log
+    const Line* line;   // the line it leaves on (its channel, its number as our From); null: none
+  };
+  std::optional<EndCause> relay_leg(Call& call, Leg& caller, const RelayTarget& target);
   std::optional<EndCause> start_extension_call(Call& call, Leg& caller, const std::string& number);
   Leg* place_leg(Call& call, LegKind kind, const std::string& request_uri, const std::string& from_uri,
                  const std::string& line);
+  // relay_media.cpp: what the caller hears of the far leg (its early media, then the answered call).
+  void relay_early_media(Call& call, Leg& far, const std::string& sdp);
   void relay_answered(Call& call, Leg& far, const std::string& sdp);
   void relay_failed(Call& call, Leg& far);
   void relay_ended(Call& call, Leg& far);

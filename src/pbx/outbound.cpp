@@ -96,10 +96,14 @@ void CallManager::end_attempt(Leg& leg) {
   jobs_.attempt_failed(*std::exchange(leg.job_id, std::nullopt), leg.cause.value_or(EndCause{}));
 }
 
-void CallManager::on_progress(LegId id, int status) {
-  Leg* leg = find(id);
+void CallManager::on_progress(LegId id, int status, const std::string& sdp) {
+  Call* call = call_of(id);
+  Leg* leg = call != nullptr ? call->leg(id) : nullptr;
   if (leg == nullptr || leg->kind == LegKind::Inbound) return;
   transition(*leg, status >= 180 ? LegEvent::Ringing : LegEvent::Trying);
+  // A relayed call's far end may play its own ringback or announcements before it answers.
+  const bool ringing = leg->state == LegState::Proceeding || leg->state == LegState::Alerting;
+  if (leg->kind == LegKind::Relay && ringing && !sdp.empty()) relay_early_media(*call, *leg, sdp);
 }
 
 void CallManager::on_failed(LegId id, int status, const std::string& phrase) {

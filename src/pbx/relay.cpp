@@ -11,7 +11,8 @@
 namespace callbackd::pbx {
 namespace {
 
-constexpr int kRingbackRepeats = 30;  // each prompt is one 6 s cadence; the ring timeout ends it sooner
+constexpr int kRingbackRepeats = 30;
+constexpr std::uint16_t kSipPort = 5060;  // each prompt is one 6 s cadence; the ring timeout ends it sooner
 
 ivr::CallOutcome outcome_of(const EndCause& cause) {
   switch (cause.kind) {
@@ -78,6 +79,8 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
     spdlog::warn("call {}: relay refused: too many relayed calls", call.id);
     return EndCause{EndKind::NoLine, 0, "relay limit"};
   }
+  // A number has no '*': keys with one spell an IP destination (docs/operations.md).
+  if (digits.find('*') != std::string::npos) return start_ip_relay(call, caller, digits);
   // A registered extension is an internal call: no line, no toll. Any other number (an extension number is
   // also a valid local number) goes to the PSTN check like every relayed number.
   if (callback::is_extension_number(digits) && locate_ && !locate_(digits).empty()) {
@@ -94,16 +97,45 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   }
   const std::string request_uri = "sip:" + target->text() + "@" + line->gateway.str() +
                                   (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
+  return relay_leg(call, caller, {request_uri, target->text(), line});
+}
+
+std::optional<EndCause> CallManager::start_ip_relay(Call& call, Leg& caller, const std::string& keys) {
+  const auto target = callback::Destination::parse_ip_dial(keys);
+  const callback::SipUri* uri = target ? target->sip() : nullptr;
+  // A URI to a line's gateway is a PSTN call on that line: judged in its country, on one of its channels.
+  const Line* line =
+      uri != nullptr ? lines_.from_source(uri->host, uri->port.value_or(kSipPort), false) : nullptr;
+  const callback::OutgoingCall out{callback::CallPurpose::Relay,
+                                   line != nullptr ? std::string_view(line->country) : std::string_view(),
+                                   keys, caller.peer_ip, call.caller_number};
+  if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
+    return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
+  }
+  if (line == nullptr) {
+    // Straight to the URI, not through a line: the policy allowed this host (policy.relay_sip_hosts).
+    return relay_leg(call, caller, {target->text(), target->text(), nullptr});
+  }
+  if (lines_.in_use(line->name) >= line->channels) return EndCause{EndKind::NoLine, 0, ""};
+  const std::string request_uri = "sip:" + uri->user + "@" + line->gateway.str() +
+                                  (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
+  return relay_leg(call, caller, {request_uri, target->text(), line});
+}
+
+std::optional<EndCause> CallManager::relay_leg(Call& call, Leg& caller, const RelayTarget& target) {
   // The far end sees the line's own number, never what the caller typed: no caller ID spoofing by relay.
-  const std::string from_uri = "sip:" + (line->number.empty() ? std::string("callback") : line->number) +
-                               "@" + settings_.sip_listen.str();
-  Leg* far = place_leg(call, LegKind::Relay, request_uri, from_uri, line->name);
+  const bool numbered = target.line != nullptr && !target.line->number.empty();
+  const std::string from_uri =
+      "sip:" + (numbered ? target.line->number : std::string("callback")) + "@" + settings_.sip_listen.str();
+  const std::string line_name = target.line != nullptr ? target.line->name : std::string();
+  Leg* far = place_leg(call, LegKind::Relay, target.request_uri, from_uri, line_name);
   if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
-  far->caller = target->text();
+  far->caller = target.shown;
   far->record.direction = "relay";
   far->record.job_id = caller.record.job_id;
   spdlog::info("call {}: relaying caller {} to {} on line {} (leg {})", call.id,
-               callback::text::log_escape(call.caller_number), target->text(), line->name, far->id);
+               callback::text::log_escape(call.caller_number), target.shown,
+               line_name.empty() ? std::string("(none)") : line_name, far->id);
   std::vector<std::string> ringback(kRingbackRepeats, "ringback");
   play(call, caller, ringback);
   return std::nullopt;
@@ -148,35 +180,12 @@ Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request
   return &leg;
 }
 
-void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
-  far.ring_timer.cancel();
-  far.record.answered_at = now_unix();
-  std::optional<media::Negotiated> remote;
-  if (auto answer = media::parse_sdp(sdp)) remote = media::negotiate(*answer);
-  Leg* caller = call.leg(call.attendant_leg);
-  if (!remote || caller == nullptr || !caller->media) {
-    decide(far, {EndKind::NoSdpAnswer, 0, ""});
-    deps_.sip.hangup(far.id);
-    return;
-  }
-  decide(far, {EndKind::Answered, 0, ""});
-  call.far_reported = true;
-  far.remote_media = remote;
-  deps_.media.start(*far.media, *remote);
-  deps_.media.stop_playback(*caller->media);
-  deps_.media.bridge(*caller->media, *far.media);
-  const LegId id = far.id;
-  call.relay_timer.start(std::chrono::seconds(settings_.policy.max_relay_duration_s), [this, id] {
-    spdlog::info("leg {}: longest relayed call reached", id);
-    deps_.sip.hangup(id);
-  });
-  relay_result(call, ivr::CallOutcome::Connected);
-}
-
 void CallManager::relay_failed(Call& call, Leg& far) {
   call.far_reported = true;
   if (Leg* caller = call.leg(call.attendant_leg); caller != nullptr && caller->media) {
     deps_.media.stop_playback(*caller->media);
+    // After early media the caller was bridged to the far end: the busy or failure prompt is ours alone.
+    if (far.remote_media) deps_.media.unbridge(*caller->media);
   }
   relay_result(call, outcome_of(far.cause.value_or(EndCause{})));
 }

@@ -232,7 +232,7 @@ void SipStack::Impl::on_invite_result(LegId leg, int status, const char* phrase,
   if (h == nullptr || status < 100) return;
   if (status < 200) {
     h->state = DialogState::Proceeding;
-    events.on_progress(leg, status);
+    events.on_progress(leg, status, payload_of(sip));
     return;
   }
   h->state = status < 300 ? DialogState::Established : DialogState::Final;

@@ -66,8 +66,9 @@ class SipEvents {
  public:
   virtual ~SipEvents() = default;
   virtual void on_invite(LegId leg, const InviteInfo& info) = 0;
-  virtual void on_cancel(LegId leg) = 0;                            // the caller gave up before we answered
-  virtual void on_progress(LegId leg, int status) = 0;              // outgoing: 1xx received
+  virtual void on_cancel(LegId leg) = 0;  // the caller gave up before we answered
+  // Outgoing: 1xx received; sdp is the body of a 183 Session Progress with early media, else empty.
+  virtual void on_progress(LegId leg, int status, const std::string& sdp) = 0;
   virtual void on_answered(LegId leg, const std::string& sdp) = 0;  // outgoing: 2xx received (ACK sent)
   virtual void on_failed(LegId leg, int status, const std::string& phrase) = 0;  // outgoing: final >= 300
   virtual void on_dtmf_info(LegId leg, char digit) = 0;  // SIP INFO application/dtmf-relay

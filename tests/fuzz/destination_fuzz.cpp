@@ -30,6 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(again.destination.has_value());
     FUZZ_CHECK(*again.destination == *parsed.destination);
   }
+  // Call Relay's keypad IP dial string: what it accepts is a SIP URI whose canonical text is the URI again.
+  const auto ip = Destination::parse_ip_dial(text);
+  if (ip) {
+    FUZZ_CHECK(ip->sip() != nullptr && ip->sip()->host_kind == HostKind::IPv4);
+    const auto uri = parse_sip_uri(ip->text());
+    FUZZ_CHECK(uri.uri.has_value() && uri.uri->host == ip->sip()->host);
+  } else {
+    FUZZ_CHECK(!ip.error.empty());
+  }
   // The caller match globs the same kind of text; the input split at its first '\n' is a pattern and an
   // address.
   const auto nl = text.find('\n');

@@ -136,7 +136,7 @@ def write_dtmf_pcap(path, digits):
 
 
 class RtpPacket:
-    __slots__ = ("arrival", "source", "payload_type", "marker", "seq", "timestamp", "ssrc", "payload")
+    __slots__ = ("arrival", "source", "payload_type", "marker", "seq", "timestamp", "ssrc", "payload", "wall")
 
     def __init__(self, arrival, source, data):
         b0, b1, self.seq, self.timestamp, self.ssrc = struct.unpack("!BBHII", data[:12])
@@ -219,3 +219,172 @@ def describe_audio(packets, payload_type=0):
         "seq_step_ok": sum(1 for s in seq_steps if s == 1),
         "ts_step_ok": sum(1 for s in ts_steps if s == len(audio[0].payload)) if audio else 0,
     }
+
+
+def alaw_encode_sample(sample):
+    """One signed 16-bit linear sample to a G.711 A-law byte (ITU-T G.711: 13-bit segments, even bits inverted)."""
+    value = sample >> 3
+    if value >= 0:
+        mask = 0xD5
+    else:
+        mask = 0x55
+        value = -value - 1
+    segment = max(0, value.bit_length() - 5)  # which of the 8 segments the 12-bit magnitude falls in
+    if segment > 7:
+        return (0x7F ^ mask) & 0xFF
+    mantissa = (value >> max(segment, 1)) & 0x0F
+    return (((segment << 4) | mantissa) ^ mask) & 0xFF
+
+
+def alaw_encode(samples):
+    return bytes(alaw_encode_sample(s) for s in samples)
+
+
+def tone_samples(hz, ms, level=12000, rate=SAMPLE_RATE):
+    """A steady sine with no sample at zero (phase pi/8), so that every sign change is one zero crossing."""
+    return [int(level * math.sin(2 * math.pi * hz * i / rate + math.pi / 8)) for i in range(rate * ms // 1000)]
+
+
+def zero_crossing_hz(samples, rate=SAMPLE_RATE):
+    """The frequency of a steady tone from its zero crossings (two per period)."""
+    if len(samples) < 2:
+        return 0.0
+    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    return crossings * rate / (2.0 * len(samples))
+
+
+def decoded(packet):
+    """The linear samples of a PCMU (0) or PCMA (8) packet; [] for any other payload type."""
+    if packet.payload_type == 0:
+        return ulaw_decode(packet.payload)
+    if packet.payload_type == 8:
+        return alaw_decode(packet.payload)
+    return []
+
+
+def tone_packets(packets, hz, tolerance_hz=60, min_rms=1000):
+    """The audio packets that carry a steady tone of about hz (loud, and with its zero-crossing rate)."""
+    out = []
+    for p in packets:
+        samples = decoded(p)
+        if samples and rms(samples) >= min_rms and abs(zero_crossing_hz(samples) - hz) <= tolerance_hz:
+            out.append(p)
+    return out
+
+
+def rfc4733_events(packets, payload_type):
+    """The digits carried as RFC 4733 events of payload_type, one per event (its first packet)."""
+    keys = "0123456789*#ABCD"
+    digits, last = [], None
+    for p in packets:
+        if p.payload_type != payload_type or len(p.payload) < 4:
+            continue
+        if p.timestamp != last and p.payload[0] < len(keys):
+            digits.append(keys[p.payload[0]])
+            last = p.timestamp
+    return "".join(digits)
+
+
+class RtpPeer(RtpReceiver):
+    """An RTP endpoint: records what arrives, like RtpReceiver, and once the first packet has come (the server
+    sends from the port its SDP named, and latches on to where it hears us from) plays a script back to that
+    source from the same socket, paced at 20 ms: ("audio", samples) in the codec's payload type (0 PCMU or
+    8 PCMA), ("dtmf", digit) as RFC 4733 events of event_pt, ("wait_for", event) until a threading.Event is
+    set, ("mark", name) to note when a step was reached (peer.marks[name], time.time())."""
+
+    def __init__(self, script, codec_pt=0, event_pt=101, lead_ms=0):
+        self.script = list(script)
+        self.codec_pt = codec_pt
+        self.event_pt = event_pt
+        self.lead_ms = lead_ms
+        self.marks = {}
+        self.sent = 0
+        self._first = threading.Event()
+        self._source = None
+        super().__init__()
+        self._player = threading.Thread(target=self._play, daemon=True)
+        self._player.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                data, source = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            now = time.monotonic()
+            with self._lock:
+                if len(data) < 12 or data[0] >> 6 != 2:
+                    self.junk += 1
+                    continue
+                packet = RtpPacket(now, source, data)
+                packet.wall = time.time()
+                self.packets.append(packet)
+                if self._source is None:
+                    self._source = source
+                    self._first.set()
+
+    def _send(self, state, pt, payload, marker=False, advance=True):
+        header = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, state["seq"] & 0xFFFF,
+                             state["ts"] & 0xFFFFFFFF, 0x5EED0001 + self.codec_pt)
+        state["next"] += 0.020
+        delay = state["next"] - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            self.sock.sendto(header + payload, self._source)
+            self.sent += 1
+        except OSError:
+            return
+        state["seq"] += 1
+        if advance:
+            state["ts"] += SAMPLES_PER_PACKET
+
+    def _audio(self, state, samples):
+        encode = alaw_encode if self.codec_pt == 8 else ulaw_encode
+        samples = list(samples) + [0] * (-len(samples) % SAMPLES_PER_PACKET)
+        for i in range(0, len(samples), SAMPLES_PER_PACKET):
+            if self._stop.is_set():
+                return
+            self._send(state, self.codec_pt, encode(samples[i:i + SAMPLES_PER_PACKET]))
+
+    def _dtmf(self, state, digit):
+        """One digit as sipp's pcaps send it: 7 packets of one event, then 3 end packets, then 80 ms silence."""
+        event = "0123456789*#ABCD".index(digit)
+        for k in range(10):
+            end = k >= 7
+            duration = SAMPLES_PER_PACKET * min(k + 1, 7)
+            payload = struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
+            self._send(state, self.event_pt, payload, marker=k == 0, advance=False)
+        state["ts"] += SAMPLES_PER_PACKET * 7
+        self._audio(state, [0] * (SAMPLES_PER_PACKET * 4))
+
+    def _play(self):
+        while not self._first.wait(0.05):
+            if self._stop.is_set():
+                return
+        state = {"seq": 4000, "ts": 160000, "next": time.monotonic() + self.lead_ms / 1000.0}
+        for kind, arg in self.script:
+            if self._stop.is_set():
+                return
+            if kind == "audio":
+                self._audio(state, arg)
+            elif kind == "dtmf":
+                for digit in arg:
+                    self._dtmf(state, digit)
+            elif kind == "wait_for":
+                while not arg.wait(0.02):
+                    self._audio(state, [0] * SAMPLES_PER_PACKET)  # silence keeps the stream alive
+                    if self._stop.is_set():
+                        return
+            elif kind == "mark":
+                self.marks[arg] = time.time()
+        # Silence to the end, so that the server's latched stream carries on.
+        while not self._stop.is_set():
+            self._audio(state, [0] * SAMPLES_PER_PACKET)
+
+    def close(self):
+        self._stop.set()
+        self._player.join(timeout=2)
+        super().close()

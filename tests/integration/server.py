@@ -61,7 +61,7 @@ class Server:
     """One callbackd process. Use as a context manager: the server is stopped (SIGTERM) on exit."""
 
     def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug",
-                 line_options=None, sip_options=None, web_options=None):
+                 line_options=None, sip_options=None, web_options=None, policy_options=None):
         self.ctx = ctx
         self.sip_port = free_port_block(2)
         self.web_port = free_port()
@@ -82,6 +82,7 @@ class Server:
         # take an OPTIONS for a call it does not expect, and some cases prove that nothing reaches a gateway.
         self.sip_options.setdefault("keepalive_s", 0)
         self.web_options = dict(web_options or {})  # more keys for [web], e.g. max_connections
+        self.policy_options = dict(policy_options or {})  # a [policy] table, e.g. relay_sip_hosts
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
         self.log_path = os.path.join(self.dir, "callbackd.log")
@@ -129,6 +130,8 @@ class Server:
             "[callback]",
         ]
         lines += [f"{k} = {v}" for k, v in self.callback.items()]
+        if self.policy_options:
+            lines += ["", "[policy]", *[f"{k} = {json.dumps(v)}" for k, v in self.policy_options.items()]]
         line_tables = [{"name": "fxo1", "gateway": self.gateway, "number": LINE_NUMBER,
                         "channels": self.channels, "inbound": "auto-attendant",
                         "answer_delay_s": self.answer_delay_s, **self.line_options}] + self.extra_lines

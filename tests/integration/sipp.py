@@ -153,6 +153,9 @@ class Sipp:
             return
         raise TestFailure(f"sipp {self.name} failed: exit {code}, expected 0\n  {self.summary()}")
 
+    def messages_of(self, direction, method):
+        return [m for m in self.messages() if m.direction == direction and m.method == method]
+
     def first(self, direction, method=None, status=None):
         for m in self.messages():
             if m.direction == direction and (method is None or m.method == method) and \

@@ -146,6 +146,7 @@ TEST(Config, PolicyDefaultsShutInternationalAndPremium) {
   EXPECT_FALSE(p.allow_satellite);
   EXPECT_TRUE(p.allow.empty());
   EXPECT_TRUE(p.deny.empty());
+  EXPECT_TRUE(p.relay_sip_hosts.empty()) << "no sip: relay unless opened";
   EXPECT_EQ(p.max_relay_calls_per_caller, 1);
   EXPECT_EQ(p.max_relay_calls, 10);
   EXPECT_EQ(p.max_relay_duration_s, 3600);
@@ -155,7 +156,7 @@ TEST(Config, PolicyKeysAndLineCountryAreRead) {
   const Config c = parse_ok(
       "[policy]\ncountry = \"GB\"\nallow_international = true\nallow_premium = true\n"
       "allow_shared_cost = true\nallow_satellite = true\nallow = [\"+4420*\"]\ndeny = [\"+4490*\", "
-      "\"+1???\"]\n"
+      "\"+1???\"]\nrelay_sip_hosts = [\"10.0.0.5\", \"[::1]:5090\"]\n"
       "max_relay_calls_per_caller = 2\nmax_relay_calls = 5\nmax_relay_duration_s = 600\n"
       "[[line]]\nname = \"fxo1\"\ngateway = \"127.0.0.1:5070\"\ncountry = \"DE\"\n");
   EXPECT_EQ(c.policy.country, "GB");
@@ -163,6 +164,7 @@ TEST(Config, PolicyKeysAndLineCountryAreRead) {
               c.policy.allow_satellite);
   EXPECT_EQ(c.policy.allow, std::vector<std::string>{"+4420*"});
   EXPECT_EQ(c.policy.deny, (std::vector<std::string>{"+4490*", "+1???"}));
+  EXPECT_EQ(c.policy.relay_sip_hosts, (std::vector<std::string>{"10.0.0.5", "[::1]:5090"}));
   EXPECT_EQ(c.policy.max_relay_calls_per_caller, 2);
   EXPECT_EQ(c.policy.max_relay_calls, 5);
   EXPECT_EQ(c.policy.max_relay_duration_s, 600);
@@ -173,8 +175,11 @@ TEST(Config, PolicyKeysAndLineCountryAreRead) {
 TEST(Config, BadPolicyValuesAreRefusedWithTheirKeys) {
   const auto errors = parse_bad(
       "[policy]\nallow = [\"4420*\"]\ndeny = \"+1900*\"\nallow_premium = 1\nmax_relay_calls = 0\n"
-      "premium = true\n");
+      "premium = true\nrelay_sip_hosts = [\"10.0.0.5\", \"bob@10.0.0.6\", \"10.0.0.*\"]\n");
   EXPECT_TRUE(has_error(errors, "policy.allow[0]"));
+  EXPECT_FALSE(has_error(errors, "policy.relay_sip_hosts[0]"));
+  EXPECT_TRUE(has_error(errors, "policy.relay_sip_hosts[1]"));
+  EXPECT_TRUE(has_error(errors, "policy.relay_sip_hosts[2]"));
   EXPECT_TRUE(has_error(errors, "policy.deny"));
   EXPECT_TRUE(has_error(errors, "policy.allow_premium"));
   EXPECT_TRUE(has_error(errors, "policy.max_relay_calls"));

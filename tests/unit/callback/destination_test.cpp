@@ -104,6 +104,39 @@ TEST(Destination, AutoPicksSipForASchemeOrAnAt) {
   EXPECT_FALSE(Destination::parse("bob", store::CallbackType::Auto));
 }
 
+// Call Relay's keypad dial string for IP destinations: '*' for the dots, then the one SIP URI grammar.
+TEST(IpDial, SpellsASipUriWithAnOptionalUserAndPort) {
+  const struct {
+    const char* keys;
+    const char* uri;
+  } cases[] = {
+      {"192*168*0*10", "sip:192.168.0.10"},
+      {"201*192*168*0*10", "sip:201@192.168.0.10"},
+      {"201*192*168*0*10*5070", "sip:201@192.168.0.10:5070"},
+      {"*127*0*0*1*5090", "sip:127.0.0.1:5090"},
+      {"*127*0*0*1", "sip:127.0.0.1"},
+      {"5550123*10*0*0*7*05060", "sip:5550123@10.0.0.7:5060"},
+  };
+  for (const auto& c : cases) {
+    const auto d = Destination::parse_ip_dial(c.keys);
+    ASSERT_TRUE(d) << c.keys << ": " << d.error;
+    EXPECT_EQ(d->kind(), Destination::Kind::SipUri);
+    EXPECT_EQ(d->text(), c.uri) << c.keys;
+  }
+  EXPECT_EQ(Destination::parse_ip_dial("201*192*168*0*10*5070")->sip()->port, 5070);
+  EXPECT_TRUE(Destination::parse_ip_dial("192*168*0*10")->sip()->user.empty());
+}
+
+TEST(IpDial, RefusesWhatSpellsNoUsableUri) {
+  for (const char* keys : {"", "5550123", "192*168*0", "1*2*3*4*5*6*7", "192**168*0*10", "192*168*0*10*",
+                           "201*192*168*0*256", "201*192*168*0*10*0", "201*192*168*0*10*70000",
+                           "192*168*0*1a", "192.168.0.10", "192*168*0*10#", "+1*2*3*4", "201*1*2*3*0004"}) {
+    const auto d = Destination::parse_ip_dial(keys);
+    EXPECT_FALSE(d) << keys << " -> " << (d ? d->text() : "");
+    EXPECT_FALSE(d.error.empty()) << keys;
+  }
+}
+
 TEST(SipIdentityKey, SameCallerSameKey) {
   const auto key = sip_identity_key("sip:alice@example.com");
   ASSERT_TRUE(key);

@@ -139,6 +139,33 @@ TEST(TollPolicy, SipUriToALineGatewayIsAPstnCall) {
   EXPECT_EQ(policy.check(parsed("sip:+19005550199@sip.example.com;user=phone")), "premium-rate");
 }
 
+// An open SIP relay is toll fraud: Call Relay reaches a sip: URI only on a host the admin listed (or a
+// line's gateway, as a PSTN call); callbacks, whose sip: destinations the admin stored, are not limited.
+TEST(TollPolicy, RelayToASipUriNeedsItsHostListed) {
+  const auto ip = [](const char* keys) { return *Destination::parse_ip_dial(keys); };
+  const TollPolicy closed({}, {{"127.0.0.1", 5070, "US"}});
+  EXPECT_EQ(closed.check(ip("201*127*0*0*1*5090"), "", CallPurpose::Relay), "sip-relay-host-not-allowed")
+      << "the default refuses loopback too";
+  EXPECT_EQ(closed.check(ip("201*127*0*0*1*5090")), "") << "a callback is not a relay";
+  EXPECT_EQ(closed.check(ip("5550123*127*0*0*1*5070"), "", CallPurpose::Relay), "")
+      << "a line's gateway: a PSTN call";
+  EXPECT_EQ(closed.check(ip("19005550199*127*0*0*1*5070"), "", CallPurpose::Relay), "premium-rate");
+
+  PolicySettings s;
+  s.relay_sip_hosts = {"127.0.0.1", "10.0.0.5:5080", "[::1]:5090", "PBX.example.com"};
+  const TollPolicy open(s);
+  EXPECT_EQ(open.check(ip("*127*0*0*1*5090"), "", CallPurpose::Relay), "") << "a host: any port";
+  EXPECT_EQ(open.check(ip("201*10*0*0*5*5080"), "", CallPurpose::Relay), "");
+  EXPECT_EQ(open.check(ip("201*10*0*0*5"), "", CallPurpose::Relay), "sip-relay-host-not-allowed")
+      << "host:port: that port only (5060 when absent)";
+  EXPECT_EQ(open.check(ip("201*10*0*0*6*5080"), "", CallPurpose::Relay), "sip-relay-host-not-allowed");
+  EXPECT_EQ(open.check(parsed("sip:201@[::1]:5090"), "", CallPurpose::Relay), "");
+  EXPECT_EQ(open.check(parsed("sip:201@pbx.example.com"), "", CallPurpose::Relay), "") << "case-folded";
+  EXPECT_EQ(open.check(parsed("sip:+19005550199@127.0.0.1;user=phone"), "", CallPurpose::Relay),
+            "premium-rate")
+      << "a listed host does not lift the number rules";
+}
+
 TEST(TollPolicy, ExtensionsAndPstnDestinations) {
   const TollPolicy policy;
   EXPECT_EQ(policy.check(*Destination::parse_extension("201")), "");
@@ -165,6 +192,13 @@ TEST(TollPolicy, ConfigHelpers) {
   EXPECT_FALSE(is_valid_number_pattern("4420*"));
   EXPECT_FALSE(is_valid_number_pattern("+44 20*"));
   EXPECT_FALSE(is_valid_number_pattern("+"));
+  for (const char* host : {"127.0.0.1", "10.0.0.5:5080", "[::1]", "[2001:db8::1]:5090", "pbx.example.com"}) {
+    EXPECT_TRUE(is_valid_relay_host(host)) << host;
+  }
+  for (const char* host : {"", "bob@10.0.0.5", "10.0.0.5;transport=tcp", "10.0.0.*", "10.0.0.5:0", "::1",
+                           "sip:10.0.0.5", "10.0.0.5?x=y"}) {
+    EXPECT_FALSE(is_valid_relay_host(host)) << host;
+  }
 }
 
 }  // namespace

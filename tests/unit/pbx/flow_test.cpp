@@ -90,7 +90,7 @@ TEST_F(CallFlow, RingTimeoutAfterRingingIsNoAnswer) {
   ring_once(1);
   loop.advance(1000ms);
   const LegId out = sip.all("invite")[0].leg;
-  manager->on_progress(out, 180);
+  manager->on_progress(out, 180, "");
   loop.advance(5000ms);
   ASSERT_EQ(sip.all("hangup").size(), 1u);
   manager->on_failed(out, 487, "Request Terminated");
@@ -168,7 +168,7 @@ TEST_F(CallFlow, AnsweredCallbackEndsTheJobAndStartsTheAttendant) {
   ring_once(1);
   loop.advance(1000ms);
   const LegId out = sip.all("invite")[0].leg;
-  manager->on_progress(out, 180);
+  manager->on_progress(out, 180, "");
   manager->on_answered(out, kOffer);
   EXPECT_EQ(only_job().state, store::JobState::Answered);
   EXPECT_EQ(only_job().last_result, "answered");
@@ -249,7 +249,7 @@ TEST_F(CallFlow, ShutdownWhileDialingPutsTheJobBackToPending) {
   ring_once(1);
   loop.advance(1000ms);
   const LegId out = sip.all("invite")[0].leg;
-  manager->on_progress(out, 180);
+  manager->on_progress(out, 180, "");
   manager->shutdown();
   ASSERT_EQ(sip.all("hangup").size(), 1u);
   manager->on_failed(out, 487, "Request Terminated");

@@ -4,60 +4,10 @@
 #include <algorithm>
 #include <map>
 
-#include "store/password.hpp"
-#include "unit/pbx/call_flow.hpp"
+#include "unit/pbx/relay_flow.hpp"
 
 namespace callbackd::pbx::testing {
 namespace {
-
-constexpr const char* kDialled = "5550123";
-
-class RelayFlow : public CallFlow {
- protected:
-  RelayFlow() {
-    settings.lines[0].channels = 2;  // the callback holds one channel, the relayed call another
-    settings.sip_realm = "pbx.example";
-  }
-
-  void extension(const std::string& number, bool relay) {
-    store->create_extension(
-        {number, "Ext " + number, "", relay, store::digest_ha1(number, settings.sip_realm, "4711")});
-  }
-  // A trusted caller (logged in as `login` when set) rings once, is called back and answers.
-  LegId answered_callback(const std::optional<std::string>& login, bool auto_relay = false) {
-    start();
-    store::AuthorizedPhone p;
-    p.caller_address = kTrusted;
-    p.callback_enabled = true;
-    p.callback_delay_s = 1;
-    p.login_extension = login;
-    p.auto_call_relay = auto_relay;
-    store->create_phone(p);
-    ring_once(1);
-    loop.advance(1000ms);
-    const LegId out = sip.all("invite").back().leg;
-    manager->on_answered(out, kOffer);
-    loop.run_posted();
-    return out;
-  }
-  void press(LegId leg, const std::string& keys) {
-    for (char k : keys) {
-      manager->on_dtmf_info(leg, k);
-      loop.run_posted();
-    }
-  }
-  std::vector<SignalOp> relay_invites() const {
-    auto all = sip.all("invite");
-    all.erase(all.begin());  // the callback
-    return all;
-  }
-  bool hung_up(LegId leg) const {
-    for (const auto& op : sip.all("hangup")) {
-      if (op.leg == leg) return true;
-    }
-    return false;
-  }
-};
 
 TEST_F(RelayFlow, LoggedInCallerDialsThroughTheLineWithTheLinesNumberAndIsBridgedOnAnswer) {
   extension("201", true);
@@ -67,7 +17,7 @@ TEST_F(RelayFlow, LoggedInCallerDialsThroughTheLineWithTheLinesNumberAndIsBridge
   EXPECT_EQ(relay_invites()[0].text, "sip:5550123@127.0.0.1:5070");
   EXPECT_EQ(sip.froms.back(), "sip:+15550100@127.0.0.1:5060") << "the far end sees the line's number";
   const LegId far = relay_invites()[0].leg;
-  manager->on_progress(far, 180);
+  manager->on_progress(far, 180, "");
   EXPECT_TRUE(media.bridged.empty());
   manager->on_answered(far, kOffer);
   loop.run_posted();
@@ -162,6 +112,43 @@ TEST_F(RelayFlow, PremiumAndInternationalNumbersAreRefusedWithoutAnInvite) {
   EXPECT_TRUE(relay_invites().empty());
   press(caller, std::string(kDialled) + "#");
   EXPECT_EQ(relay_invites().size(), 1u) << "the caller is back at the relay prompt and may dial again";
+}
+
+TEST_F(RelayFlow, AnIpDestinationOnAListedHostIsDialledStraightToTheUriWithoutALine) {
+  settings.policy.relay_sip_hosts = {"127.0.0.1"};
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, "201*127*0*0*1*5090#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:201@127.0.0.1:5090");
+  EXPECT_EQ(sip.froms.back(), "sip:callback@127.0.0.1:5060") << "never a number the caller typed";
+  EXPECT_EQ(manager->lines().in_use("fxo1"), 1) << "only the callback holds a channel";
+  manager->on_answered(relay_invites()[0].leg, kOffer);
+  loop.run_posted();
+  EXPECT_EQ(media.bridged.size(), 2u);
+}
+
+TEST_F(RelayFlow, AnIpDestinationOnAnUnlistedHostIsRefusedWithoutAnInvite) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, "127*0*0*1#");          // loopback is not open by default
+  press(caller, "201*10*0*0*5*5060#");  // nor any other host
+  press(caller, "201*10*0*0*256#");     // no address at all
+  EXPECT_TRUE(relay_invites().empty());
+  press(caller, std::string(kDialled) + "#");
+  EXPECT_EQ(relay_invites().size(), 1u) << "back at the relay prompt";
+}
+
+TEST_F(RelayFlow, AnIpDestinationAtTheLinesGatewayIsAPstnCallOnTheLine) {
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  press(caller, "19005550199*127*0*0*1*5070#");  // premium, however it is spelled
+  EXPECT_TRUE(relay_invites().empty());
+  press(caller, std::string(kDialled) + "*127*0*0*1*5070#");
+  ASSERT_EQ(relay_invites().size(), 1u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:5550123@127.0.0.1:5070");
+  EXPECT_EQ(sip.froms.back(), "sip:+15550100@127.0.0.1:5060") << "the line's number";
+  EXPECT_EQ(manager->lines().in_use("fxo1"), 2) << "on one of the line's channels";
 }
 
 TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsItsLatestRegisteredPhone) {
