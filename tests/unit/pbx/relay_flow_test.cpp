@@ -1,10 +1,10 @@
 // Call Relay and the phone login, as whole calls through the call core: a callback is answered, the caller
 // presses keys (SIP INFO here; RTP digits take the same path), and the far leg's INVITE, the bridge, the
 // lockout and the prompts are what the fakes saw.
+#include "unit/pbx/relay_flow.hpp"
+
 #include <algorithm>
 #include <map>
-
-#include "unit/pbx/relay_flow.hpp"
 
 namespace callbackd::pbx::testing {
 namespace {
