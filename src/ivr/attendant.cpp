@@ -10,13 +10,13 @@ namespace callbackd::ivr {
 namespace {
 
 AaAction play(std::vector<std::string> prompts) {
-  return {AaAction::Kind::Play, std::move(prompts), 0, {}, {}, {}};
+  return {AaAction::Kind::Play, std::move(prompts), 0, {}, {}, {}, {}};
 }
 AaAction arm(int ms) {
-  return {AaAction::Kind::ArmTimer, {}, ms, {}, {}, {}};
+  return {AaAction::Kind::ArmTimer, {}, ms, {}, {}, {}, {}};
 }
 AaAction simple(AaAction::Kind kind) {
-  return {kind, {}, 0, {}, {}, {}};
+  return {kind, {}, 0, {}, {}, {}, {}};
 }
 
 // DTMF keys as the menus name them; 0 for anything that is not a key.

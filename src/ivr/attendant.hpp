@@ -17,23 +17,60 @@ namespace callbackd::ivr {
 enum class CallOutcome { Connected, Ended, Busy, NoAnswer, Failed, Refused, NotAllowed, Unavailable };
 enum class LoginOutcome { Accepted, Rejected, LockedOut };
 
+// Remote Call Back Configuration (*6 permanent, *5 one-time), asked of the pbx once the caller has logged in
+// and confirmed every number it typed. The pbx checks the policy, writes the entry (and its audit row) and
+// schedules the callback; the attendant only speaks the outcome and says goodbye.
+enum class RemoteKind { AddEntry, ChangeDestination, OneTime };
+struct RemoteRequest {
+  RemoteKind kind = RemoteKind::OneTime;
+  std::string extension;     // the extension the caller logged in as
+  std::string entry_number;  // AddEntry, ChangeDestination: the entry's number as typed; empty: the calling
+                             // phone's own entry
+  std::string destination;   // as typed; empty: the entry's own number
+};
+// What the pbx made of a RemoteRequest; each has its own prompt before the goodbye.
+enum class RemoteOutcome {
+  Scheduled,        // saved (or, for OneTime, only the job) and the callback is on its way
+  SavedNoCallback,  // saved, but the calling phone is not the entry's address: no callback now
+  Refused,          // the destination is not allowed (toll policy or the remote allow list)
+  NoEntry,          // ChangeDestination: no entry has that number
+  EntryExists,      // AddEntry: an entry has that number already
+  NoLine,           // no line can place the callback
+  Failed,           // the store could not take it
+};
+
 struct AaEvent {
-  enum class Kind { Start, Digit, PlaybackDone, Timeout, LoginResult, CallResult };
+  enum class Kind { Start, Digit, PlaybackDone, Timeout, LoginResult, CallResult, RemoteResult };
   Kind kind = Kind::Start;
   char digit = 0;
   LoginOutcome login = LoginOutcome::Rejected;
   bool relay_allowed = false;  // LoginResult Accepted: the extension has allow_call_relay
+  // LoginResult Accepted: the extension may configure call back by phone (it is the login extension of the
+  // caller's entry, or it has remote_callback)
+  bool remote_allowed = false;
   CallOutcome call = CallOutcome::Ended;
+  RemoteOutcome remote = RemoteOutcome::Failed;  // RemoteResult
 };
 
 struct AaAction {
-  enum class Kind { Play, StopPlayback, ArmTimer, CancelTimer, Hangup, VerifyLogin, Connect, HangupFar };
+  enum class Kind {
+    Play,
+    StopPlayback,
+    ArmTimer,
+    CancelTimer,
+    Hangup,
+    VerifyLogin,
+    Connect,
+    HangupFar,
+    ApplyRemote
+  };
   Kind kind = Kind::Play;
   std::vector<std::string> prompts;            // Play: catalog keys without language
   int timer_ms = 0;                            // ArmTimer
   MenuAction connect = MenuAction::Extension;  // Connect: Extension, Dial, Operator or Feature
   std::string target;  // Connect: the extension, number or feature code; VerifyLogin: the extension
   std::string secret;  // VerifyLogin: the password as typed
+  RemoteRequest remote;  // ApplyRemote
 };
 
 // Who the caller is when the attendant answers: a trusted caller's entry may log it in at once.
@@ -42,6 +79,9 @@ struct AaCaller {
   bool relay_allowed = false;  // the login extension has allow_call_relay
   bool auto_call_relay = false;
   bool locked_out = false;  // the caller number is locked out of the attendant
+  // *5 and *6 are offered: the caller has an entry in the Authorized Phones Database (the callback's, or
+  // the one its caller ID names) and that entry has auto_call_relay off (the seed's note)
+  bool remote_offered = false;
 };
 
 enum class AaPhase {

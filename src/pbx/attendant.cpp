@@ -149,6 +149,16 @@ bool CallManager::run_action(Call& call, Leg& leg, const ivr::AaAction& action) 
     case ivr::AaAction::Kind::HangupFar:
       if (call.far_leg != 0) deps_.sip.hangup(call.far_leg);
       break;
+    case ivr::AaAction::Kind::ApplyRemote: {
+      // Until remote configuration is applied by the pbx (issue 8), the attendant hears that it failed.
+      ivr::AaEvent ev{ivr::AaEvent::Kind::RemoteResult};
+      ev.remote = ivr::RemoteOutcome::Failed;
+      deps_.loop.post([this, alive = alive_, cid, ev] {
+        if (!*alive) return;
+        if (auto it = calls_.find(cid); it != calls_.end()) feed_attendant(*it->second, ev);
+      });
+      break;
+    }
   }
   return true;
 }
