@@ -203,13 +203,14 @@ void read_callback(Reader& r, const toml::table& t, CallbackConfig& c) {
 void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
   r.only_keys(t, "attendant.",
               {"digit_timeout_s", "response_timeout_s", "greeting_repeats", "lockout_failures", "lockout_s",
-               "operator_extension", "menu_file"});
+               "operator_extension", "number", "menu_file"});
   r.integer(t, "attendant.", "digit_timeout_s", c.digit_timeout_s, 1, 60);
   r.integer(t, "attendant.", "response_timeout_s", c.response_timeout_s, 1, 120);
   r.integer(t, "attendant.", "greeting_repeats", c.greeting_repeats, 1, 20);
   r.integer(t, "attendant.", "lockout_failures", c.lockout_failures, 1, 100);
   r.integer(t, "attendant.", "lockout_s", c.lockout_s, 10, 86400);
   r.str(t, "attendant.", "operator_extension", c.operator_extension);
+  r.str(t, "attendant.", "number", c.number);
   r.str(t, "attendant.", "menu_file", c.menu_file);
 }
 

@@ -56,7 +56,8 @@ struct AttendantConfig {
   int lockout_failures = 5;
   int lockout_s = 300;
   std::string operator_extension;
-  std::string menu_file;  // empty: the built-in menu (ivr::default_menu())
+  std::string number = "0";  // a registered phone dials it for the Auto Attendant
+  std::string menu_file;     // empty: the built-in menu (ivr::default_menu())
 };
 
 using CallbackConfig = pbx::CallbackSettings;

@@ -87,6 +87,7 @@ nlohmann::json attendant_view(const AttendantConfig& a) {
           {"lockout_failures", a.lockout_failures},
           {"lockout_s", a.lockout_s},
           {"operator_extension", a.operator_extension},
+          {"number", a.number},
           {"menu_file", a.menu_file}};
 }
 

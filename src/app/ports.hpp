@@ -19,6 +19,7 @@ class SipSignalling final : public pbx::Signalling {
   void ring(pbx::LegId leg) override { stack_->ring(leg); }
   void answer(pbx::LegId leg, const std::string& sdp) override { stack_->answer(leg, sdp); }
   void reject(pbx::LegId leg, int status) override { stack_->reject(leg, status); }
+  void reject_with(pbx::LegId leg, const sip::SipReply& reply) override { stack_->reject(leg, reply); }
   void answer_reinvite(pbx::LegId leg, const std::string& sdp) override { stack_->answer_reinvite(leg, sdp); }
   pbx::LegId invite(const std::string& uri, const std::string& from, const std::string& sdp) override {
     return stack_->invite(uri, from, sdp);

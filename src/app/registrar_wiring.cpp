@@ -26,6 +26,26 @@ registrar::Ha1Lookup store_ha1_lookup(pbx::StorePort& store) {
   };
 }
 
+pbx::CallManager::Authenticate phone_authenticator(registrar::Registrar& registrar) {
+  return [&registrar](const sip::InviteInfo& invite,
+                      std::function<void(const pbx::CallManager::PhoneAuth&)> done) {
+    using Verdict = pbx::CallManager::PhoneAuth::Verdict;
+    // Only where a phone has registered: elsewhere an INVITE is a stranger's, refused before any digest, so
+    // passwords can be guessed by REGISTER alone (throttled, logged, banned by fail2ban).
+    if (!registrar.location().has_source(invite.source_ip)) return done({Verdict::Stranger, {}, {}});
+    const registrar::DigestRequest req{"INVITE",
+                                       invite.request_uri,
+                                       invite.from_user,
+                                       invite.proxy_authorization,
+                                       invite.source_ip,
+                                       invite.source_port,
+                                       registrar::ChallengeKind::Proxy};
+    registrar.authenticate(req, [done = std::move(done)](const registrar::DigestVerdict& v) {
+      done({v.ok ? Verdict::Proven : Verdict::Challenge, v.extension, v.reply});
+    });
+  };
+}
+
 web::RegistrationsHook registrations_hook(sip::EventLoop& loop, const registrar::Registrar& registrar) {
   return [&loop, &registrar] {
     // Shared, because after a timeout the loop may still run the task once this function has returned.

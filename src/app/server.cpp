@@ -82,6 +82,7 @@ pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> 
   s.attendant.lockout_failures = c.attendant.lockout_failures;
   s.attendant.lockout_s = c.attendant.lockout_s;
   s.attendant.operator_extension = c.attendant.operator_extension;
+  s.attendant.number = c.attendant.number;
   s.lines = c.lines;
   s.policy = c.policy;
   return s;
@@ -255,6 +256,7 @@ int run_server(const Config& config, const std::string& config_path) {
   sip.set_trusted_sources([&manager, &registrar](const std::string& ip) {
     return manager.lines().is_gateway_host(ip) || registrar.location().has_source(ip);
   });
+  manager.authenticate_with(phone_authenticator(registrar));
   sip.set_register_handler([&registrar](const sip::RegisterRequest& req, sip::RegisterResponder respond) {
     registrar.handle(req, std::move(respond));
   });

@@ -85,6 +85,8 @@ std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
       return phase_ == AaPhase::Verifying ? on_login_result(ev) : Actions{};
     case AaEvent::Kind::CallResult:
       return on_call_result(ev.call);
+    case AaEvent::Kind::RemoteResult:
+      return {};  // the *5/*6 dialogue is not here yet
   }
   return {};
 }

@@ -45,10 +45,10 @@ struct AaEvent {
   char digit = 0;
   LoginOutcome login = LoginOutcome::Rejected;
   bool relay_allowed = false;  // LoginResult Accepted: the extension has allow_call_relay
+  CallOutcome call = CallOutcome::Ended;
   // LoginResult Accepted: the extension may configure call back by phone (it is the login extension of the
   // caller's entry, or it has remote_callback)
   bool remote_allowed = false;
-  CallOutcome call = CallOutcome::Ended;
   RemoteOutcome remote = RemoteOutcome::Failed;  // RemoteResult
 };
 

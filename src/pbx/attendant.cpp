@@ -34,6 +34,16 @@ ivr::AaCaller caller_context(store::Store& s, std::int64_t job_id) {
   return out;
 }
 
+// A registered phone proved its extension by digest: it is logged in as that extension.
+ivr::AaCaller phone_context(store::Store& s, const std::string& extension) {
+  ivr::AaCaller out;
+  if (auto ext = s.get_extension(extension)) {
+    out.login_extension = ext->number;
+    out.relay_allowed = ext->allow_call_relay;
+  }
+  return out;
+}
+
 struct LoginCheck {
   bool ok = false;
   bool relay_allowed = false;
@@ -50,19 +60,23 @@ void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64
     deps_.sip.hangup(id);
   });
   const CallId cid = call.id;
-  if (!job_id) {
+  const std::string phone = leg.kind == LegKind::Phone ? leg.caller : std::string();
+  if (!job_id && phone.empty()) {
     begin_attendant(call, {});
     return;
   }
-  deps_.store.ask([job = *job_id](store::Store& s) { return caller_context(s, job); },
-                  [this, alive = alive_, cid](const store::StoreOutcome<ivr::AaCaller>& out) {
-                    if (!*alive) return;
-                    auto it = calls_.find(cid);
-                    if (it == calls_.end()) return;
-                    // Without the store the caller still gets the menus, only not logged in.
-                    if (!out.ok()) spdlog::warn("call {}: caller's entry not read: {}", cid, out.error);
-                    begin_attendant(*it->second, out.ok() ? *out.value : ivr::AaCaller{});
-                  });
+  deps_.store.ask(
+      [job = job_id.value_or(0), phone](store::Store& s) {
+        return phone.empty() ? caller_context(s, job) : phone_context(s, phone);
+      },
+      [this, alive = alive_, cid](const store::StoreOutcome<ivr::AaCaller>& out) {
+        if (!*alive) return;
+        auto it = calls_.find(cid);
+        if (it == calls_.end()) return;
+        // Without the store the caller still gets the menus, only not logged in.
+        if (!out.ok()) spdlog::warn("call {}: caller's entry not read: {}", cid, out.error);
+        begin_attendant(*it->second, out.ok() ? *out.value : ivr::AaCaller{});
+      });
 }
 
 void CallManager::begin_attendant(Call& call, ivr::AaCaller caller) {
@@ -147,7 +161,7 @@ bool CallManager::run_action(Call& call, Leg& leg, const ivr::AaAction& action) 
       connect(call, leg, action.connect, action.target);
       break;
     case ivr::AaAction::Kind::HangupFar:
-      if (call.far_leg != 0) deps_.sip.hangup(call.far_leg);
+      hangup_far(call);
       break;
     case ivr::AaAction::Kind::ApplyRemote: {
       // Until remote configuration is applied by the pbx (issue 8), the attendant hears that it failed.

@@ -29,10 +29,16 @@ struct Call {
   LegId attendant_leg = 0;    // the leg that hears the attendant
   LegId far_leg = 0;          // the relayed call's leg while it exists
   bool far_reported = false;  // the attendant has heard how the far leg's INVITE went (answer or failure)
-  std::string caller_number;  // of the attendant's caller: lockouts and relay caps count by it
-  Timer aa_timer;             // the attendant's digit/response timer
-  Timer limit_timer;          // max_call_duration_s
-  Timer relay_timer;          // policy: the longest a relayed call may last
+  // A direct call (phone.cpp): the caller rings an extension without the attendant, and is answered only
+  // when the extension answers; attendant_leg is still the caller's leg.
+  bool direct = false;
+  // The far legs still ringing when an extension's phones ring at once (fork.cpp); far_leg is one of them.
+  std::vector<LegId> forks;
+  std::optional<EndCause> fork_cause;  // the most telling way a fork failed so far (busy > no answer)
+  std::string caller_number;           // of the attendant's caller: lockouts and relay caps count by it
+  Timer aa_timer;                      // the attendant's digit/response timer
+  Timer limit_timer;                   // max_call_duration_s
+  Timer relay_timer;                   // policy: the longest a relayed call may last
 };
 
 }  // namespace callbackd::pbx

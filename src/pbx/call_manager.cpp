@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace callbackd::pbx {
 namespace {
 
@@ -101,6 +103,7 @@ void CallManager::on_reinvite(LegId id, const std::string& sdp) {
 }
 
 void CallManager::on_ended(LegId id) {
+  awaiting_auth_.erase(id);
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
   if (leg == nullptr) return;
@@ -115,10 +118,11 @@ void CallManager::on_ended(LegId id) {
   if (call->attendant_leg == id) {
     stop_attendant(*call);
     // The caller went: its relayed call goes too (BYE, or CANCEL while it rings).
-    if (call->far_leg != 0) deps_.sip.hangup(call->far_leg);
+    hangup_far(*call);
   }
   close_leg(*leg);
-  if (call->far_leg == id) relay_ended(*call, *leg);
+  const bool fork = std::find(call->forks.begin(), call->forks.end(), id) != call->forks.end();
+  if (call->far_leg == id || fork) relay_ended(*call, *leg);
   if (!trigger_pending) finish_leg(*call, *leg);
 }
 

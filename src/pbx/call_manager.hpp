@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "media/prompt.hpp"
@@ -68,6 +69,19 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   using Locate = std::function<std::vector<std::string>(const std::string& extension)>;
   void locate_with(Locate locate) { locate_ = std::move(locate); }
 
+  // SIP digest for INVITEs that do not come from a line (the registrar's, registrar.hpp): `done` runs once,
+  // on the loop, with the extension the phone proved to be, the challenge to answer with, or Stranger for
+  // a source where no phone is registered (403, as when this is unset: no password guessing by INVITE).
+  struct PhoneAuth {
+    enum class Verdict { Proven, Challenge, Stranger };
+    Verdict verdict = Verdict::Stranger;
+    std::string extension;
+    sip::SipReply challenge;
+  };
+  using Authenticate =
+      std::function<void(const sip::InviteInfo& invite, std::function<void(const PhoneAuth&)> done)>;
+  void authenticate_with(Authenticate authenticate) { authenticate_ = std::move(authenticate); }
+
   // OPTIONS keepalive of the lines' gateways (line_keepalive.hpp) through `pinger`; set before start().
   // Without it every line stays up.
   void keep_lines_alive(Pinger& pinger, KeepaliveSettings settings) {
@@ -104,6 +118,20 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void trigger(Leg& leg);
   void triggered(LegId id, const store::StoreOutcome<TriggerResult>& out);
   void trigger_decided(Leg& leg, const TriggerResult& result);
+  // phone.cpp
+  void authenticate_phone(LegId id, const sip::InviteInfo& info);
+  void phone_call(LegId id, const sip::InviteInfo& info, const std::string& extension);
+  void ring_extension(Call& call, Leg& caller, const std::string& number);
+  void refuse_direct(Call& call, Leg& caller, const EndCause& cause);
+  void direct_answered(Call& call, Leg& far, const std::string& sdp);
+  void direct_ended(Call& call, Leg& far);
+  // fork.cpp
+  std::size_t place_forks(Call& call, const Leg& caller, const std::vector<std::string>& contacts,
+                          const std::string& from_uri, const std::string& number);
+  bool fork_answered(Call& call, Leg& far);  // false: another fork had answered first; this one gets a BYE
+  bool fork_lost(Call& call, Leg& far);      // true: the caller hears nothing of it (another still rings)
+  EndCause reported_cause(Call& call, const Leg& far);
+  void hangup_far(Call& call);  // the far leg and every fork still ringing
   // attendant.cpp
   void start_attendant(Call& call, Leg& leg, std::optional<std::int64_t> job_id);
   void begin_attendant(Call& call, ivr::AaCaller caller);
@@ -160,6 +188,8 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   Overload overload_;
   LoginGuard logins_;
   Locate locate_;
+  Authenticate authenticate_;
+  std::unordered_set<LegId> awaiting_auth_;   // INVITEs from phones whose digest the store is checking
   std::unique_ptr<LineKeepalive> keepalive_;  // after lines_: it holds a reference to them
   CallId next_call_ = 1;
   std::string call_ref_prefix_;  // records' call_ref: this prefix and the call id

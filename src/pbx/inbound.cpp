@@ -11,15 +11,16 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
   const Line* line =
       lines_.from_source(info.source_ip, info.source_port, info.transport == sip::Transport::Tcp);
   if (shutting_down_) return reject_inbound(id, info, line ? line->name : "", 503);
-  // No registrar yet: a call that does not come from a line's gateway is refused. Never an open relay.
-  if (line == nullptr) return reject_inbound(id, info, "", 403);
+  // A call that does not come from a line's gateway is a phone's, which proves its extension (phone.cpp),
+  // or a stranger's, refused. Never an open relay.
+  if (line == nullptr && !authenticate_) return reject_inbound(id, info, "", 403);
   if (auto why = overload_.refuse(call_of_.size(), deps_.store.backlog())) {
     // No record and no log line per call: under overload each would add to the load that caused it.
     overload_.refused(*why);
     return deps_.sip.reject(id, 503);
   }
+  if (line == nullptr) return authenticate_phone(id, info);
   if (line->inbound == InboundRoute::Reject) return reject_inbound(id, info, line->name, 603);
-  if (line->inbound == InboundRoute::Extension) return reject_inbound(id, info, line->name, 480);
   if (!lines_.acquire(line->name)) return reject_inbound(id, info, line->name, 486);
 
   Leg& leg = add_leg(id, LegKind::Inbound, LegState::Offered);
@@ -41,6 +42,10 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
                cid.status == callback::CallerIdStatus::Valid      ? "caller ID"
                : cid.status == callback::CallerIdStatus::Withheld ? "withheld"
                                                                   : "malformed caller ID");
+  // Routed to an extension: it rings the extension's phone, and a CANCEL is a caller giving up, not a
+  // trigger.
+  if (line->inbound == InboundRoute::Extension)
+    return ring_extension(*call_of(id), leg, line->inbound_extension);
   deps_.sip.ring(id);
   leg.answer_timer.start(std::chrono::seconds(line->answer_delay_s), [this, id] {
     Call* call = call_of(id);
@@ -76,9 +81,17 @@ void CallManager::reject_inbound(LegId id, const sip::InviteInfo& info, const st
 }
 
 void CallManager::on_cancel(LegId id) {
+  awaiting_auth_.erase(id);
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr || leg->kind != LegKind::Inbound) return;
+  if (leg == nullptr || !received(leg->kind)) return;
+  if (call->direct || leg->kind == LegKind::Phone) {
+    // A caller giving up on a phone or an extension: never a ring-once trigger.
+    if (!transition(*leg, LegEvent::CallerCancel)) return;
+    decide(*leg, {EndKind::EndedBeforeAnswer, 0, ""});
+    hangup_far(*call);
+    return;
+  }
   const bool overtook_answer = leg->state == LegState::Answered;
   if (!transition(*leg, LegEvent::CallerCancel)) return;
   leg->answer_timer.cancel();

@@ -62,6 +62,7 @@ const char* to_string(LegEvent e) {
 std::optional<LegState> next_state(LegKind kind, LegState from, LegEvent event) {
   if (event == E::DialogEnded) return from == S::Ended ? std::nullopt : std::optional(S::Ended);
   if (kind == K::Relay) kind = K::Callback;  // both are INVITEs we sent, moving through the same answers
+  if (kind == K::Phone) kind = K::Inbound;   // both are INVITEs we received
   for (const auto& m : kMoves) {
     if (m.kind == kind && m.from == from && m.event == event) return m.to;
   }
@@ -115,7 +116,7 @@ RetryClass retry_class(const EndCause& c) {
 const char* end_cause_name(const EndCause& c, LegKind kind) {
   switch (c.kind) {
     case EndKind::Unknown:
-      return kind == LegKind::Inbound ? "caller-hung-up" : "ended-before-answer";
+      return received(kind) ? "caller-hung-up" : "ended-before-answer";
     case EndKind::Answered:
       return "answered";
     case EndKind::AttendantAnswered:
@@ -160,6 +161,8 @@ const char* end_cause_name(const EndCause& c, LegKind kind) {
       return "unreachable";
     case EndKind::Shutdown:
       return "shutdown";
+    case EndKind::AnsweredElsewhere:
+      return "answered-elsewhere";
   }
   return "unknown";
 }
@@ -168,7 +171,7 @@ std::string describe(const EndCause& c, LegKind kind) {
   const std::string status = std::to_string(c.sip_status);
   switch (c.kind) {
     case EndKind::Unknown:
-      return kind == LegKind::Inbound ? "caller hung up" : "failed: call ended before an answer";
+      return received(kind) ? "caller hung up" : "failed: call ended before an answer";
     case EndKind::Answered:
       return "answered";
     case EndKind::AttendantAnswered:
@@ -200,7 +203,7 @@ std::string describe(const EndCause& c, LegKind kind) {
     case EndKind::NoSdpAnswer:
       return "failed: no acceptable SDP answer";
     case EndKind::NoMediaPort:
-      return kind == LegKind::Inbound ? "rejected: 503 no media port" : "failed: no free RTP port";
+      return received(kind) ? "rejected: 503 no media port" : "failed: no free RTP port";
     case EndKind::NoLine:
       return "failed: no line with a free channel";
     case EndKind::NoSipRequest:
@@ -213,6 +216,8 @@ std::string describe(const EndCause& c, LegKind kind) {
       return "failed: " + c.detail;
     case EndKind::Shutdown:
       return "ended by shutdown";
+    case EndKind::AnsweredElsewhere:
+      return "cancelled: answered on another phone";
   }
   return "?";
 }

@@ -13,8 +13,14 @@
 
 namespace callbackd::pbx {
 
-// Relay: a call the attendant placed for its caller (Call Relay); it moves like a Callback leg.
-enum class LegKind { Inbound, Callback, Relay };
+// Relay: a call the attendant placed for its caller (Call Relay); it moves like a Callback leg. Phone: a call
+// from a registered phone that proved its extension by digest; it moves like an Inbound leg but never
+// triggers a callback.
+enum class LegKind { Inbound, Callback, Relay, Phone };
+// A leg of an INVITE we received (we answer it), as opposed to one we sent.
+constexpr bool received(LegKind kind) {
+  return kind == LegKind::Inbound || kind == LegKind::Phone;
+}
 
 // Inbound:  Offered -> Answered | Cancelled | Rejected; Answered -> Cancelled (a CANCEL that overtook our
 // 200). Callback: Dialing -> Proceeding (100) -> Alerting (18x) -> Answered | Failed; a ring timeout ->
@@ -73,6 +79,7 @@ enum class EndKind {
   Refused,      // detail: the policy's reason
   Unreachable,  // detail: what could not be reached
   Shutdown,
+  AnsweredElsewhere,  // a fork cancelled because another phone of the extension answered
 };
 struct EndCause {
   EndKind kind = EndKind::Unknown;

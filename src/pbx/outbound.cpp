@@ -99,7 +99,7 @@ void CallManager::end_attempt(Leg& leg) {
 void CallManager::on_progress(LegId id, int status, const std::string& sdp) {
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr || leg->kind == LegKind::Inbound) return;
+  if (leg == nullptr || received(leg->kind)) return;
   transition(*leg, status >= 180 ? LegEvent::Ringing : LegEvent::Trying);
   // A relayed call's far end may play its own ringback or announcements before it answers.
   const bool ringing = leg->state == LegState::Proceeding || leg->state == LegState::Alerting;
@@ -109,7 +109,7 @@ void CallManager::on_progress(LegId id, int status, const std::string& sdp) {
 void CallManager::on_failed(LegId id, int status, const std::string& phrase) {
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr || leg->kind == LegKind::Inbound) return;
+  if (leg == nullptr || received(leg->kind)) return;
   const bool silent = leg->state == LegState::Dialing && status == 408;
   if (!transition(*leg, LegEvent::Failure)) return;
   decide(*leg, silent ? EndCause{EndKind::NoResponse, status, leg->record.callee}
@@ -121,7 +121,7 @@ void CallManager::on_failed(LegId id, int status, const std::string& phrase) {
 void CallManager::on_answered(LegId id, const std::string& sdp) {
   Call* call = call_of(id);
   Leg* leg = call != nullptr ? call->leg(id) : nullptr;
-  if (leg == nullptr || leg->kind == LegKind::Inbound || !transition(*leg, LegEvent::Answer)) return;
+  if (leg == nullptr || received(leg->kind) || !transition(*leg, LegEvent::Answer)) return;
   if (leg->kind == LegKind::Relay) return relay_answered(*call, *leg, sdp);
   leg->ring_timer.cancel();
   std::optional<media::Negotiated> remote;

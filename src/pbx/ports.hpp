@@ -34,6 +34,7 @@ class Signalling {
   virtual void ring(LegId leg) = 0;
   virtual void answer(LegId leg, const std::string& sdp) = 0;
   virtual void reject(LegId leg, int status) = 0;
+  virtual void reject_with(LegId leg, const sip::SipReply& reply) = 0;  // a 407 challenge and its header
   virtual void answer_reinvite(LegId leg, const std::string& sdp) = 0;  // empty sdp: 488
   virtual LegId invite(const std::string& request_uri, const std::string& from_uri,
                        const std::string& sdp) = 0;

@@ -151,14 +151,9 @@ std::optional<EndCause> CallManager::start_extension_call(Call& call, Leg& calle
       !call.caller_number.empty() && call.caller_number.find_first_not_of("+0123456789") == std::string::npos;
   const std::string from_uri = "sip:" + (number_known ? call.caller_number : std::string("attendant")) + "@" +
                                settings_.sip_listen.str();
-  // The phone that registered last rings (several contacts of one extension ring in turn, not yet at once).
-  Leg* far = place_leg(call, LegKind::Relay, contacts.back(), from_uri, "");
-  if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
-  far->caller = number;
-  far->record.direction = "extension";
-  far->record.job_id = caller.record.job_id;
-  spdlog::info("call {}: ringing extension {} at {} (leg {})", call.id, number,
-               callback::text::log_escape(contacts.back()), far->id);
+  // Every phone of the extension rings at once (fork.cpp).
+  if (place_forks(call, caller, contacts, from_uri, number) == 0)
+    return EndCause{EndKind::NoSipRequest, 0, ""};
   play(call, caller, std::vector<std::string>(kRingbackRepeats, "ringback"));
   return std::nullopt;
 }
@@ -181,16 +176,20 @@ Leg* CallManager::place_leg(Call& call, LegKind kind, const std::string& request
 }
 
 void CallManager::relay_failed(Call& call, Leg& far) {
+  if (fork_lost(call, far)) return;
+  if (call.direct) return direct_ended(call, far);
   call.far_reported = true;
   if (Leg* caller = call.leg(call.attendant_leg); caller != nullptr && caller->media) {
     deps_.media.stop_playback(*caller->media);
     // After early media the caller was bridged to the far end: the busy or failure prompt is ours alone.
     if (far.remote_media) deps_.media.unbridge(*caller->media);
   }
-  relay_result(call, outcome_of(far.cause.value_or(EndCause{})));
+  relay_result(call, outcome_of(reported_cause(call, far)));
 }
 
 void CallManager::relay_ended(Call& call, Leg& far) {
+  if (fork_lost(call, far)) return;
+  if (call.direct) return direct_ended(call, far);
   call.far_leg = 0;
   call.relay_timer.cancel();
   if (far.record.answered_at) {

@@ -23,6 +23,8 @@ std::optional<media::Negotiated> negotiated(const std::string& sdp) {
 }  // namespace
 
 void CallManager::relay_early_media(Call& call, Leg& far, const std::string& sdp) {
+  // The caller's phone plays its own ringback until the extension answers; of forks, only the far leg counts.
+  if (call.direct || far.id != call.far_leg) return;
   const auto remote = negotiated(sdp);
   Leg* caller = call.leg(call.attendant_leg);
   // Early media we cannot use (no common codec, a broken SDP): the caller keeps our ringback.
@@ -39,6 +41,8 @@ void CallManager::relay_early_media(Call& call, Leg& far, const std::string& sdp
 }
 
 void CallManager::relay_answered(Call& call, Leg& far, const std::string& sdp) {
+  if (!fork_answered(call, far)) return;
+  if (call.direct) return direct_answered(call, far, sdp);
   far.ring_timer.cancel();
   far.record.answered_at = now_unix();
   const bool early = far.remote_media.has_value();

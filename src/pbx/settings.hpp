@@ -56,6 +56,7 @@ struct AttendantSettings {
   int lockout_failures = 5;        // failed logins in a row that lock the caller number and the extension
   int lockout_s = 300;             // how long a lockout lasts
   std::string operator_extension;  // '0' in the main menu; empty: no operator
+  std::string number = "0";        // what a registered phone dials to reach the attendant
 };
 
 struct PbxSettings {

@@ -42,8 +42,8 @@ std::optional<std::uint32_t> parse_nc(const std::string& nc) {
 
 // Why the credentials cannot be right whoever the user is, or nullptr. Checked before the store lookup, so
 // it never depends on whether the extension exists.
-const char* malformed(const DigestCredentials& c, const sip::RegisterRequest& req, const std::string& realm) {
-  if (c.username != req.to_user) return "username is not the registered number";
+const char* malformed(const DigestCredentials& c, const DigestRequest& req, const std::string& realm) {
+  if (c.username != req.user) return "username is not the caller";
   if (c.realm != realm) return "wrong realm";
   if (!c.algorithm.empty() && lower(c.algorithm) != "md5") return "unsupported algorithm";
   if (c.qop != "auth") return "qop is not auth";
@@ -79,47 +79,59 @@ Registrar::~Registrar() {
   *alive_ = false;
 }
 
-sip::SipReply Registrar::challenge(const std::string& source, bool stale) const {
+sip::SipReply Registrar::challenge(const DigestRequest& req, bool stale) const {
+  const bool proxy = req.kind == ChallengeKind::Proxy;
   // Exactly these fields in this order for everyone: only the nonce differs from one challenge to the next.
-  return {401,
-          {fmt::format(R"(WWW-Authenticate: Digest realm="{}", nonce="{}", algorithm=MD5, qop="auth"{})",
-                       settings_.realm, nonces_.make(clock_.now(), source), stale ? ", stale=true" : "")}};
+  return {proxy ? 407 : 401,
+          {fmt::format(R"({}: Digest realm="{}", nonce="{}", algorithm=MD5, qop="auth"{})",
+                       proxy ? "Proxy-Authenticate" : "WWW-Authenticate", settings_.realm,
+                       nonces_.make(clock_.now(), req.source_ip), stale ? ", stale=true" : "")}};
 }
 
-void Registrar::fail(const sip::RegisterRequest& req, const std::string& user, const char* reason,
-                     const sip::RegisterResponder& respond) const {
-  callback::log_security_event(
-      callback::SecurityEvent::SipDigestFailed, req.source_ip,
-      {{"port", std::to_string(req.source_port)}, {"user", user}, {"reason", reason}});
-  respond(challenge(req.source_ip, false));
+void Registrar::fail(const DigestRequest& req, const std::string& user, const char* reason,
+                     const DigestDone& done) const {
+  callback::log_security_event(callback::SecurityEvent::SipDigestFailed, req.source_ip,
+                               {{"port", std::to_string(req.source_port)},
+                                {"user", user},
+                                {"reason", reason},
+                                {"method", req.method}});
+  done({false, {}, challenge(req, false)});
 }
 
 void Registrar::handle(const sip::RegisterRequest& req, sip::RegisterResponder respond) {
-  if (req.authorization.empty()) return respond(challenge(req.source_ip, false));
-  const auto creds = parse_digest(req.authorization);
-  if (!creds) return fail(req, req.to_user, "malformed Authorization", respond);
-  if (const char* why = malformed(*creds, req, settings_.realm))
-    return fail(req, creds->username, why, respond);
-  const NonceCheck nonce = nonces_.check(creds->nonce, clock_.now(), req.source_ip);
-  if (nonce == NonceCheck::Invalid) return fail(req, creds->username, "nonce not ours", respond);
-  lookup_(creds->username, [this, alive = alive_, req, creds = *creds, stale = nonce == NonceCheck::Stale,
-                            respond = std::move(respond)](const std::optional<std::string>& ha1) {
-    if (*alive) verified(req, creds, stale, ha1, respond);
+  const DigestRequest digest{"REGISTER",    req.request_uri, req.to_user,       req.authorization,
+                             req.source_ip, req.source_port, ChallengeKind::Www};
+  authenticate(digest, [this, alive = alive_, req, respond = std::move(respond)](const DigestVerdict& v) {
+    if (!*alive) return;
+    respond(v.ok ? apply_bindings(req) : v.reply);
   });
 }
 
-void Registrar::verified(const sip::RegisterRequest& req, const DigestCredentials& creds, bool stale,
-                         const std::optional<std::string>& ha1, const sip::RegisterResponder& respond) {
+void Registrar::authenticate(const DigestRequest& req, DigestDone done) {
+  if (req.authorization.empty()) return done({false, {}, challenge(req, false)});
+  const auto creds = parse_digest(req.authorization);
+  if (!creds) return fail(req, req.user, "malformed credentials", done);
+  if (const char* why = malformed(*creds, req, settings_.realm)) return fail(req, creds->username, why, done);
+  const NonceCheck nonce = nonces_.check(creds->nonce, clock_.now(), req.source_ip);
+  if (nonce == NonceCheck::Invalid) return fail(req, creds->username, "nonce not ours", done);
+  lookup_(creds->username, [this, alive = alive_, req, creds = *creds, stale = nonce == NonceCheck::Stale,
+                            done = std::move(done)](const std::optional<std::string>& ha1) {
+    if (*alive) verified(req, creds, stale, ha1, done);
+  });
+}
+
+void Registrar::verified(const DigestRequest& req, const DigestCredentials& creds, bool stale,
+                         const std::optional<std::string>& ha1, const DigestDone& done) {
   // The same hashing for a missing extension as for a known one: the answer's timing says nothing.
   const std::string dummy = store::digest_ha1(creds.username, settings_.realm, dummy_password_);
-  const std::string expected = digest_response(ha1.value_or(dummy), "REGISTER", creds);
+  const std::string expected = digest_response(ha1.value_or(dummy), req.method, creds);
   if (!equal_secret(expected, lower(creds.response)) || !ha1) {
-    return fail(req, creds.username, "wrong credentials", respond);
+    return fail(req, creds.username, "wrong credentials", done);
   }
   // RFC 2617 3.2.1: the password was right, only the nonce is old; the phone retries without asking anyone.
-  if (stale) return respond(challenge(req.source_ip, true));
-  if (!fresh_count(creds.nonce, creds.nc)) return fail(req, creds.username, "replayed nonce count", respond);
-  respond(apply_bindings(req));
+  if (stale) return done({false, {}, challenge(req, true)});
+  if (!fresh_count(creds.nonce, creds.nc)) return fail(req, creds.username, "replayed nonce count", done);
+  done({true, creds.username, {}});
 }
 
 bool Registrar::fresh_count(const std::string& nonce, const std::string& nc) {

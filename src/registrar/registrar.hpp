@@ -28,6 +28,30 @@ struct RegistrarSettings {
   int max_expires_s = 3600;
 };
 
+// Which challenge a request gets: REGISTER is answered by us as its registrar (401, WWW-Authenticate), an
+// INVITE from a phone as the B2BUA in its path (407, Proxy-Authenticate), as phones expect of a PBX.
+enum class ChallengeKind { Www, Proxy };
+
+// A request to authenticate, as far as digest needs it. Strings are as Sofia parsed them (hostile).
+struct DigestRequest {
+  std::string method;         // "REGISTER", "INVITE": part of the response hash
+  std::string request_uri;    // the digest's uri must be this
+  std::string user;           // who it claims to be: a REGISTER's To user, an INVITE's From user
+  std::string authorization;  // the raw (Proxy-)Authorization value; empty when absent
+  std::string source_ip;
+  std::uint16_t source_port = 0;
+  ChallengeKind kind = ChallengeKind::Www;
+};
+
+// The verdict on a DigestRequest, on the loop, once: `ok` with the extension it proved to be, or the answer
+// to send (a fresh challenge, the same for every failure).
+struct DigestVerdict {
+  bool ok = false;
+  std::string extension;
+  sip::SipReply reply;
+};
+using DigestDone = std::function<void(const DigestVerdict&)>;
+
 // Answers with the extension's H(A1), or nullopt when there is no such extension or it has no H(A1) yet;
 // `done` runs on the loop, once.
 using Ha1Lookup = std::function<void(const std::string& number,
@@ -44,16 +68,19 @@ class Registrar {
   Registrar& operator=(const Registrar&) = delete;
 
   void handle(const sip::RegisterRequest& req, sip::RegisterResponder respond);
+  // SIP digest for any request (REGISTER uses it too), with the no-enumeration rules above: a known and an
+  // unknown user get the same challenge after the same work.
+  void authenticate(const DigestRequest& req, DigestDone done);
 
   const LocationService& location() const { return location_; }
   const RegistrarSettings& settings() const { return settings_; }
 
  private:
-  sip::SipReply challenge(const std::string& source, bool stale) const;
-  void fail(const sip::RegisterRequest& req, const std::string& user, const char* reason,
-            const sip::RegisterResponder& respond) const;
-  void verified(const sip::RegisterRequest& req, const DigestCredentials& creds, bool stale,
-                const std::optional<std::string>& ha1, const sip::RegisterResponder& respond);
+  sip::SipReply challenge(const DigestRequest& req, bool stale) const;
+  void fail(const DigestRequest& req, const std::string& user, const char* reason,
+            const DigestDone& done) const;
+  void verified(const DigestRequest& req, const DigestCredentials& creds, bool stale,
+                const std::optional<std::string>& ha1, const DigestDone& done);
   bool fresh_count(const std::string& nonce, const std::string& nc);
   sip::SipReply apply_bindings(const sip::RegisterRequest& req);
   sip::SipReply bindings_reply(const std::string& extension) const;

@@ -122,7 +122,7 @@ std::optional<int> to_seconds(const char* text) {
 }
 
 // "Digest a=b, c=d" from Sofia's parsed parameters (sip_header_as_string() drops the last one).
-std::string auth_value(const sip_authorization_t* a) {
+std::string auth_value(const msg_auth_t* a) {
   if (a == nullptr || a->au_scheme == nullptr) return {};
   std::string out = a->au_scheme;
   const char* sep = " ";
@@ -158,7 +158,11 @@ InviteInfo invite_info(sip_t const* sip, msg_t* request) {
   InviteInfo info;
   if (sip == nullptr) return info;
   if (sip->sip_call_id != nullptr && sip->sip_call_id->i_id != nullptr) info.call_id = sip->sip_call_id->i_id;
-  if (sip->sip_request != nullptr) info.request_user = uri_user(sip->sip_request->rq_url);
+  if (sip->sip_request != nullptr) {
+    info.request_user = uri_user(sip->sip_request->rq_url);
+    info.request_uri = uri_string(sip->sip_request->rq_url);
+  }
+  info.proxy_authorization = auth_value(sip->sip_proxy_authorization);
   if (sip->sip_from != nullptr) {
     info.from_user = uri_user(sip->sip_from->a_url);
     info.from_uri = uri_string(sip->sip_from->a_url);

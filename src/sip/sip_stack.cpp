@@ -385,6 +385,17 @@ void SipStack::reject(LegId leg, int status) {
               TAG_END());
 }
 
+void SipStack::reject(LegId leg, const SipReply& reply) {
+  auto* h = impl_->find(leg);
+  if (h == nullptr || h->state != DialogState::Offered) return;
+  h->state = DialogState::Final;
+  std::string headers;
+  for (const std::string& line : reply.headers) headers.append(line).append("\r\n");
+  // The phrase is Sofia's static text (see reject() above); the headers are copied by the tag list.
+  nua_respond(h->nh, reply.status, status_phrase(reply.status),
+              TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+}
+
 void SipStack::answer_reinvite(LegId leg, const std::string& sdp) {
   auto* h = impl_->find(leg);
   if (h == nullptr) return;

@@ -21,7 +21,9 @@ enum class Transport { Udp, Tcp, Other };
 
 struct InviteInfo {
   std::string call_id;
-  std::string request_user;  // user part of the Request-URI (the dialled number)
+  std::string request_user;         // user part of the Request-URI (the dialled number)
+  std::string request_uri;          // the whole Request-URI, as the digest's uri must repeat it
+  std::string proxy_authorization;  // the raw Proxy-Authorization value (a phone's answer to our 407)
   std::string from_user;
   std::string from_display;
   std::string from_uri;
@@ -113,6 +115,8 @@ class SipStack {
   // The reason phrase is always the status's standard one: nua keeps the phrase pointer, not a copy, until
   // it builds the response later, so only static text may be handed to it.
   void reject(LegId leg, int status);
+  // A final answer with headers of our own (a 407 challenge); the headers are copied.
+  void reject(LegId leg, const SipReply& reply);
   void answer_reinvite(LegId leg, const std::string& sdp);  // 200 with our SDP; empty sdp: 488
   LegId invite(const std::string& request_uri, const std::string& from_uri, const std::string& sdp);
   // An out-of-dialog OPTIONS (the lines' keepalive). `done` runs once on the loop with the final status

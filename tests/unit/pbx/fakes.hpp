@@ -83,6 +83,11 @@ class FakeSignalling final : public Signalling {
   void ring(LegId leg) override { ops.push_back({"ring", leg, 180, ""}); }
   void answer(LegId leg, const std::string& sdp) override { ops.push_back({"answer", leg, 200, sdp}); }
   void reject(LegId leg, int status) override { ops.push_back({"reject", leg, status, ""}); }
+  void reject_with(LegId leg, const sip::SipReply& reply) override {
+    std::string headers;
+    for (const auto& h : reply.headers) headers += h + "\n";
+    ops.push_back({"reject", leg, reply.status, headers});
+  }
   void answer_reinvite(LegId leg, const std::string& sdp) override {
     ops.push_back({"reinvite", leg, 0, sdp});
   }

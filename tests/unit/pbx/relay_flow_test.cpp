@@ -151,7 +151,7 @@ TEST_F(RelayFlow, AnIpDestinationAtTheLinesGatewayIsAPstnCallOnTheLine) {
   EXPECT_EQ(manager->lines().in_use("fxo1"), 2) << "on one of the line's channels";
 }
 
-TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsItsLatestRegisteredPhone) {
+TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsEveryRegisteredPhone) {
   const LegId caller = answered_callback(std::nullopt);
   manager->locate_with([](const std::string& ext) {
     return ext == "201" ? std::vector<std::string>{"sip:201@127.0.0.1:5091", "sip:201@127.0.0.1:5092"}
@@ -160,12 +160,14 @@ TEST_F(RelayFlow, AnExtensionEnteredInTheMainMenuRingsItsLatestRegisteredPhone) 
   press(caller, "202#");  // not registered: "not available", back to the menu
   EXPECT_TRUE(relay_invites().empty());
   press(caller, "201#");
-  ASSERT_EQ(relay_invites().size(), 1u);
-  EXPECT_EQ(relay_invites()[0].text, "sip:201@127.0.0.1:5092");
+  ASSERT_EQ(relay_invites().size(), 2u);
+  EXPECT_EQ(relay_invites()[0].text, "sip:201@127.0.0.1:5091");
+  EXPECT_EQ(relay_invites()[1].text, "sip:201@127.0.0.1:5092");
   EXPECT_EQ(sip.froms.back(), "sip:+15551001@127.0.0.1:5060") << "the extension sees the verified caller";
-  manager->on_answered(relay_invites()[0].leg, kOffer);
+  manager->on_answered(relay_invites()[1].leg, kOffer);
   loop.run_posted();
   EXPECT_EQ(media.bridged.size(), 2u);
+  EXPECT_TRUE(hung_up(relay_invites()[0].leg)) << "the other phone stops ringing";
 }
 
 TEST_F(RelayFlow, ARegisteredExtensionDialledInCallRelayRingsThePhoneNotTheLine) {
