@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "ivr/attendant.hpp"
@@ -270,11 +272,17 @@ TEST(RemoteConfig, WrongKeysAreInvalidAndRepeatTheStep) {
   expect_request(r, RemoteKind::AddEntry, "6", "8");
 }
 
-TEST(RemoteConfig, TheDialoguesPromptsAreListedForTheStartUpCheck) {
+TEST(RemoteConfig, EveryPromptTheDialogueCanPlayIsListedAndBuilt) {
   const auto names = remote_prompts();
-  for (const std::string p : {"remote-unavailable", "remote-not-allowed", "remote-choose",
-                              "remote-own-number", "remote-confirm", "remote-scheduled", "remote-failed"}) {
+  for (const std::string p :
+       {"remote-unavailable", "remote-not-allowed", "remote-choose", "remote-own-number", "remote-confirm",
+        "remote-scheduled", "remote-failed", "digit-9"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), p), names.end()) << p;
+  }
+  // The build speaks each one from prompts/en/<name>.txt; a name without its text would be a silent step.
+  for (const auto& name : names) {
+    const std::filesystem::path wav = std::filesystem::path(CALLBACKD_PROMPTS_DIR) / "en" / (name + ".wav");
+    EXPECT_TRUE(std::filesystem::is_regular_file(wav)) << wav;
   }
 }
 
