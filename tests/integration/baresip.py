@@ -12,6 +12,7 @@ ctrl_tcp speaks netstrings ("<length>:<bytes>,") of JSON: commands {"command", "
 import glob
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -69,6 +70,7 @@ class Baresip:
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.events = []  # every event, in order of arrival
         self.proc = None
+        self._log = None
         self._responses = {}
         self._tokens = 0
         self._cond = threading.Condition()
@@ -117,6 +119,8 @@ class Baresip:
     def start(self, timeout=10):
         self.ctx.log(f"baresip {self.name}: {self.aor}, sip 127.0.0.1:{self.sip_port}, ctrl {self.ctrl_port}, "
                      f"rtp {self.rtp_base}+{RTP_PORTS}")
+        if shutil.which("baresip") is None:
+            raise TestFailure("baresip is not installed (Debian package baresip-core, see scripts/setup.sh)")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["baresip", "-f", self.dir], cwd=self.dir, stdout=self._log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -199,6 +203,8 @@ class Baresip:
         if self.proc is None or self.proc.poll() is not None:
             return self._closed()
         try:
+            if self._sock is None:
+                raise OSError("no ctrl_tcp connection")
             self._sock.sendall(netstring(json.dumps({"command": "quit", "token": "quit"}).encode()))
             self.proc.wait(timeout=timeout)
         except (OSError, subprocess.TimeoutExpired):
@@ -208,10 +214,14 @@ class Baresip:
 
     def _closed(self):
         if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader's recv, which close() alone does not
+            except OSError:
+                pass
             self._sock.close()
         if self._reader is not None:
             self._reader.join(timeout=2)
-        if not self._log.closed:
+        if self._log is not None and not self._log.closed:
             self._log.close()
         return self.proc.returncode if self.proc else None
 
