@@ -112,8 +112,11 @@ class Baresip:
         params = [f"regint={regint}", f"answermode={answermode}", "dtmfmode=rtpevent", "audio_codecs=PCMU,PCMA"]
         if password is not None:
             params.append(f"auth_pass={password}")
+        self.account = f"<{self.aor}>;" + ";".join(params)
+        # No account at start-up: start() adds it over ctrl_tcp (uanew), so that the REGISTER and its events
+        # come after the harness listens to them.
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write(f"<{self.aor}>;" + ";".join(params) + "\n")
+            f.write("# added at run time over ctrl_tcp: " + self.account + "\n")
 
     # --- process ---------------------------------------------------------------------------------------------
     def start(self, timeout=10):
@@ -138,6 +141,7 @@ class Baresip:
         self._sock.settimeout(None)  # the reader blocks until baresip closes the socket
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self.command("uanew", self.account)
         return self
 
     def _read(self):
