@@ -6,7 +6,7 @@ from baresip import Baresip
 from flows import callee, ring_once
 from media import RtpPeer, dtmf_samples, rfc4733_events, tone_frames, tone_packets, tone_samples
 from registry import case
-from server import Server, check, free_port_block
+from server import Server, TestFailure, check, free_port_block
 
 PASSWORD = "desk-phone-4711"
 CALLER_HZ = 600    # the called-back caller's tone
@@ -60,22 +60,30 @@ def baresip_register_right_password(ctx):
         ctx.log("baresip quit and unregistered: the binding is gone")
 
 
+def _refused(ctx, srv, user, password):
+    """What a baresip registering user with password is told: the REGISTER_FAIL event's param."""
+    with Baresip(ctx, f"desk-{user}", user, srv.sip_target, password=password, regint=600) as phone:
+        fail = phone.wait_event(("REGISTER_OK", "REGISTER_FAIL"), REGISTER_TIMEOUT_S)
+        check(fail["type"] == "REGISTER_FAIL", f"baresip {user}: {fail}, expected REGISTER_FAIL")
+        time.sleep(0.5)
+        check("REGISTER_OK" not in phone.event_types(), f"baresip {user} registered: {phone.event_types()}")
+    return fail.get("param", "")
+
+
 @case("baresip-register-wrong-password-expect-refused")
 def baresip_register_wrong_password(ctx):
-    """baresip registers extension 203 with a wrong password: the server answers 401 again (a fresh
-    challenge), baresip reports REGISTER_FAIL, and the API shows no binding."""
+    """baresip registers extension 203 with a wrong password: the server answers its digest with 401 (a fresh
+    challenge), baresip reports REGISTER_FAIL, and the API shows no binding. A baresip registering the unknown
+    extension 299 is told exactly the same."""
     with Server(ctx) as srv:
         _add_extension(srv, "203")
-        with Baresip(ctx, "desk", "203", srv.sip_target, password="not the password", regint=600) as phone:
-            fail = phone.wait_event(("REGISTER_OK", "REGISTER_FAIL"), REGISTER_TIMEOUT_S)
-            check(fail["type"] == "REGISTER_FAIL", f"baresip: {fail}, expected REGISTER_FAIL")
-            check("401" in fail.get("param", ""), f"REGISTER_FAIL with {fail.get('param')!r}: expected the "
-                  "server's 401 Unauthorized")
-            time.sleep(0.5)
-            ext = _extension(srv, "203")
-            check(ext["registered"] is False and ext["contacts"] == [], f"no binding after a wrong password: {ext}")
-            check("REGISTER_OK" not in phone.event_types(), f"baresip registered: {phone.event_types()}")
-            ctx.log(f"baresip refused: {fail.get('param')}; API: {ext}")
+        known = _refused(ctx, srv, "203", "not-the-password")
+        check(known.startswith("401 Unauthorized"), f"REGISTER_FAIL with {known!r}: expected the server's 401")
+        ext = _extension(srv, "203")
+        check(ext["registered"] is False and ext["contacts"] == [], f"no binding after a wrong password: {ext}")
+        unknown = _refused(ctx, srv, "299", "not-the-password")
+        check(unknown == known, f"unknown extension 299 told {unknown!r}, known 203 {known!r}: must be the same")
+        ctx.log(f"baresip refused for 203 and for the unknown 299 alike: {known!r}; API: {ext}")
 
 
 def _relay_caller(ctx, srv, caller_number, script):
@@ -91,12 +99,27 @@ def _relay_caller(ctx, srv, caller_number, script):
     return sipp, peer
 
 
+def _extension_record(srv, timeout=5):
+    """The call record of the leg that rang the extension, once it has ended (written at the BYE)."""
+    deadline = time.monotonic() + timeout
+    rows = []
+    while time.monotonic() < deadline:
+        status, rows = srv.request("GET", "/api/v1/call-records")
+        check(status == 200, f"GET /api/v1/call-records -> {status} {rows}")
+        done = [r for r in rows if r.get("direction") == "extension" and r.get("ended_at")]
+        if done:
+            return done[0]
+        time.sleep(0.1)
+    raise TestFailure(f"no ended call record of direction extension within {timeout} s: {rows}")
+
+
 @case("baresip-relay-to-extension-expect-audio-both-ways")
 def baresip_relay_to_extension(ctx):
     """A called-back caller at the relay prompt keys 202# (in-band): callbackd rings the registered baresip,
-    which answers on its own and shows the call as from the attendant. Then each hears the other, checked by frequency
-    where it arrives: baresip's 1000 Hz tone in the caller's RTP, the caller's 600 Hz tone in what baresip
-    decoded (its sndfile recording); a 5 that baresip sends as RFC 4733 reaches the caller as payload type 101."""
+    which answers on its own and shows the call as from the attendant. Each hears the other, checked by
+    frequency where it arrives: baresip's 1000 Hz tone in the caller's RTP, the caller's 600 Hz tone in what
+    baresip decoded (its sndfile recording); a 5 that baresip sends as RFC 4733 reaches the caller as payload
+    type 101; the extension leg's call record is answered."""
     caller_number = "+15551030"
     with Server(ctx) as srv:
         _add_extension(srv, "202")
@@ -115,12 +138,15 @@ def baresip_relay_to_extension(ctx):
                 phone.command("sndcode", "5")
                 time.sleep(2.5)
                 heard_by_caller = caller_peer.snapshot()
+                phone.stop()  # baresip first: it hangs up (BYE) and unregisters while the server still answers
+                record = _extension_record(srv)
             finally:
-                # baresip first: it hangs up (BYE) and unregisters while the server still answers.
                 phone.stop()
                 srv.stop_expect_clean()
                 caller_peer.close()
         caller.expect_success(allow_server_bye=True)
+    check(record.get("answered_at") and record.get("end_cause") == "answered" and record.get("call_ref"),
+          f"the extension call's record must be answered and linked to its call: {record}")
     rate, heard_by_phone = phone.heard()
     # The caller was called back at a sip: destination, not a number: the extension sees the attendant.
     check(incoming.get("direction") == "incoming" and incoming.get("peeruri") == f"sip:attendant@{srv.sip_target}",
