@@ -3,7 +3,8 @@
 Each Baresip gets its own config directory in the case's temp dir, free ports for SIP (and the TLS port baresip
 opens on SIP + 1), RTP and ctrl_tcp, a sine tone as its microphone (ausine) and no sound card (aubridge). The
 sndfile filter writes what it hears, decoded, to dump-*-dec.wav in that directory: that file is the audio that
-reached the phone, read back with heard() and checked by frequency (media.zero_crossing_hz).
+reached the phone, read back with heard() and checked by frequency (media.tone_frames). The account is added
+over ctrl_tcp (uanew) once the harness listens, so no REGISTER_OK or REGISTER_FAIL event is missed.
 
 ctrl_tcp speaks netstrings ("<length>:<bytes>,") of JSON: commands {"command", "params", "token"} are answered by
 {"response": true, "ok", "data", "token"}; events {"event": true, "type", "class", "param", ...} arrive unasked.
@@ -56,7 +57,8 @@ def netstring(payload):
 class Baresip:
     """One baresip process with one account, used as a context manager: quit over ctrl_tcp on exit, killed if it
     does not exit within a few seconds. registrar: "host:port" to register there (with password); tone_hz: the
-    frequency of its microphone's sine; answermode: "auto" answers every incoming call at once."""
+    frequency of its microphone's sine; answermode: "auto" answers every incoming call at once; regint: the
+    registration interval in seconds, 0 for none (the AOR's host is then only a name)."""
 
     def __init__(self, ctx, name, user, registrar, password=None, regint=0, tone_hz=1000, answermode="auto"):
         self.ctx = ctx
@@ -85,7 +87,7 @@ class Baresip:
         return f"sip:{self.user}@{self.registrar}"
 
     @property
-    def contact_uri(self):
+    def contact_uri(self):  # where to dial it directly, registered or not
         return f"sip:{self.user}@127.0.0.1:{self.sip_port}"
 
     def _write_config(self, password, regint, tone_hz, answermode):
