@@ -262,14 +262,20 @@ def decoded(packet):
     return []
 
 
+def is_tone(samples, hz, rate=SAMPLE_RATE, tolerance_hz=60, min_rms=1000):
+    """Whether samples carry a steady tone of about hz (loud, and with its zero-crossing rate)."""
+    return bool(samples) and rms(samples) >= min_rms and abs(zero_crossing_hz(samples, rate) - hz) <= tolerance_hz
+
+
 def tone_packets(packets, hz, tolerance_hz=60, min_rms=1000):
-    """The audio packets that carry a steady tone of about hz (loud, and with its zero-crossing rate)."""
-    out = []
-    for p in packets:
-        samples = decoded(p)
-        if samples and rms(samples) >= min_rms and abs(zero_crossing_hz(samples) - hz) <= tolerance_hz:
-            out.append(p)
-    return out
+    """The audio packets that carry a steady tone of about hz."""
+    return [p for p in packets if is_tone(decoded(p), hz, tolerance_hz=tolerance_hz, min_rms=min_rms)]
+
+
+def tone_frames(samples, hz, rate=SAMPLE_RATE, frame_ms=20, **kw):
+    """How many whole frame_ms frames of a recording carry a steady tone of about hz."""
+    n = rate * frame_ms // 1000
+    return sum(1 for i in range(0, len(samples) - n + 1, n) if is_tone(samples[i:i + n], hz, rate, **kw))
 
 
 def rfc4733_events(packets, payload_type):
