@@ -160,3 +160,42 @@ def baresip_relay_to_extension(ctx):
     digits = rfc4733_events(heard_by_caller, 101)
     ctx.log(f"RFC 4733 digits at the caller (payload type 101): {digits!r}")
     check(digits == "5", f"baresip's 5 must reach the caller as RFC 4733 payload type 101: got {digits!r}")
+
+
+@case("baresip-calls-baresip-expect-407-then-audio-both-ways")
+def baresip_calls_baresip(ctx):
+    """Two registered baresip phones: 201 dials 202 through callbackd. 201's INVITE is challenged with 407 and
+    baresip answers it with its password on its own; 202 rings and answers (auto), showing the call as from
+    201; each phone decodes the other's tone (201: 600 Hz, 202: 1000 Hz) in its own recording."""
+    with Server(ctx) as srv:
+        _add_extension(srv, "201")
+        _add_extension(srv, "202")
+        desk = Baresip(ctx, "desk", "202", srv.sip_target, password=PASSWORD, regint=600, tone_hz=PHONE_HZ)
+        mobile = Baresip(ctx, "mobile", "201", srv.sip_target, password=PASSWORD, regint=600, tone_hz=CALLER_HZ,
+                         answermode="manual")
+        with desk, mobile:
+            for phone in (desk, mobile):
+                ok = phone.wait_event(("REGISTER_OK", "REGISTER_FAIL"), REGISTER_TIMEOUT_S)
+                check(ok["type"] == "REGISTER_OK", f"baresip {phone.name}: {ok}, expected REGISTER_OK")
+            mobile.command("dial", f"sip:202@{srv.sip_target}")
+            incoming = desk.wait_event("CALL_ESTABLISHED", 15)
+            outgoing = mobile.wait_event("CALL_ESTABLISHED", 5)
+            time.sleep(3)
+            mobile.command("hangup")
+            desk.wait_event("CALL_CLOSED", 5)
+        check(incoming.get("peeruri", "").startswith("sip:201@"),
+              f"202 must see the call as from extension 201: {incoming}")
+        ctx.log(f"201 -> 202 established: {outgoing.get('param', '')!r}; 202 saw {incoming.get('peeruri')}")
+        rate, at_desk = desk.heard()
+        rate_m, at_mobile = mobile.heard()
+        heard_desk = tone_frames(at_desk, CALLER_HZ, rate)
+        heard_mobile = tone_frames(at_mobile, PHONE_HZ, rate_m)
+        ctx.log(f"202 decoded 201's {CALLER_HZ} Hz in {heard_desk} frames; 201 decoded 202's {PHONE_HZ} Hz in "
+                f"{heard_mobile} frames (20 ms each)")
+        check(heard_desk >= 75, f"201's tone must reach 202: {heard_desk} frames")
+        check(heard_mobile >= 75, f"202's tone must reach 201: {heard_mobile} frames")
+        status, rows = srv.request("GET", "/api/v1/call-records")
+        phone_calls = [r for r in rows if r.get("direction") == "phone"]
+        check(status == 200 and len(phone_calls) == 1 and phone_calls[0]["caller"] == "201" and
+              phone_calls[0]["callee"] == "202" and phone_calls[0]["answered_at"],
+              f"one answered call record from extension 201 to 202: {phone_calls}")
