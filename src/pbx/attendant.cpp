@@ -183,7 +183,7 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
         const auto ext = s.get_extension(extension);
         // An unknown extension is checked against a hash of nothing anyone knows: it takes as long as a
         // wrong password and answers the same, so the login tells no one which extensions exist.
-        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-")};
+        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-"), false};
         const bool match = store::verify_extension_password(ext ? *ext : nobody, password, realm);
         return LoginCheck{ext.has_value() && match, ext.has_value() && ext->allow_call_relay};
       },
