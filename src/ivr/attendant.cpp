@@ -6,18 +6,16 @@
 #include <cctype>
 #include <utility>
 
+#include "ivr/actions.hpp"
+#include "ivr/remote_config.hpp"
+
 namespace callbackd::ivr {
 namespace {
 
-AaAction play(std::vector<std::string> prompts) {
-  return {AaAction::Kind::Play, std::move(prompts), 0, {}, {}, {}, {}};
-}
-AaAction arm(int ms) {
-  return {AaAction::Kind::ArmTimer, {}, ms, {}, {}, {}, {}};
-}
-AaAction simple(AaAction::Kind kind) {
-  return {kind, {}, 0, {}, {}, {}, {}};
-}
+using actions::append;
+using actions::arm;
+using actions::play;
+using actions::simple;
 
 // DTMF keys as the menus name them; 0 for anything that is not a key.
 char normalize_key(char c) {
@@ -49,21 +47,19 @@ std::vector<std::string> outcome_prompts(CallOutcome o) {
   return {};
 }
 
-void append(std::vector<AaAction>& to, std::vector<AaAction> more) {
-  to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-}
-
 }  // namespace
 
 std::string_view to_string(AaPhase p) {
-  constexpr std::array<std::string_view, 9> kNames{"Idle",          "Menu",      "LoginExtension",
-                                                   "LoginPassword", "Verifying", "Connecting",
-                                                   "Connected",     "Goodbye",   "Done"};
+  constexpr std::array<std::string_view, 11> kNames{
+      "Idle",     "Menu",       "LoginExtension", "LoginPassword", "Verifying", "Remote",
+      "Applying", "Connecting", "Connected",      "Goodbye",       "Done"};
   return kNames.at(static_cast<std::size_t>(p));
 }
 
 Attendant::Attendant(std::shared_ptr<const Menu> menu, AaCaller caller)
     : menu_(std::move(menu)), caller_(std::move(caller)) {}
+
+Attendant::~Attendant() = default;
 
 std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
   switch (ev.kind) {
@@ -85,6 +81,8 @@ std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
       return phase_ == AaPhase::Verifying ? on_login_result(ev) : Actions{};
     case AaEvent::Kind::CallResult:
       return on_call_result(ev.call);
+    case AaEvent::Kind::RemoteResult:
+      return phase_ == AaPhase::Applying ? follow(remote_->on_result(ev.remote)) : Actions{};
   }
   return {};
 }
@@ -116,6 +114,10 @@ std::vector<AaAction> Attendant::on_digit(char key) {
       break;
     case AaPhase::Connected:
       append(actions, connected_digit(key));
+      break;
+    case AaPhase::Remote:
+    case AaPhase::Applying:
+      append(actions, follow(remote_->on_digit(key)));
       break;
     default:
       break;  // while verifying, connecting or saying goodbye keys wait for nothing
@@ -199,6 +201,9 @@ std::vector<AaAction> Attendant::on_timeout() {
     case AaPhase::LoginExtension:
     case AaPhase::LoginPassword:
       return collected_.empty() ? nothing_entered() : end_login_entry();
+    case AaPhase::Remote:
+    case AaPhase::Applying:
+      return follow(remote_->on_timeout());
     case AaPhase::Goodbye:  // the end of the goodbye was never reported: hang up all the same
       transition(AaPhase::Done, state_);
       return {simple(AaAction::Kind::Hangup)};
@@ -218,6 +223,7 @@ std::vector<AaAction> Attendant::on_login_result(const AaEvent& ev) {
     case LoginOutcome::Accepted: {
       logged_in_ = login_extension_;
       relay_allowed_ = ev.relay_allowed;
+      if (remote_pending_) return remote_login_accepted(ev);
       if (!after_login_) return enter(state_, {});
       auto [choice, digits] = std::move(*std::exchange(after_login_, std::nullopt));
       return act(choice, digits);
@@ -251,6 +257,8 @@ std::vector<AaAction> Attendant::enter(const std::string& state, std::vector<std
 }
 
 std::vector<AaAction> Attendant::act(const MenuChoice& choice, const std::string& digits) {
+  // *6 and *5 always ask for their own login, whoever is logged in already.
+  if (const auto feature = remote_feature(choice)) return start_remote(*feature);
   if (choice.needs_login && !logged_in_) {
     after_login_ = {choice, digits};
     return start_login({});
@@ -284,6 +292,28 @@ std::vector<AaAction> Attendant::connect(MenuAction kind, std::string target) {
   c.connect = kind;
   c.target = std::move(target);
   return {simple(AaAction::Kind::CancelTimer), simple(AaAction::Kind::StopPlayback), std::move(c)};
+}
+
+std::vector<AaAction> Attendant::start_remote(RemoteFeature feature) {
+  if (!caller_.remote_offered) return enter(state_, {"remote-unavailable"});
+  after_login_.reset();
+  remote_pending_ = feature;
+  return start_login({});
+}
+
+std::vector<AaAction> Attendant::remote_login_accepted(const AaEvent& ev) {
+  const RemoteFeature feature = *std::exchange(remote_pending_, std::nullopt);
+  if (!ev.remote_allowed) return enter(state_, {"remote-not-allowed"});
+  remote_ = std::make_unique<RemoteDialogue>(feature, login_extension_, menu_);
+  return follow(remote_->start());
+}
+
+// The dialogue's step is the attendant's state while it runs, so the pbx logs every step as a transition.
+std::vector<AaAction> Attendant::follow(RemoteReply reply) {
+  if (remote_->last_entry_size() != 0) last_entry_size_ = remote_->last_entry_size();
+  transition(remote_->step() == RemoteStep::Applying ? AaPhase::Applying : AaPhase::Remote, remote_->label());
+  if (reply.farewell) append(reply.actions, goodbye(std::move(*reply.farewell)));
+  return std::move(reply.actions);
 }
 
 std::vector<AaAction> Attendant::start_login(std::vector<std::string> lead) {

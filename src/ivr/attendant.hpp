@@ -68,8 +68,8 @@ struct AaAction {
   std::vector<std::string> prompts;            // Play: catalog keys without language
   int timer_ms = 0;                            // ArmTimer
   MenuAction connect = MenuAction::Extension;  // Connect: Extension, Dial, Operator or Feature
-  std::string target;  // Connect: the extension, number or feature code; VerifyLogin: the extension
-  std::string secret;  // VerifyLogin: the password as typed
+  std::string target;    // Connect: the extension, number or feature code; VerifyLogin: the extension
+  std::string secret;    // VerifyLogin: the password as typed
   RemoteRequest remote;  // ApplyRemote
 };
 
@@ -90,15 +90,24 @@ enum class AaPhase {
   LoginExtension,
   LoginPassword,
   Verifying,
+  Remote,    // *6 / *5 after the login: the numbers of the request, read back and confirmed
+  Applying,  // the request is with the pbx; its RemoteResult ends the call
   Connecting,
   Connected,
   Goodbye,
   Done
 };
 
+class RemoteDialogue;  // remote_config.hpp
+struct RemoteReply;
+enum class RemoteFeature;
+
 class Attendant {
  public:
   Attendant(std::shared_ptr<const Menu> menu, AaCaller caller);
+  ~Attendant();
+  Attendant(const Attendant&) = delete;
+  Attendant& operator=(const Attendant&) = delete;
   std::vector<AaAction> handle(const AaEvent& ev);
 
   AaPhase phase() const { return phase_; }
@@ -114,6 +123,7 @@ class Attendant {
   Actions on_timeout();
   Actions on_login_result(const AaEvent& ev);
   Actions on_call_result(CallOutcome outcome);
+  Actions on_remote_result(RemoteOutcome outcome);
   Actions menu_digit(char key);
   Actions login_digit(char key);
   Actions connected_digit(char key);
@@ -126,6 +136,9 @@ class Attendant {
   Actions start_login(std::vector<std::string> lead);
   Actions goodbye(std::vector<std::string> prompts);
   Actions nothing_entered();
+  Actions start_remote(RemoteFeature feature);
+  Actions remote_login_accepted(const AaEvent& ev);
+  Actions follow(RemoteReply reply);
   void transition(AaPhase next, const std::string& state);
 
   std::shared_ptr<const Menu> menu_;
@@ -139,7 +152,9 @@ class Attendant {
   bool relay_allowed_ = false;
   std::string login_extension_;  // typed, waiting for its password
   std::optional<std::pair<MenuChoice, std::string>> after_login_;
-  std::string return_state_;  // where a finished call brings the caller back
+  std::string return_state_;                     // where a finished call brings the caller back
+  std::optional<RemoteFeature> remote_pending_;  // *6 / *5 chosen, waiting for its login
+  std::unique_ptr<RemoteDialogue> remote_;       // the *6 / *5 dialogue after its login
   std::size_t last_entry_size_ = 0;
 };
 

@@ -4,51 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
+#include "unit/ivr/aa_session.hpp"
 
 namespace callbackd::ivr {
 namespace {
-
-using Kind = AaAction::Kind;
-
-std::shared_ptr<const Menu> menu_of(Menu m) {
-  return std::make_shared<const Menu>(std::move(m));
-}
-
-AaEvent digit(char d) {
-  return {AaEvent::Kind::Digit, d};
-}
-
-struct Session {
-  Attendant aa;
-  std::vector<AaAction> last;
-  explicit Session(AaCaller caller = {}, Menu menu = default_menu())
-      : aa(menu_of(std::move(menu)), std::move(caller)) {
-    last = aa.handle({AaEvent::Kind::Start});
-  }
-  std::vector<AaAction> keys(const std::string& k) {
-    std::vector<AaAction> all;
-    for (char c : k) {
-      last = aa.handle(digit(c));
-      all.insert(all.end(), last.begin(), last.end());
-    }
-    return all;
-  }
-};
-
-const AaAction* find(const std::vector<AaAction>& actions, Kind kind) {
-  auto it =
-      std::find_if(actions.begin(), actions.end(), [kind](const AaAction& a) { return a.kind == kind; });
-  return it == actions.end() ? nullptr : &*it;
-}
-
-std::vector<std::string> played(const std::vector<AaAction>& actions) {
-  std::vector<std::string> out;
-  for (const auto& a : actions) {
-    if (a.kind == Kind::Play) out.insert(out.end(), a.prompts.begin(), a.prompts.end());
-  }
-  return out;
-}
 
 TEST(Menu, DefaultMenuIsValidAndBrokenMenusSayWhy) {
   EXPECT_TRUE(validate_menu(default_menu()).empty());
@@ -70,8 +29,8 @@ TEST(Attendant, GreetsWithTheMainMenuAndAnExtensionEntryAsksToConnectIt) {
   EXPECT_EQ(c->connect, MenuAction::Extension);
   EXPECT_EQ(c->target, "201");
   EXPECT_EQ(r.aa.phase(), AaPhase::Connecting);
-  r.last =
-      r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Unavailable});
+  r.last = r.aa.handle(
+      {AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, false, CallOutcome::Unavailable});
   EXPECT_EQ(played(r.last), (std::vector<std::string>{"not-available", "welcome"}));
 }
 
@@ -123,7 +82,8 @@ TEST(Attendant, EntryOfTheLoggedInCallerWithAutoRelayGoesStraightToTheNumber) {
   EXPECT_EQ(r.aa.state(), "relay");
   r.keys("5550123#");
   ASSERT_NE(find(r.last, Kind::Connect), nullptr);
-  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Connected});
+  r.last = r.aa.handle(
+      {AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, false, CallOutcome::Connected});
   EXPECT_EQ(r.aa.phase(), AaPhase::Connected);
   EXPECT_EQ(find(r.keys("*5*"), Kind::HangupFar), nullptr) << "one '*' at a time is no hang-up";
   EXPECT_NE(find(r.keys("*"), Kind::HangupFar), nullptr);
