@@ -49,6 +49,7 @@ TEST_F(RemoteFlow, StarSixChangesTheOwnDestinationAndCallsItBackAfterTheHangUp) 
   EXPECT_EQ(job.destination, "5553003");
   EXPECT_EQ(job.state, store::JobState::Pending);
   EXPECT_FALSE(job.one_time);
+  loop.advance(std::chrono::seconds(kRemoteDelayS + 2));  // a long goodbye
   EXPECT_TRUE(callbacks_to("5553003").empty()) << "not while the caller hears the goodbye";
   goodbye_ends(caller);
   loop.advance(std::chrono::seconds(kRemoteDelayS - 1));
