@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "ivr/remote_config.hpp"
+
 namespace callbackd::app {
 namespace {
 
@@ -140,7 +142,15 @@ std::vector<std::string> menu_prompts(const ivr::Menu& menu) {
                               "login-password", "login-failed", "locked-out",  "relay-not-allowed",
                               "busy",           "no-answer",    "call-failed", "number-refused",
                               "not-available",  "ringback"};
-  for (const auto& s : menu.states) names.insert(s.prompts.begin(), s.prompts.end());
+  bool remote = false;  // a menu without *5 / *6 never plays their dialogue
+  for (const auto& s : menu.states) {
+    names.insert(s.prompts.begin(), s.prompts.end());
+    for (const auto& o : s.options) remote = remote || ivr::remote_feature(o.choice).has_value();
+    remote = remote || (s.entry && ivr::remote_feature(*s.entry).has_value());
+  }
+  if (remote) {
+    for (auto& name : ivr::remote_prompts()) names.insert(std::move(name));
+  }
   return {names.begin(), names.end()};
 }
 

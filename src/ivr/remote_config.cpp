@@ -54,23 +54,23 @@ std::optional<RemoteFeature> remote_feature(const MenuChoice& choice) {
 }
 
 std::vector<std::string> remote_prompts() {
-  return {"remote-unavailable",
-          "remote-not-allowed",
-          "remote-choose",
-          "remote-new-caller",
-          "remote-change-caller",
-          "remote-destination",
-          "remote-onetime-destination",
-          "remote-own-number",
-          "remote-confirm",
-          "remote-scheduled",
-          "remote-saved",
-          "remote-refused",
-          "remote-no-entry",
-          "remote-entry-exists",
-          "remote-no-line",
-          "remote-failed",
-          "you-entered"};
+  std::vector<std::string> names{"remote-unavailable",
+                                 "remote-not-allowed",
+                                 "remote-choose",
+                                 "remote-new-caller",
+                                 "remote-change-caller",
+                                 "remote-destination",
+                                 "remote-onetime-destination",
+                                 "remote-own-number",
+                                 "remote-confirm",
+                                 "you-entered"};
+  for (RemoteOutcome o :
+       {RemoteOutcome::Scheduled, RemoteOutcome::SavedNoCallback, RemoteOutcome::Refused,
+        RemoteOutcome::NoEntry, RemoteOutcome::EntryExists, RemoteOutcome::NoLine, RemoteOutcome::Failed}) {
+    names.push_back(outcome_prompt(o));
+  }
+  read_back("0123456789", names);
+  return names;
 }
 
 std::string_view to_string(RemoteStep s) {

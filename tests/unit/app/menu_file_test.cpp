@@ -64,6 +64,7 @@ TEST(MenuFile, AttendantMenuAppliesTheTimingAndNamesItsPrompts) {
   const auto prompts = menu_prompts(m);
   EXPECT_NE(std::find(prompts.begin(), prompts.end(), "relay-enter-number"), prompts.end());
   EXPECT_NE(std::find(prompts.begin(), prompts.end(), "ringback"), prompts.end());
+  EXPECT_NE(std::find(prompts.begin(), prompts.end(), "remote-choose"), prompts.end()) << "*6 is in the menu";
   c.menu_file = "/nonexistent/menu.toml";
   EXPECT_TRUE(std::holds_alternative<std::vector<std::string>>(attendant_menu(c)));
 }

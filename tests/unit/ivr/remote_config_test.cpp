@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "ivr/attendant.hpp"
@@ -57,7 +59,7 @@ void expect_request(const Session& r, RemoteKind kind, const std::string& entry,
 
 TEST(RemoteConfig, StarSixAddReadsBackEveryNumberAndAppliesTheExactRequest) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   EXPECT_EQ(played(r.last), Prompts{"remote-choose"});
   EXPECT_EQ(r.aa.phase(), AaPhase::Remote);
   EXPECT_EQ(r.aa.state(), "*6 choose");
@@ -71,8 +73,10 @@ TEST(RemoteConfig, StarSixAddReadsBackEveryNumberAndAppliesTheExactRequest) {
   r.keys("1");
   EXPECT_EQ(played(r.last), Prompts{"remote-destination"});
   r.keys("0049301234#");
-  EXPECT_EQ(played(r.last).front(), "you-entered");
-  EXPECT_EQ(played(r.last).size(), 12u);
+  const auto read_back = played(r.last);
+  ASSERT_EQ(read_back.size(), 12u) << "you-entered, ten digits, remote-confirm";
+  EXPECT_EQ(read_back.front(), "you-entered");
+  EXPECT_EQ(read_back[1], "digit-0");
   r.keys("1");
   expect_request(r, RemoteKind::AddEntry, "5551", "0049301234");
   const AaAction* t = find(r.last, Kind::ArmTimer);
@@ -87,7 +91,7 @@ TEST(RemoteConfig, StarSixAddReadsBackEveryNumberAndAppliesTheExactRequest) {
 
 TEST(RemoteConfig, TwoEntersANumberAgainAndOnlyTheLastOneCounts) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("1");
   r.keys("111#");
   r.keys("2");
@@ -102,7 +106,7 @@ TEST(RemoteConfig, TwoEntersANumberAgainAndOnlyTheLastOneCounts) {
 
 TEST(RemoteConfig, PoundAloneForTheDestinationIsTheCallersOwnNumber) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("1");
   r.keys("#");
   EXPECT_EQ(played(r.last), (Prompts{"invalid", "remote-new-caller"})) << "a new caller needs its number";
@@ -115,7 +119,7 @@ TEST(RemoteConfig, PoundAloneForTheDestinationIsTheCallersOwnNumber) {
 
 TEST(RemoteConfig, StarSixChangeOfThisPhonesOwnEntry) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("2");
   EXPECT_EQ(played(r.last), Prompts{"remote-change-caller"});
   r.keys("#");
@@ -128,7 +132,7 @@ TEST(RemoteConfig, StarSixChangeOfThisPhonesOwnEntry) {
 
 TEST(RemoteConfig, StarSixChangeOfAnotherEntryToItsOwnNumber) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("2");
   r.keys("42#");
   EXPECT_EQ(played(r.last), (Prompts{"you-entered", "digit-4", "digit-2", "remote-confirm"}));
@@ -140,7 +144,7 @@ TEST(RemoteConfig, StarSixChangeOfAnotherEntryToItsOwnNumber) {
 
 TEST(RemoteConfig, StarFiveAsksOnlyForTheDestination) {
   Session r(trusted());
-  log_in(r, "*5");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*5"));
   EXPECT_EQ(played(r.last), Prompts{"remote-onetime-destination"});
   EXPECT_EQ(r.aa.state(), "*5 destination");
   r.keys("#");
@@ -170,7 +174,9 @@ TEST(RemoteConfig, AnExtensionNotAllowedHearsSoAndIsBackInTheMenu) {
   EXPECT_EQ(played(r.last), (Prompts{"remote-not-allowed", "welcome"}));
   EXPECT_EQ(r.aa.phase(), AaPhase::Menu);
   EXPECT_EQ(r.aa.state(), "main");
-  EXPECT_EQ(find(r.keys("201#"), Kind::Connect)->target, "201") << "the menu works as before";
+  const AaAction* c = find(r.keys("201#"), Kind::Connect);
+  ASSERT_NE(c, nullptr) << "the menu works as before";
+  EXPECT_EQ(c->target, "201");
 }
 
 TEST(RemoteConfig, AWrongPasswordAsksAgainAndALockoutSaysGoodbye) {
@@ -201,7 +207,7 @@ TEST(RemoteConfig, EveryOutcomeHasItsPromptThenGoodbyeThenHangup) {
       {RemoteOutcome::Failed, "remote-failed"}};
   for (const auto& [outcome, prompt] : outcomes) {
     Session r(trusted());
-    log_in(r, "*5");
+    ASSERT_NO_FATAL_FAILURE(log_in(r, "*5"));
     r.keys("12#1");
     ASSERT_EQ(r.aa.phase(), AaPhase::Applying);
     EXPECT_TRUE(r.keys("1#").empty()) << "keys wait for nothing while the request is applied";
@@ -216,7 +222,7 @@ TEST(RemoteConfig, EveryOutcomeHasItsPromptThenGoodbyeThenHangup) {
 
 TEST(RemoteConfig, SilenceRepeatsTheStepThenSaysGoodbye) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("1");
   r.last = r.aa.handle({AaEvent::Kind::Timeout});
   EXPECT_EQ(played(r.last), Prompts{"remote-new-caller"});
@@ -228,7 +234,7 @@ TEST(RemoteConfig, SilenceRepeatsTheStepThenSaysGoodbye) {
 
 TEST(RemoteConfig, TheDigitTimeoutEndsAnEntryLikePound) {
   Session r(trusted());
-  log_in(r, "*5");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*5"));
   r.keys("34");
   const AaAction* t = find(r.last, Kind::ArmTimer);
   ASSERT_NE(t, nullptr);
@@ -239,7 +245,7 @@ TEST(RemoteConfig, TheDigitTimeoutEndsAnEntryLikePound) {
 
 TEST(RemoteConfig, AnAnswerThatNeverComesFailsAfterTheSafetyTimeout) {
   Session r(trusted());
-  log_in(r, "*5");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*5"));
   r.keys("12#1");
   r.last = r.aa.handle({AaEvent::Kind::Timeout});
   EXPECT_EQ(played(r.last), (Prompts{"remote-failed", "goodbye"}));
@@ -248,7 +254,7 @@ TEST(RemoteConfig, AnAnswerThatNeverComesFailsAfterTheSafetyTimeout) {
 
 TEST(RemoteConfig, WrongKeysAreInvalidAndRepeatTheStep) {
   Session r(trusted());
-  log_in(r, "*6");
+  ASSERT_NO_FATAL_FAILURE(log_in(r, "*6"));
   r.keys("3");
   EXPECT_EQ(played(r.last), (Prompts{"invalid", "remote-choose"}));
   r.keys("1");
@@ -266,11 +272,17 @@ TEST(RemoteConfig, WrongKeysAreInvalidAndRepeatTheStep) {
   expect_request(r, RemoteKind::AddEntry, "6", "8");
 }
 
-TEST(RemoteConfig, TheDialoguesPromptsAreListedForTheStartUpCheck) {
+TEST(RemoteConfig, EveryPromptTheDialogueCanPlayIsListedAndBuilt) {
   const auto names = remote_prompts();
-  for (const std::string p : {"remote-unavailable", "remote-not-allowed", "remote-choose",
-                              "remote-own-number", "remote-confirm", "remote-scheduled", "remote-failed"}) {
+  for (const std::string p :
+       {"remote-unavailable", "remote-not-allowed", "remote-choose", "remote-own-number", "remote-confirm",
+        "remote-scheduled", "remote-failed", "digit-9"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), p), names.end()) << p;
+  }
+  // The build speaks each one from prompts/en/<name>.txt; a name without its text would be a silent step.
+  for (const auto& name : names) {
+    const std::filesystem::path wav = std::filesystem::path(CALLBACKD_PROMPTS_DIR) / "en" / (name + ".wav");
+    EXPECT_TRUE(std::filesystem::is_regular_file(wav)) << wav;
   }
 }
 
