@@ -4,10 +4,11 @@ long after the hang-up the callback INVITE arrives (measured, printed: the seed 
 
 import time
 
-from flows import UdpWatch, callee, ring_once, received_invite, wait_bound
-from media import RtpPeer
+from cases_callback import _tone_wav
+from flows import UdpWatch, callee, from_uri, received_invite, ring_once, wait_bound
+from media import RtpPeer, tone_packets
 from registry import case
-from server import Server, check, free_port_block
+from server import LINE_NUMBER, Server, check, free_port_block
 from sipp import Sipp
 
 PASSWORD = "90417"    # typed on the keypad, so digits only
@@ -143,3 +144,45 @@ def remote_refused(ctx):
         check(not _audit(srv), f"no audit row: {_audit(srv)}")
         jobs = [j for j in srv.callbacks() if j["destination"] != phone["callback_destination"]]
         check(not jobs, f"no job for the refused destination: {jobs}")
+
+
+# The tone uploaded as the "remote-unavailable" prompt, so the case can tell it apart: well above the voice prompts'
+# energy (at 1 kHz the login prompt's speech alone counted 32 packets) and every DTMF frequency.
+UNAVAILABLE_HZ = 2700
+
+
+def _unavailable_after_star6(ctx, srv, caller_number):
+    """A call from the line with caller_number that the attendant answers: the caller presses *6. Returns how
+    many packets of the remote-unavailable tone it heard after that."""
+    peer = RtpPeer([("mark", "six"), ("dtmf", "*6"), ("audio", [0] * 8000 * 3)], lead_ms=500)
+    try:
+        caller = Sipp(ctx, "caller", "attendant-caller-keys-expect-answer.xml", srv.gateway_port,
+                      remote=srv.sip_target, rows=[[from_uri(caller_number, srv.gateway_port), "X-Test: remote"]],
+                      keys={"rtp_port": peer.port}, service=LINE_NUMBER, timeout_s=30)
+        caller.run(timeout=40)
+        caller.expect_success(allow_server_bye=True)
+        time.sleep(0.2)
+        heard = peer.snapshot()
+    finally:
+        peer.close()
+    check("six" in peer.marks, f"the peer never pressed *6: {peer.marks}")
+    return len(tone_packets([p for p in heard if p.wall > peer.marks["six"]], UNAVAILABLE_HZ))
+
+
+@case("remote-auto-call-relay-entry-expect-unavailable")
+def remote_auto_call_relay_entry(ctx):
+    """Calls the attendant answers on the line: *6 is offered by the caller ID's entry (no unavailable prompt, the
+    login comes next) when that entry has auto_call_relay off, and an entry with auto_call_relay hears that the
+    service is unavailable (the seed's note)."""
+    with Server(ctx, answer_delay_s=1) as srv:
+        status, reply, _ = srv.request_full("PUT", "/api/v1/prompts/en/remote-unavailable",
+                                            raw_body=_tone_wav(hz=UNAVAILABLE_HZ, ms=1000),
+                                            content_type="audio/wav")
+        check(status == 200 and reply["custom"], f"upload of remote-unavailable -> {status} {reply}")
+        _setup(srv, "+15551040", free_port_block(2))
+        srv.add_phone("+15551041", "+15551041", login_extension="201", auto_call_relay=True)
+        offered = _unavailable_after_star6(ctx, srv, "+15551040")
+        relay = _unavailable_after_star6(ctx, srv, "+15551041")
+        ctx.log(f"unavailable tone packets after *6: {offered} (auto_call_relay off), {relay} (on)")
+        check(offered < 10, f"an entry without auto_call_relay is offered *6: {offered} unavailable tone packets")
+        check(relay >= 35, f"an auto_call_relay entry must hear remote-unavailable (1 s): {relay} tone packets")
