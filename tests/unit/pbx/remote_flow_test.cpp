@@ -74,6 +74,40 @@ TEST_F(RemoteFlow, StarFiveWritesNoEntryAndCallsTheDestinationOnce) {
   EXPECT_EQ(callbacks_to("5553003").size(), 1u);
 }
 
+TEST_F(RemoteFlow, EveryChannelBusyTheCallbackWaitsForOne) {
+  settings.lines[0].channels = 1;  // the caller's callback holds the only channel while it is on the phone
+  extension("201", false);
+  const LegId caller = answered_callback("201");
+  press(caller, std::string("*5") + kLogin + "5553003#1");
+  goodbye_ends(caller);
+  invite_from_gateway(50, "+15557777");  // a call on the line takes the freed channel and keeps it
+  loop.run_posted();
+  loop.advance(std::chrono::seconds(kRemoteDelayS + 10));
+  EXPECT_TRUE(callbacks_to("5553003").empty()) << "waiting for the channel";
+  manager->on_cancel(50);
+  manager->on_ended(50);
+  loop.run_posted();
+  loop.advance(3s);
+  EXPECT_EQ(callbacks_to("5553003").size(), 1u) << "the channel freed within the wait: called back";
+}
+
+TEST_F(RemoteFlow, NoChannelWithinTheWaitTheCallbackFailsWithItsReason) {
+  settings.lines[0].channels = 1;
+  extension("201", false);
+  const LegId caller = answered_callback("201");
+  press(caller, std::string("*5") + kLogin + "5553003#1");
+  goodbye_ends(caller);
+  invite_from_gateway(50, "+15557777");
+  loop.run_posted();
+  loop.advance(std::chrono::seconds(kRemoteDelayS + kRemoteLineWaitS + 5));
+  EXPECT_TRUE(callbacks_to("5553003").empty());
+  const auto all = jobs();
+  const auto once = std::find_if(all.begin(), all.end(), [](const auto& j) { return j.one_time; });
+  ASSERT_NE(once, all.end());
+  EXPECT_EQ(once->state, store::JobState::Failed) << "the fixture allows one attempt";
+  EXPECT_NE(once->last_result, "") << "the job says why";
+}
+
 TEST_F(RemoteFlow, APremiumDestinationIsRefusedAndNothingIsWritten) {
   extension("201", false);
   const LegId caller = answered_callback("201");
