@@ -215,10 +215,10 @@ void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
 }
 
 void read_policy(Reader& r, const toml::table& t, PolicyConfig& c) {
-  r.only_keys(
-      t, "policy.",
-      {"country", "allow_international", "allow_premium", "allow_shared_cost", "allow_satellite", "allow",
-       "deny", "relay_sip_hosts", "max_relay_calls_per_caller", "max_relay_calls", "max_relay_duration_s"});
+  r.only_keys(t, "policy.",
+              {"country", "allow_international", "allow_premium", "allow_shared_cost", "allow_satellite",
+               "allow", "deny", "remote_allow", "relay_sip_hosts", "max_relay_calls_per_caller",
+               "max_relay_calls", "max_relay_duration_s"});
   r.str(t, "policy.", "country", c.country);
   r.boolean(t, "policy.", "allow_international", c.allow_international);
   r.boolean(t, "policy.", "allow_premium", c.allow_premium);
@@ -227,6 +227,7 @@ void read_policy(Reader& r, const toml::table& t, PolicyConfig& c) {
   const std::string pattern = "must be '+' then digits, '*' and '?' (an E.164 pattern such as \"+4420*\")";
   r.strings(t, "policy.", "allow", c.allow, callback::is_valid_number_pattern, pattern);
   r.strings(t, "policy.", "deny", c.deny, callback::is_valid_number_pattern, pattern);
+  r.strings(t, "policy.", "remote_allow", c.remote_allow, callback::is_valid_number_pattern, pattern);
   r.strings(t, "policy.", "relay_sip_hosts", c.relay_sip_hosts, callback::is_valid_relay_host,
             "must be a host or host:port (\"10.0.0.5\", \"[2001:db8::1]:5080\")");
   r.integer(t, "policy.", "max_relay_calls_per_caller", c.max_relay_calls_per_caller, 1, 100);

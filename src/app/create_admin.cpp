@@ -75,6 +75,7 @@ nlohmann::json policy_view(const PolicyConfig& p) {
           {"allow_satellite", p.allow_satellite},
           {"allow", p.allow},
           {"deny", p.deny},
+          {"remote_allow", p.remote_allow},
           {"max_relay_calls_per_caller", p.max_relay_calls_per_caller},
           {"max_relay_calls", p.max_relay_calls},
           {"max_relay_duration_s", p.max_relay_duration_s}};

@@ -33,10 +33,10 @@ std::map<std::string, std::string> sections(const Config& c) {
   s["[[line]]"] = lines;
   const auto& p = c.policy;
   s["[policy]"] =
-      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.country, p.allow_international, p.allow_premium,
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.country, p.allow_international, p.allow_premium,
                   p.allow_shared_cost, p.allow_satellite, fmt::join(p.allow, ","), fmt::join(p.deny, ","),
-                  fmt::join(p.relay_sip_hosts, ","), p.max_relay_calls_per_caller, p.max_relay_calls,
-                  p.max_relay_duration_s);
+                  fmt::join(p.remote_allow, ","), fmt::join(p.relay_sip_hosts, ","),
+                  p.max_relay_calls_per_caller, p.max_relay_calls, p.max_relay_duration_s);
   return s;
 }
 

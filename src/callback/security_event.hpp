@@ -30,6 +30,9 @@ enum class SecurityEvent {
   // SIP requests from a stranger beyond [sip] stranger_rate / stranger_burst (sip/source_throttle.hpp),
   // logged once a minute per source with the count refused since the last line.
   SipThrottled,
+  // A callback destination entered by phone (*5, *6) that the toll policy or [policy] remote_allow refused
+  // (from: the leg's peer, as for the phone login; the filter does not match it).
+  RemoteDestinationRefused,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -54,6 +57,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "callback-rate-limited";
     case SecurityEvent::SipThrottled:
       return "sip-throttled";
+    case SecurityEvent::RemoteDestinationRefused:
+      return "remote-destination-refused";
   }
   return "unknown";
 }

@@ -269,6 +269,24 @@ std::string TollPolicy::check_any_line(const Destination& target) const {
   return first;
 }
 
+std::string TollPolicy::check_remote(const Destination& target, std::string_view country) const {
+  if (target.kind() == Destination::Kind::Extension) return {};
+  if (target.kind() != Destination::Kind::Pstn) return "remote-not-a-number";
+  const NumberInfo info = classify(target.text(), country);
+  if (!settings_.remote_allow.empty()) {
+    return matches_any(settings_.remote_allow, info.e164) ? std::string() : "remote-not-allowed";
+  }
+  switch (info.kind) {
+    case NumberClass::Domestic:
+    case NumberClass::TollFree:
+    case NumberClass::Unknown:
+      // The line's own plan only: an allow pattern or allow_international opens nothing here.
+      return info.international ? "international" : std::string();
+    default:
+      return std::string(to_string(info.kind));
+  }
+}
+
 bool is_known_country(std::string_view code) {
   std::set<std::string> regions;
   util().GetSupportedRegions(&regions);

@@ -46,6 +46,11 @@ struct PolicySettings {
   // wins over everything else.
   std::vector<std::string> allow;
   std::vector<std::string> deny;
+  // Remote Call Back Configuration by phone (*5, *6): the only numbers a caller may enter as a callback
+  // destination, on top of the rules above; same pattern syntax. Empty, the default: the numbers of the
+  // line's own country plan (domestic, toll-free, or unknown in its country code), none of them premium,
+  // shared cost or satellite, whatever the allow_* keys say.
+  std::vector<std::string> remote_allow;
   // Call Relay to a sip: URI that is not a line's gateway (an IP destination the caller typed) reaches only
   // these hosts, each "host" (any port) or "host:port" as a SIP URI writes them ("10.0.0.5",
   // "[2001:db8::1]:5080"). Empty, the default: refused, loopback included, since a PBX or an ITSP trunk that
@@ -104,6 +109,11 @@ class TollPolicy {
   // For a destination stored before any line is picked (the REST API): empty when some line may dial it,
   // in its own country; otherwise the first line's reason. The dialer checks again on the line it takes.
   std::string check_any_line(const Destination& target) const;
+  // The remote configuration's own allow list (remote_allow), checked besides check(target, country,
+  // CallPurpose::Callback) for a destination entered by phone: empty when it may be stored and called
+  // back, otherwise the reason ("remote-not-allowed", or the number's class under the default list).
+  // Only numbers can be keyed in, so a SIP URI is refused; an extension is no paid call and passes.
+  std::string check_remote(const Destination& target, std::string_view country = {}) const;
 
   const PolicySettings& settings() const { return settings_; }
 

@@ -2,6 +2,7 @@
 // session, timers on the loop, a login checked against the store, a relayed call (relay.cpp) or a hang-up.
 #include <spdlog/spdlog.h>
 
+#include "callback/caller_match.hpp"
 #include "callback/security_event.hpp"
 #include "pbx/call_manager.hpp"
 #include "store/password.hpp"
@@ -15,31 +16,50 @@ char masked(char digit) {
   return digit == '#' ? '#' : 'x';
 }
 
+struct CallerContext {
+  ivr::AaCaller aa;
+  std::optional<std::int64_t> entry;  // Call::caller_entry
+  std::string caller_id;              // Call::caller_id
+};
+
 // Who the caller is, read on the store worker: the trusted caller's entry of the callback's job, and its
 // login extension. Only a callback logs in by its entry: it reached the entry's own destination. A call the
-// attendant answered shows a caller ID anyone can forge on the PSTN, so it logs in by phone.
-ivr::AaCaller caller_context(store::Store& s, std::int64_t job_id) {
-  ivr::AaCaller out;
+// attendant answered shows a caller ID anyone can forge on the PSTN, so it logs in by phone; its entry
+// (the trigger's match of `caller_number`) only offers *5 and *6, which ask for the login anyway.
+CallerContext caller_context(store::Store& s, std::optional<std::int64_t> job_id,
+                             const std::string& caller_number) {
+  CallerContext out;
   std::optional<store::AuthorizedPhone> phone;
-  if (auto job = s.get_job(job_id); job && job->authorized_phone_id)
-    phone = s.get_phone(*job->authorized_phone_id);
+  if (!job_id) {
+    out.caller_id = caller_number;
+    if (!caller_number.empty()) phone = callback::find_trusted_caller(s, caller_number);
+    if (phone) out.entry = phone->id;
+    out.aa.remote_offered = phone && !phone->auto_call_relay;
+    return out;
+  }
+  const auto job = s.get_job(*job_id);
+  if (job) out.caller_id = job->caller;
+  if (job && job->authorized_phone_id) phone = s.get_phone(*job->authorized_phone_id);
   if (!phone) return out;
-  out.auto_call_relay = phone->auto_call_relay;
+  out.entry = phone->id;
+  out.aa.remote_offered = !phone->auto_call_relay;
+  out.aa.auto_call_relay = phone->auto_call_relay;
   if (phone->login_extension) {
     if (auto ext = s.get_extension(*phone->login_extension)) {
-      out.login_extension = ext->number;
-      out.relay_allowed = ext->allow_call_relay;
+      out.aa.login_extension = ext->number;
+      out.aa.relay_allowed = ext->allow_call_relay;
     }
   }
   return out;
 }
 
-// A registered phone proved its extension by digest: it is logged in as that extension.
-ivr::AaCaller phone_context(store::Store& s, const std::string& extension) {
-  ivr::AaCaller out;
+// A registered phone proved its extension by digest: it is logged in as that extension. It has no entry in
+// the Authorized Phones Database, so *5 and *6 are not offered to it.
+CallerContext phone_context(store::Store& s, const std::string& extension) {
+  CallerContext out;
   if (auto ext = s.get_extension(extension)) {
-    out.login_extension = ext->number;
-    out.relay_allowed = ext->allow_call_relay;
+    out.aa.login_extension = ext->number;
+    out.aa.relay_allowed = ext->allow_call_relay;
   }
   return out;
 }
@@ -47,7 +67,16 @@ ivr::AaCaller phone_context(store::Store& s, const std::string& extension) {
 struct LoginCheck {
   bool ok = false;
   bool relay_allowed = false;
+  bool remote_allowed = false;
 };
+
+// *5 and *6 need an extension that may configure the caller's entry: its login extension, or one with
+// remote_callback.
+bool may_configure(store::Store& s, const store::Extension& ext, std::optional<std::int64_t> entry) {
+  if (ext.remote_callback) return true;
+  const auto phone = entry ? s.get_phone(*entry) : std::nullopt;
+  return phone && phone->login_extension == ext.number;
+}
 
 }  // namespace
 
@@ -60,22 +89,31 @@ void CallManager::start_attendant(Call& call, Leg& leg, std::optional<std::int64
     deps_.sip.hangup(id);
   });
   const CallId cid = call.id;
+  // The caller ID as the trigger reads it: a withheld or malformed one names no entry.
+  const auto id_of_caller = callback::classify_caller_id(leg.caller_id);
+  const std::string number =
+      id_of_caller.status == callback::CallerIdStatus::Valid ? id_of_caller.number : std::string();
+  call.caller_id = number;
   const std::string phone = leg.kind == LegKind::Phone ? leg.caller : std::string();
-  if (!job_id && phone.empty()) {
+  if (!job_id && number.empty() && phone.empty()) {
     begin_attendant(call, {});
     return;
   }
   deps_.store.ask(
-      [job = job_id.value_or(0), phone](store::Store& s) {
-        return phone.empty() ? caller_context(s, job) : phone_context(s, phone);
+      [job_id, number, phone](store::Store& s) {
+        return phone.empty() ? caller_context(s, job_id, number) : phone_context(s, phone);
       },
-      [this, alive = alive_, cid](const store::StoreOutcome<ivr::AaCaller>& out) {
+      [this, alive = alive_, cid](const store::StoreOutcome<CallerContext>& out) {
         if (!*alive) return;
         auto it = calls_.find(cid);
         if (it == calls_.end()) return;
         // Without the store the caller still gets the menus, only not logged in.
         if (!out.ok()) spdlog::warn("call {}: caller's entry not read: {}", cid, out.error);
-        begin_attendant(*it->second, out.ok() ? *out.value : ivr::AaCaller{});
+        if (out.ok()) {
+          it->second->caller_entry = out.value->entry;
+          it->second->caller_id = out.value->caller_id;
+        }
+        begin_attendant(*it->second, out.ok() ? out.value->aa : ivr::AaCaller{});
       });
 }
 
@@ -163,16 +201,9 @@ bool CallManager::run_action(Call& call, Leg& leg, const ivr::AaAction& action) 
     case ivr::AaAction::Kind::HangupFar:
       hangup_far(call);
       break;
-    case ivr::AaAction::Kind::ApplyRemote: {
-      // Until remote configuration is applied by the pbx (issue 8), the attendant hears that it failed.
-      ivr::AaEvent ev{ivr::AaEvent::Kind::RemoteResult};
-      ev.remote = ivr::RemoteOutcome::Failed;
-      deps_.loop.post([this, alive = alive_, cid, ev] {
-        if (!*alive) return;
-        if (auto it = calls_.find(cid); it != calls_.end()) feed_attendant(*it->second, ev);
-      });
+    case ivr::AaAction::Kind::ApplyRemote:
+      apply_remote(call, leg, action.remote);
       break;
-    }
   }
   return true;
 }
@@ -182,24 +213,25 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
   const CallId cid = call.id;
   const std::string caller = call.caller_number;
   const std::string peer = leg.peer_ip;
-  auto answer = [this, cid](ivr::LoginOutcome outcome, bool relay) {
+  auto answer = [this, cid](ivr::LoginOutcome outcome, LoginCheck check) {
     if (auto it = calls_.find(cid); it != calls_.end()) {
       ivr::AaEvent ev{ivr::AaEvent::Kind::LoginResult};
       ev.login = outcome;
-      ev.relay_allowed = relay;
+      ev.relay_allowed = check.relay_allowed;
+      ev.remote_allowed = check.remote_allowed;
       feed_attendant(*it->second, ev);
     }
   };
-  if (logins_.locked(caller, extension, deps_.clock.now()))
-    return answer(ivr::LoginOutcome::LockedOut, false);
+  if (logins_.locked(caller, extension, deps_.clock.now())) return answer(ivr::LoginOutcome::LockedOut, {});
   deps_.store.ask(
-      [extension, password, realm = settings_.sip_realm](store::Store& s) {
+      [extension, password, realm = settings_.sip_realm, entry = call.caller_entry](store::Store& s) {
         const auto ext = s.get_extension(extension);
         // An unknown extension is checked against a hash of nothing anyone knows: it takes as long as a
         // wrong password and answers the same, so the login tells no one which extensions exist.
-        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-")};
+        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-"), false};
         const bool match = store::verify_extension_password(ext ? *ext : nobody, password, realm);
-        return LoginCheck{ext.has_value() && match, ext.has_value() && ext->allow_call_relay};
+        if (!ext || !match) return LoginCheck{};
+        return LoginCheck{true, ext->allow_call_relay, may_configure(s, *ext, entry)};
       },
       [this, alive = alive_, caller, extension, peer, answer](const store::StoreOutcome<LoginCheck>& out) {
         if (!*alive) return;
@@ -207,17 +239,17 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
           logins_.succeeded(caller, extension);
           spdlog::info("attendant: caller {} logged in as extension {}", callback::text::log_escape(caller),
                        callback::text::log_escape(extension));
-          return answer(ivr::LoginOutcome::Accepted, out.value->relay_allowed);
+          return answer(ivr::LoginOutcome::Accepted, *out.value);
         }
         callback::log_security_event(callback::SecurityEvent::PhoneLoginFailed, peer,
                                      {{"caller", caller}, {"extension", extension}});
         if (!logins_.failed(caller, extension, deps_.clock.now()))
-          return answer(ivr::LoginOutcome::Rejected, false);
+          return answer(ivr::LoginOutcome::Rejected, {});
         callback::log_security_event(callback::SecurityEvent::PhoneLockout, peer,
                                      {{"caller", caller},
                                       {"extension", extension},
                                       {"seconds", std::to_string(settings_.attendant.lockout_s)}});
-        answer(ivr::LoginOutcome::LockedOut, false);
+        answer(ivr::LoginOutcome::LockedOut, {});
       });
 }
 

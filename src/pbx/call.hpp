@@ -8,6 +8,7 @@
 
 #include "ivr/attendant.hpp"
 #include "pbx/leg.hpp"
+#include "store/types.hpp"
 
 namespace callbackd::pbx {
 
@@ -36,9 +37,18 @@ struct Call {
   std::vector<LegId> forks;
   std::optional<EndCause> fork_cause;  // the most telling way a fork failed so far (busy > no answer)
   std::string caller_number;           // of the attendant's caller: lockouts and relay caps count by it
-  Timer aa_timer;                      // the attendant's digit/response timer
-  Timer limit_timer;                   // max_call_duration_s
-  Timer relay_timer;                   // policy: the longest a relayed call may last
+  // The attendant caller's entry in the Authorized Phones Database (its callback's, or the one its caller ID
+  // names), for Remote Call Back Configuration (remote.cpp): who may log in to it, its own entry.
+  std::optional<std::int64_t> caller_entry;
+  // The caller ID the remote configuration compares with an entry's address, normalised: of a call the
+  // attendant answered, its own; of a callback, its trigger's (the phone reached may be a SIP destination).
+  std::string caller_id;
+  // A callback asked for by phone (*5, *6), stored: handed to the job runner when this call ends, so that
+  // it never rings the caller's phone while the caller still hears the goodbye.
+  std::optional<store::CallbackJob> remote_job;
+  Timer aa_timer;     // the attendant's digit/response timer
+  Timer limit_timer;  // max_call_duration_s
+  Timer relay_timer;  // policy: the longest a relayed call may last
 };
 
 }  // namespace callbackd::pbx

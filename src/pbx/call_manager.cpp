@@ -131,7 +131,9 @@ void CallManager::finish_leg(Call& call, Leg& leg) {
   write_record(leg);
   call_of_.erase(id);
   std::erase_if(call.legs, [id](const auto& l) { return l->id == id; });
-  if (call.legs.empty()) calls_.erase(call.id);
+  if (!call.legs.empty()) return;
+  adopt_remote_job(call);
+  calls_.erase(call.id);
 }
 
 void CallManager::write_record(Leg& leg) {

@@ -139,6 +139,10 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void feed_attendant(Call& call, const ivr::AaEvent& ev);
   bool run_action(Call& call, Leg& leg, const ivr::AaAction& action);  // false: the call is being hung up
   void verify_login(Call& call, Leg& leg, const std::string& extension, const std::string& password);
+  // remote.cpp: *5 and *6, once the caller has logged in and confirmed what it typed.
+  void apply_remote(Call& call, Leg& leg, const ivr::RemoteRequest& request);
+  void remote_result(CallId cid, ivr::RemoteOutcome outcome);
+  void adopt_remote_job(Call& call);  // the call ends: its callback asked for by phone is due soon
   // relay.cpp
   void connect(Call& call, Leg& leg, ivr::MenuAction kind, const std::string& target);
   void relay_result(Call& call, ivr::CallOutcome outcome);

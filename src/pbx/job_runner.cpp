@@ -127,7 +127,8 @@ void JobRunner::loaded(const std::vector<store::CallbackJob>& pending) {
   arm();
 }
 
-void JobRunner::adopt(const store::CallbackJob& job) {
+void JobRunner::adopt(const store::CallbackJob& job, std::optional<int> line_wait_s) {
+  if (line_wait_s) line_wait_s_[job.id] = *line_wait_s;
   const auto wait = std::chrono::seconds(std::max<store::UnixTime>(job.due_at - now_unix(), 0));
   spdlog::info("job {}: stored for '{}', due in {} s", job.id, job.caller, wait.count());
   if (stopping_) return;  // stored as pending: the next start dials it
@@ -183,6 +184,11 @@ void JobRunner::schedule(const store::CallbackJob& job, std::chrono::millisecond
   arm();
 }
 
+void JobRunner::forget(std::int64_t id) {
+  known_.erase(id);
+  line_wait_s_.erase(id);
+}
+
 void JobRunner::arm() {
   due_timer_.cancel();
   const auto due = due_.next_due();
@@ -198,11 +204,12 @@ void JobRunner::run_due() {
 
 bool JobRunner::wait_for_line(const store::CallbackJob& job) {
   if (!dialer_.waits_for_line(job)) return false;
-  if (now_unix() - job.due_at >= settings_.line_wait_s) return false;  // waited long enough: try and fail
+  const auto own = line_wait_s_.find(job.id);
+  const int limit_s = own != line_wait_s_.end() ? own->second : settings_.line_wait_s;
+  if (now_unix() - job.due_at >= limit_s) return false;  // waited long enough: try and fail
   // An FXO line carries one call at a time: wait for it rather than spend an attempt on a line that is busy.
   if (waiting_for_line_.insert(job.id).second) {
-    spdlog::info("job {}: every line is busy, waiting up to {} s for a free one", job.id,
-                 settings_.line_wait_s);
+    spdlog::info("job {}: every line is busy, waiting up to {} s for a free one", job.id, limit_s);
   }
   due_.add(job.id, clock_.now() + kLineRetry);
   return true;
@@ -249,14 +256,14 @@ void JobRunner::claimed(std::int64_t id, const std::optional<store::CallbackJob>
   if (!job) {
     spdlog::info("job {}: {} refused, no longer pending", id, to_string(JobEvent::Claimed));
     in_flight_.erase(id);
-    known_.erase(id);
+    forget(id);
     return;
   }
   known_[id] = *job;
   if (stopping_) {
     // Claimed while we were stopping: back to pending, for the next start.
     in_flight_.erase(id);
-    known_.erase(id);
+    forget(id);
     move(id, store::JobState::Dialing, store::JobState::Pending, JobEvent::Interrupted,
          "interrupted by shutdown");
     return;
@@ -271,7 +278,7 @@ void JobRunner::answered(std::int64_t job_id, bool media_ok) {
   move(job_id, store::JobState::Dialing, media_ok ? store::JobState::Answered : store::JobState::Failed,
        JobEvent::Answered, media_ok ? "answered" : "failed: no acceptable SDP answer");
   in_flight_.erase(job_id);
-  known_.erase(job_id);
+  forget(job_id);
 }
 
 int JobRunner::retry_delay_s(RetryClass retry, int attempt) const {
@@ -306,7 +313,7 @@ void JobRunner::attempt_failed(std::int64_t job_id, const EndCause& cause) {
                    outcome);
     }
     move(job_id, store::JobState::Dialing, store::JobState::Failed, JobEvent::AttemptFailed, outcome);
-    known_.erase(job_id);
+    forget(job_id);
   }
   in_flight_.erase(job_id);
 }
@@ -315,7 +322,7 @@ void JobRunner::cancelled(std::int64_t job_id) {
   waiting_for_line_.erase(job_id);
   waiting_for_slot_.erase(job_id);
   if (due_.remove(job_id)) {
-    known_.erase(job_id);
+    forget(job_id);
     spdlog::info("job {}: {} by an admin, not dialed", job_id, to_string(JobEvent::Cancelled));
     arm();
   }

@@ -44,8 +44,9 @@ class JobRunner {
   JobRunner& operator=(const JobRunner&) = delete;
 
   void start();  // recovers jobs a crash left dialing, loads pending ones (when the store answers)
-  // A trigger's job, stored: it is dialled when due.
-  void adopt(const store::CallbackJob& job);
+  // A trigger's job, stored: it is dialled when due. `line_wait_s` replaces callback.line_wait_s for this
+  // job (a callback promised by phone within 45 s waits no longer than that for a free line).
+  void adopt(const store::CallbackJob& job, std::optional<int> line_wait_s = std::nullopt);
   // A trigger's job the store refused (locked, full disk): kept in memory and offered to the store again
   // until it takes it, rather than lose the callback; the caller has hung up.
   void keep_unsaved(const store::CallbackJob& job, const std::string& why);
@@ -89,6 +90,7 @@ class JobRunner {
   bool wait_for_line(const store::CallbackJob& job);
   void retry_unsaved();
   store::UnixTime now_unix() const;
+  void forget(std::int64_t id);  // the runner is done with a job
 
   Loop& loop_;
   StorePort& store_;
@@ -97,6 +99,7 @@ class JobRunner {
   JobDialer& dialer_;
   callback::JobScheduler due_;
   std::unordered_map<std::int64_t, store::CallbackJob> known_;  // what the loop knows of each scheduled job
+  std::unordered_map<std::int64_t, int> line_wait_s_;           // adopt()'s own waits for a line, by job
   Timer due_timer_;
   std::map<std::uint64_t, store::CallbackJob> unsaved_;  // by arrival, so they are stored in order
   std::uint64_t next_unsaved_ = 1;

@@ -3,7 +3,9 @@
 
 #include "store/audit.hpp"
 #include "store/migrations.hpp"
+#include "store/rows.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/sqlite_sql.hpp"
 
 namespace callbackd::store {
 namespace {
@@ -13,9 +15,6 @@ using sqlite::Statement;
 
 constexpr int kBusyTimeoutMs = 2000;
 
-constexpr const char* kInsert =
-    "INSERT INTO audit_log (at_ms, actor, source, action, entity, entity_id, old_value, new_value) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 // ?1 entity, ?2 entity id, ?3 actor: '' matches everything.
 constexpr const char* kFilter =
     " FROM audit_log WHERE (?1 = '' OR entity = ?1) AND (?2 = '' OR entity_id = ?2) AND (?3 = '' OR actor = "
@@ -33,16 +32,9 @@ class SqliteAuditLog final : public AuditLog {
 
   std::int64_t append(const AuditEntry& e) override {
     std::lock_guard lock(mu_);
-    Statement(db_, kInsert)
-        .bind(1, e.at_ms)
-        .bind(2, e.actor)
-        .bind(3, e.source)
-        .bind(4, e.action)
-        .bind(5, e.entity)
-        .bind(6, e.entity_id)
-        .bind(7, e.old_value)
-        .bind(8, e.new_value)
-        .run();
+    Statement st(db_, sqlite::sql::kInsertAudit);
+    sqlite::bind_audit(st, e);
+    st.run();
     return db_.last_insert_id();
   }
 

@@ -146,19 +146,27 @@ ALTER TABLE call_records ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';
 CREATE INDEX call_records_call ON call_records (call_ref);
 )sql";
 
+// Version 8: Remote Call Back Configuration by phone (issue 8). remote_callback lets an extension configure
+// any entry, not only those that log in as it; one_time marks a *5 job, whose destination no entry holds.
+constexpr const char* kMigration8 = R"sql(
+ALTER TABLE extensions ADD COLUMN remote_callback INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE callback_jobs ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 7> kMigrations{{{kMigration1, nullptr},
+constexpr std::array<Migration, 8> kMigrations{{{kMigration1, nullptr},
                                                 {kMigration2, backfill_keys},
                                                 {kMigration3, nullptr},
                                                 {kMigration4, nullptr},
                                                 {kMigration5, nullptr},
                                                 {kMigration6, nullptr},
-                                                {kMigration7, nullptr}}};
+                                                {kMigration7, nullptr},
+                                                {kMigration8, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

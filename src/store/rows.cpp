@@ -35,6 +35,17 @@ void bind_phone(Statement& st, const AuthorizedPhone& p) {
   st.bind(10, keys.exact_key).bind(11, keys.pattern_prefix);
 }
 
+void bind_audit(Statement& st, const AuditEntry& e) {
+  st.bind(1, e.at_ms)
+      .bind(2, e.actor)
+      .bind(3, e.source)
+      .bind(4, e.action)
+      .bind(5, e.entity)
+      .bind(6, e.entity_id)
+      .bind(7, e.old_value)
+      .bind(8, e.new_value);
+}
+
 CallRecord read_record(const Statement& st) {
   CallRecord r;
   r.id = st.int64(0);

@@ -1,6 +1,7 @@
 #pragma once
 // Rows <-> records for every statement that reads or writes them (the store, the admin store's search,
 // filters and CSV import), so each column order and the entries' index keys are written down once.
+#include "store/audit.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/types.hpp"
 
@@ -14,5 +15,7 @@ AuthorizedPhone read_phone(const Statement& st);
 void bind_phone(Statement& st, const AuthorizedPhone& p);
 // Columns: id, job_id, direction, line, caller, callee, started_at, answered_at, ended_at, result.
 CallRecord read_record(const Statement& st);
+// Binds every column of sql::kInsertAudit (all but id), for the audit log and the store alike.
+void bind_audit(Statement& st, const AuditEntry& e);
 
 }  // namespace callbackd::store::sqlite

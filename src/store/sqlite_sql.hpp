@@ -39,45 +39,50 @@ inline constexpr const char* kTrustedCandidates =
 inline constexpr const char* kDeletePhone = "DELETE FROM authorized_phones WHERE id = ?";
 
 inline constexpr const char* kListExtensions =
-    "SELECT number, name, password_hash, allow_call_relay, digest_ha1 FROM extensions ORDER BY number";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback FROM extensions ORDER "
+    "BY number";
 inline constexpr const char* kGetExtension =
-    "SELECT number, name, password_hash, allow_call_relay, digest_ha1 FROM extensions WHERE number = ?";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback FROM extensions WHERE "
+    "number = ?";
 inline constexpr const char* kInsertExtension =
-    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) VALUES (?, ?, ?, ?, "
-    "?)";
+    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1, remote_callback) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kUpdateExtension =
-    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ? WHERE number = "
-    "?";
+    "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ?, "
+    "remote_callback "
+    "= ? WHERE number = ?";
 inline constexpr const char* kDeleteExtension = "DELETE FROM extensions WHERE number = ?";
 
 inline constexpr const char* kGetJob =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs WHERE id = ?";
+    "last_result, created_at_ms, one_time FROM callback_jobs WHERE id = ?";
 inline constexpr const char* kListJobs =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs ORDER BY created_at_ms DESC, id DESC LIMIT ?";
+    "last_result, created_at_ms, one_time FROM callback_jobs ORDER BY created_at_ms DESC, id DESC LIMIT ?";
 inline constexpr const char* kJobsInState =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs WHERE state = ? ORDER BY due_at, id";
+    "last_result, created_at_ms, one_time FROM callback_jobs WHERE state = ? ORDER BY due_at, id";
 inline constexpr const char* kLatestJobForCaller =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND created_at_ms >= ? * 1000 ORDER BY "
+    "last_result, created_at_ms, one_time FROM callback_jobs WHERE caller = ? AND created_at_ms >= ? * 1000 "
+    "ORDER BY "
     "created_at_ms DESC, "
     "id DESC LIMIT 1";
 inline constexpr const char* kLatestJobForCallerMs =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND created_at_ms > ? ORDER BY "
+    "last_result, created_at_ms, one_time FROM callback_jobs WHERE caller = ? AND created_at_ms > ? ORDER BY "
     "created_at_ms DESC, id DESC LIMIT 1";
 // Uses the index callback_jobs_caller_created_ms.
 inline constexpr const char* kCountJobsForCallerMs =
     "SELECT COUNT(*) FROM callback_jobs WHERE caller = ? AND created_at_ms > ?";
 inline constexpr const char* kOpenJobForCaller =
     "SELECT id, authorized_phone_id, caller, destination, line, state, attempts, created_at, due_at, "
-    "last_result, created_at_ms FROM callback_jobs WHERE caller = ? AND state IN ('pending', 'dialing') "
+    "last_result, created_at_ms, one_time FROM callback_jobs WHERE caller = ? AND state IN ('pending', "
+    "'dialing') "
     "ORDER BY created_at_ms DESC, id DESC LIMIT 1";
 inline constexpr const char* kInsertJob =
     "INSERT INTO callback_jobs (authorized_phone_id, caller, destination, line, state, attempts, created_at, "
-    "due_at, last_result, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "due_at, last_result, created_at_ms, one_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 // The state check in WHERE makes the move atomic: of two racing transitions only one changes a row.
 inline constexpr const char* kTransitionJob =
     "UPDATE callback_jobs SET state = ?, last_result = ?, attempts = attempts + ? WHERE id = ? AND state = ?";
@@ -92,5 +97,9 @@ inline constexpr const char* kInsertRecord =
     "INSERT INTO call_records (job_id, direction, line, caller, callee, started_at, answered_at, ended_at, "
     "result, call_ref, end_cause) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+inline constexpr const char* kInsertAudit =
+    "INSERT INTO audit_log (at_ms, actor, source, action, entity, entity_id, old_value, new_value) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
 }  // namespace callbackd::store::sqlite::sql

@@ -36,7 +36,7 @@ JobState job_state_or_throw(const std::string& s) {
 }
 
 Extension read_extension(const Statement& st) {
-  return Extension{st.text(0), st.text(1), st.text(2), st.boolean(3), st.text(4)};
+  return Extension{st.text(0), st.text(1), st.text(2), st.boolean(3), st.text(4), st.boolean(5)};
 }
 
 CallbackJob read_job(const Statement& st) {
@@ -52,6 +52,7 @@ CallbackJob read_job(const Statement& st) {
   j.due_at = st.int64(8);
   j.last_result = st.text(9);
   j.created_at_ms = st.int64(10);
+  j.one_time = st.boolean(11);
   return j;
 }
 
@@ -146,6 +147,7 @@ class SqliteStore final : public Store {
         .bind(3, e.password_hash)
         .bind(4, e.allow_call_relay)
         .bind(5, e.digest_ha1)
+        .bind(6, e.remote_callback)
         .run();
   }
   bool update_extension(const Extension& e) override {
@@ -155,7 +157,8 @@ class SqliteStore final : public Store {
         .bind(2, e.password_hash)
         .bind(3, e.allow_call_relay)
         .bind(4, e.digest_ha1)
-        .bind(5, e.number)
+        .bind(5, e.remote_callback)
+        .bind(6, e.number)
         .run();
     return db_.changes() == 1;
   }
@@ -177,6 +180,7 @@ class SqliteStore final : public Store {
         .bind(8, j.due_at)
         .bind(9, j.last_result)
         .bind(10, j.created_at_ms)
+        .bind(11, j.one_time)
         .run();
     CallbackJob out = j;
     out.id = db_.last_insert_id();
@@ -252,6 +256,14 @@ class SqliteStore final : public Store {
   std::vector<CallRecord> list_call_records(int limit) override {
     return all<CallRecord>(sql::kListRecords, read_record,
                            [&](Statement& st) { st.bind(1, sql_limit(limit)); });
+  }
+
+  std::int64_t append_audit(const AuditEntry& e) override {
+    std::lock_guard lock(mu_);
+    Statement st(db_, sql::kInsertAudit);
+    sqlite::bind_audit(st, e);
+    st.run();
+    return db_.last_insert_id();
   }
 
  private:

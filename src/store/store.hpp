@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "store/audit.hpp"
 #include "store/types.hpp"
 
 namespace callbackd::store {
@@ -95,6 +96,11 @@ class Store {
   // All in one transaction (one fsync: group commit); their ids, in order. All or none are written.
   virtual std::vector<std::int64_t> add_call_records(const std::vector<CallRecord>& records) = 0;
   virtual std::vector<CallRecord> list_call_records(int limit) = 0;
+
+  // An audit row (audit.hpp) for a change the call core made (Remote Call Back Configuration by phone),
+  // written on this store's connection so that it joins the change's batch: both or neither are kept. The
+  // web's AuditLog, on a connection of its own, reads it.
+  virtual std::int64_t append_audit(const AuditEntry& e) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path`, in WAL mode, and applies pending migrations.

@@ -32,6 +32,8 @@ struct Extension {
   // H(A1) = MD5(number:realm:password), lower-case hex (RFC 2617 3.2.2.2), what SIP digest needs; empty for
   // a row whose password predates schema 5: it cannot register until it gets a new password.
   std::string digest_ha1;
+  // May configure call back by phone (*5, *6) for any trusted caller, not only the entries it logs in.
+  bool remote_callback = false;
 };
 
 // Seconds since the Unix epoch: the store keeps wall-clock times, the scheduler converts.
@@ -53,6 +55,9 @@ struct CallbackJob {
   UnixTimeMs created_at_ms = 0;
   UnixTime due_at = 0;
   std::string last_result;  // "answered", "busy", "no-answer", "failed: <reason>", "cancelled"
+  // Asked for by phone with *5: a callback to a destination that is in no entry of the Authorized Phones
+  // Database, so the job is the only record of it.
+  bool one_time = false;
 };
 
 struct CallRecord {

@@ -3,6 +3,8 @@
 #include <array>
 #include <ctime>
 
+#include "store/phone_json.hpp"
+
 namespace callbackd::web {
 namespace {
 
@@ -35,20 +37,14 @@ nlohmann::json iso8601_or_null(const std::optional<store::UnixTime>& t) {
 }  // namespace
 
 nlohmann::json to_json(const store::AuthorizedPhone& p) {
-  return {{"id", p.id},
-          {"caller_type", store::to_string(p.caller_type)},
-          {"caller_address", p.caller_address},
-          {"login_extension", or_null(p.login_extension)},
-          {"auto_call_relay", p.auto_call_relay},
-          {"description", p.description},
-          {"callback_enabled", p.callback_enabled},
-          {"callback_type", store::to_string(p.callback_type)},
-          {"callback_destination", p.callback_destination},
-          {"callback_delay_s", or_null(p.callback_delay_s)}};
+  return store::phone_json(p);
 }
 
 nlohmann::json to_json(const store::Extension& e) {
-  return {{"number", e.number}, {"name", e.name}, {"allow_call_relay", e.allow_call_relay}};
+  return {{"number", e.number},
+          {"name", e.name},
+          {"allow_call_relay", e.allow_call_relay},
+          {"remote_callback", e.remote_callback}};
 }
 
 nlohmann::json to_json(const store::CallbackJob& j) {
@@ -61,7 +57,8 @@ nlohmann::json to_json(const store::CallbackJob& j) {
           {"attempts", j.attempts},
           {"created_at", iso8601(j.created_at)},
           {"due_at", iso8601(j.due_at)},
-          {"last_result", j.last_result}};
+          {"last_result", j.last_result},
+          {"one_time", j.one_time}};
 }
 
 nlohmann::json to_json(const store::CallRecord& r) {

@@ -177,7 +177,8 @@ std::optional<FieldError> check_phone_policy(const store::AuthorizedPhone& phone
 std::optional<FieldError> parse_extension(const json& body, bool require_password, store::Extension& out,
                                           std::optional<std::string>& password) {
   if (!body.is_object()) return FieldError{"body", "the body must be a JSON object"};
-  static const std::set<std::string> kKnown{"number", "name", "password", "allow_call_relay"};
+  static const std::set<std::string> kKnown{"number", "name", "password", "allow_call_relay",
+                                            "remote_callback"};
   store::Extension e;
   std::string pw;
   std::optional<FieldError> err = unknown_field(body, kKnown);
@@ -185,6 +186,7 @@ std::optional<FieldError> parse_extension(const json& body, bool require_passwor
   if (!err) err = get_string(body, "name", e.name);
   if (!err) err = get_string(body, "password", pw);
   if (!err) err = get_bool(body, "allow_call_relay", e.allow_call_relay);
+  if (!err) err = get_bool(body, "remote_callback", e.remote_callback);
   if (err) return err;
   if (!is_valid_extension_number(e.number)) return FieldError{"number", "number must be 2 to 8 digits"};
   if (utf8_length(e.name) > kMaxExtensionName)

@@ -62,6 +62,7 @@ cbd.pages.extensions = crudPage({
     {field: 'number', label: 'Number'},
     {field: 'name', label: 'Name'},
     {field: 'allow_call_relay', label: 'Call relay'},
+    {field: 'remote_callback', label: 'Call back by phone'},
     {field: 'registered', label: 'Registered', render: (r) => r.registered
       ? h('span', {title: (r.contacts || []).map((c) => c.uri + ' (' + c.expires_s + ' s)').join('\n')},
         'yes, ' + (r.contacts || []).length + ' phone(s)')
@@ -74,6 +75,7 @@ cbd.pages.extensions = crudPage({
     {name: 'name', label: 'Name'},
     {name: 'password', label: 'Password (empty on edit: unchanged)', type: 'password'},
     {name: 'allow_call_relay', label: 'Allow call relay', type: 'checkbox'},
+    {name: 'remote_callback', label: 'May configure call back by phone (*5, *6) for any trusted caller', type: 'checkbox'},
   ],
 });
 
@@ -98,7 +100,7 @@ cbd.pages.callbacks = (root) => {
     {field: 'id', label: 'ID'}, {field: 'caller', label: 'Caller'}, {field: 'destination', label: 'Destination'},
     {field: 'line', label: 'Line'}, {field: 'state', label: 'State'}, {field: 'attempts', label: 'Attempts'},
     {field: 'created_at', label: 'Created (UTC)'}, {field: 'due_at', label: 'Due (UTC)'},
-    {field: 'last_result', label: 'Last result'},
+    {field: 'last_result', label: 'Last result'}, {field: 'one_time', label: 'One-time (*5)'},
     {field: '', label: 'Action', render: (j) => j.state === 'pending'
       ? h('button', {type: 'button', class: 'cancel-job', 'data-id': j.id, onclick: () => cancel(j)}, 'Cancel') : ''},
   ];

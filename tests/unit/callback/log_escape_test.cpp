@@ -42,6 +42,9 @@ TEST(SecurityEvent, FixedFormatWithEscapedValues) {
             "security: sip-forbidden from=10.0.0.2 port=\"5060\" uri=\"sip:x\\x22\\x0a\"");
   EXPECT_EQ(format_security_event(SecurityEvent::ApiUnauthorized, "", {}),
             "security: api-unauthorized from=-");
+  EXPECT_EQ(format_security_event(SecurityEvent::RemoteDestinationRefused, "127.0.0.1",
+                                  {{"extension", "201"}, {"reason", "premium-rate"}}),
+            "security: remote-destination-refused from=127.0.0.1 extension=\"201\" reason=\"premium-rate\"");
 }
 
 }  // namespace

@@ -255,6 +255,10 @@ class FlakyStore final : public store::Store {
   std::vector<store::CallRecord> list_call_records(int limit) override {
     return real_->list_call_records(limit);
   }
+  std::int64_t append_audit(const store::AuditEntry& e) override {
+    if (refuse_writes) throw store::StoreError("database is locked");
+    return real_->append_audit(e);
+  }
 
  private:
   std::unique_ptr<store::Store> real_;

@@ -17,7 +17,7 @@ class RelayFlow : public CallFlow {
 
   void extension(const std::string& number, bool relay) {
     store->create_extension(
-        {number, "Ext " + number, "", relay, store::digest_ha1(number, settings.sip_realm, "4711")});
+        {number, "Ext " + number, "", relay, store::digest_ha1(number, settings.sip_realm, "4711"), false});
   }
   // A trusted caller (logged in as `login` when set) rings once, is called back and answers.
   LegId answered_callback(const std::optional<std::string>& login, bool auto_relay = false) {

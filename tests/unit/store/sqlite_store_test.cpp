@@ -97,8 +97,8 @@ TEST_F(SqliteStoreTest, DuplicateCallerAddressThrowsDuplicateError) {
 }
 
 TEST_F(SqliteStoreTest, ExtensionRoundTripsEveryFieldAndRejectsDuplicates) {
-  const Extension e{"201", "Reception", hash_password("9137"), true,
-                    digest_ha1("201", "example.org", "9137")};
+  const Extension e{"201", "Reception", hash_password("9137"), true, digest_ha1("201", "example.org", "9137"),
+                    true};
   store_->create_extension(e);
   EXPECT_THROW(store_->create_extension(e), DuplicateError);
   auto got = store_->get_extension("201");
@@ -109,18 +109,21 @@ TEST_F(SqliteStoreTest, ExtensionRoundTripsEveryFieldAndRejectsDuplicates) {
   EXPECT_TRUE(got->allow_call_relay);
   EXPECT_TRUE(verify_password("9137", got->password_hash));
   EXPECT_EQ(got->digest_ha1, e.digest_ha1);
+  EXPECT_TRUE(got->remote_callback);
 
-  EXPECT_TRUE(store_->update_extension(Extension{"201", "Front desk", "h2", false, ""}));
+  EXPECT_TRUE(store_->update_extension(Extension{"201", "Front desk", "h2", false, "", false}));
   got = store_->get_extension("201");
   EXPECT_EQ(got->name, "Front desk");
   EXPECT_EQ(got->password_hash, "h2");
   EXPECT_FALSE(got->allow_call_relay);
-  EXPECT_FALSE(store_->update_extension(Extension{"299", "", "h", false, ""}));
+  EXPECT_FALSE(got->remote_callback);
+  EXPECT_FALSE(store_->update_extension(Extension{"299", "", "h", false, "", false}));
 
-  store_->create_extension(Extension{"100", "Boss", "h3", false, ""});
+  store_->create_extension(Extension{"100", "Boss", "h3", false, "", true});
   const auto all = store_->list_extensions();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].number, "100");
+  EXPECT_TRUE(all[0].remote_callback);
   EXPECT_TRUE(store_->delete_extension("201"));
   EXPECT_FALSE(store_->delete_extension("201"));
   EXPECT_FALSE(store_->get_extension("201"));
@@ -144,7 +147,12 @@ TEST_F(SqliteStoreTest, JobRoundTripsEveryField) {
   EXPECT_EQ(got->created_at, 1000);
   EXPECT_EQ(got->due_at, 1003);
   EXPECT_EQ(got->last_result, "queued");
+  EXPECT_FALSE(got->one_time);
   EXPECT_FALSE(store_->get_job(created.id + 100));
+  j.one_time = true;
+  const CallbackJob once = store_->create_job(j);
+  EXPECT_TRUE(store_->get_job(once.id)->one_time);
+  EXPECT_TRUE(store_->list_jobs(1).at(0).one_time);
 }
 
 TEST_F(SqliteStoreTest, DeletingAPhoneKeepsItsJobsWithANullLink) {
@@ -280,7 +288,7 @@ int count_rows(const std::string& path, const char* sql) {
 
 TEST_F(SqliteStoreTest, ReopenedFileKeepsDataAndMigratesOnce) {
   const auto phone = store_->create_phone(full_phone());
-  store_->create_extension(Extension{"201", "Reception", "h", false, ""});
+  store_->create_extension(Extension{"201", "Reception", "h", false, "", false});
   store_.reset();
   store_ = open_sqlite_store(path_);
   store_ = open_sqlite_store(path_);

@@ -83,10 +83,11 @@ TEST_F(TrustedLookupTest, KeysFollowUpdatesAndDeletes) {
 TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   add("+1 555 0100");
   add("+1555*");
-  store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, ""});
+  store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, "", false});
   store_.reset();
   exec(path_,
-       "ALTER TABLE extensions DROP COLUMN digest_ha1;"
+       "ALTER TABLE extensions DROP COLUMN digest_ha1; ALTER TABLE extensions DROP COLUMN remote_callback;"
+       "ALTER TABLE callback_jobs DROP COLUMN one_time;"
        "DROP INDEX call_records_call; ALTER TABLE call_records DROP COLUMN call_ref;"
        "ALTER TABLE call_records DROP COLUMN end_cause;"
        "INSERT INTO call_records (direction, started_at, result) VALUES ('inbound', 1000, 'busy');"

@@ -193,11 +193,14 @@ TEST_F(ApiServerTest, ExtensionPasswordIsNeverReturned) {
 
 TEST_F(ApiServerTest, ExtensionPutWithoutPasswordKeepsIt) {
   ASSERT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"password", "9137"}})->status, 201);
-  auto r = put("/api/v1/extensions/201", json{{"name", "Front desk"}, {"allow_call_relay", true}});
+  auto r = put("/api/v1/extensions/201",
+               json{{"name", "Front desk"}, {"allow_call_relay", true}, {"remote_callback", true}});
   ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body).at("remote_callback"), true) << r->body;
   auto e = store_->get_extension("201");
   EXPECT_EQ(e->name, "Front desk");
   EXPECT_TRUE(e->allow_call_relay);
+  EXPECT_TRUE(e->remote_callback);
   EXPECT_TRUE(store::verify_extension_password(*e, "9137", ""));
   r = put("/api/v1/extensions/201", json{{"password", "5820"}});
   ASSERT_EQ(r->status, 200);
@@ -245,12 +248,15 @@ TEST_F(ApiServerTest, CallbacksListNewestFirstWithLimit) {
   const auto a = pending_job();
   store::CallbackJob later = a;
   later.created_at = 2000;
+  later.one_time = true;
   const auto b = store_->create_job(later);
   auto r = client_->Get("/api/v1/callbacks");
   ASSERT_EQ(r->status, 200);
   const json all = body_of(r);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0]["id"], b.id);
+  EXPECT_EQ(all[0]["one_time"], true);
+  EXPECT_EQ(all[1]["one_time"], false);
   EXPECT_EQ(all[1]["state"], "pending");
   r = client_->Get("/api/v1/callbacks?limit=1");
   ASSERT_EQ(body_of(r).size(), 1u);

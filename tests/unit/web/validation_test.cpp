@@ -159,6 +159,7 @@ TEST(Validation, Extensions) {
   EXPECT_EQ(e.number, "201");
   EXPECT_EQ(e.name, "Desk");
   EXPECT_TRUE(e.allow_call_relay);
+  EXPECT_FALSE(e.remote_callback);
   EXPECT_TRUE(e.password_hash.empty());
   EXPECT_EQ(pw, "9137");
 
@@ -177,6 +178,8 @@ TEST(Validation, Extensions) {
             "name");
   EXPECT_EQ(field(json{{"number", "201"}, {"password", "9137"}, {"allow_call_relay", "no"}}, true),
             "allow_call_relay");
+  EXPECT_EQ(field(json{{"number", "201"}, {"password", "9137"}, {"remote_callback", 1}}, true),
+            "remote_callback");
   EXPECT_EQ(field(json{{"number", "201"}, {"password_hash", "x"}}, false), "password_hash");
   // 64 characters, counted as characters rather than UTF-8 bytes.
   std::string umlauts;
