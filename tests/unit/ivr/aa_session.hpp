@@ -42,6 +42,10 @@ inline const AaAction* find(const std::vector<AaAction>& actions, Kind kind) {
       std::find_if(actions.begin(), actions.end(), [kind](const AaAction& a) { return a.kind == kind; });
   return it == actions.end() ? nullptr : &*it;
 }
+// A pointer into a temporary dangles at the end of the statement: keep the actions in a variable.
+const AaAction* find(std::vector<AaAction>&& actions, Kind kind) = delete;
+
+inline bool has(const std::vector<AaAction>& actions, Kind kind) { return find(actions, kind) != nullptr; }
 
 inline std::vector<std::string> played(const std::vector<AaAction>& actions) {
   std::vector<std::string> out;

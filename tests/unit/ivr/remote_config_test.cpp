@@ -41,7 +41,8 @@ AaEvent result(RemoteOutcome outcome) {
 void log_in(Session& r, const std::string& feature) {
   r.keys(feature);
   ASSERT_EQ(r.aa.phase(), AaPhase::LoginExtension) << "the login is asked even of a caller logged in already";
-  const AaAction* v = find(r.keys("300#9999#"), Kind::VerifyLogin);
+  const auto typed = r.keys("300#9999#");
+  const AaAction* v = find(typed, Kind::VerifyLogin);
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->target, "300");
   r.last = r.aa.handle(login(LoginOutcome::Accepted));
@@ -174,7 +175,8 @@ TEST(RemoteConfig, AnExtensionNotAllowedHearsSoAndIsBackInTheMenu) {
   EXPECT_EQ(played(r.last), (Prompts{"remote-not-allowed", "welcome"}));
   EXPECT_EQ(r.aa.phase(), AaPhase::Menu);
   EXPECT_EQ(r.aa.state(), "main");
-  const AaAction* c = find(r.keys("201#"), Kind::Connect);
+  const auto typed = r.keys("201#");
+  const AaAction* c = find(typed, Kind::Connect);
   ASSERT_NE(c, nullptr) << "the menu works as before";
   EXPECT_EQ(c->target, "201");
 }
