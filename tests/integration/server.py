@@ -46,13 +46,20 @@ def free_port():
             return port
 
 
+# Every port this test process has handed out: a port free now may be one a peer binds again later (the line's
+# gateway port is taken by each trigger's sipp, then by the far end's), so it is never handed out twice.
+_HANDED_OUT = set()
+
+
 def free_port_block(count):
-    """count consecutive ports, the first even, all free for UDP and TCP (SIP needs port+1, sipp -mp uses +2)."""
+    """count consecutive ports, the first even, all free for UDP and TCP (SIP needs port+1, sipp -mp uses +2),
+    none handed out before by this process."""
     for _ in range(200):
         base = free_port() & ~1
-        if base + count < 65536 and all(
-                _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM)
-                for p in range(base, base + count)):
+        block = range(base, base + count)
+        if base + count < 65536 and not _HANDED_OUT.intersection(block) and all(
+                _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM) for p in block):
+            _HANDED_OUT.update(block)
             return base
     raise TestFailure(f"no block of {count} free ports found")
 
@@ -61,7 +68,8 @@ class Server:
     """One callbackd process. Use as a context manager: the server is stopped (SIGTERM) on exit."""
 
     def __init__(self, ctx, answer_delay_s=2, channels=4, callback=None, extra_lines=(), log_level="debug",
-                 line_options=None, sip_options=None, web_options=None, policy_options=None):
+                 line_options=None, sip_options=None, web_options=None, policy_options=None,
+                 attendant_options=None):
         self.ctx = ctx
         self.sip_port = free_port_block(2)
         self.web_port = free_port()
@@ -83,6 +91,7 @@ class Server:
         self.sip_options.setdefault("keepalive_s", 0)
         self.web_options = dict(web_options or {})  # more keys for [web], e.g. max_connections
         self.policy_options = dict(policy_options or {})  # a [policy] table, e.g. relay_sip_hosts
+        self.attendant_options = dict(attendant_options or {})  # an [attendant] table, e.g. lockout_s
         self.dir = ctx.tempdir("server")
         self.config_path = os.path.join(self.dir, "callbackd.toml")
         self.log_path = os.path.join(self.dir, "callbackd.log")
@@ -132,6 +141,8 @@ class Server:
         lines += [f"{k} = {v}" for k, v in self.callback.items()]
         if self.policy_options:
             lines += ["", "[policy]", *[f"{k} = {json.dumps(v)}" for k, v in self.policy_options.items()]]
+        if self.attendant_options:
+            lines += ["", "[attendant]", *[f"{k} = {json.dumps(v)}" for k, v in self.attendant_options.items()]]
         line_tables = [{"name": "fxo1", "gateway": self.gateway, "number": LINE_NUMBER,
                         "channels": self.channels, "inbound": "auto-attendant",
                         "answer_delay_s": self.answer_delay_s, **self.line_options}] + self.extra_lines
@@ -154,7 +165,7 @@ class Server:
                 raise TestFailure(f"callbackd exited with {self.proc.returncode} during start-up")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/healthz", timeout=1) as r:
-                    if r.status == 200:
+                    if r.status == 200 and self._sip_bound():
                         self.ctx.log(f"callbackd up: sip {self.sip_target}, web {self.web_port}, "
                                      f"gateway {self.gateway}")
                         return self
@@ -162,6 +173,15 @@ class Server:
                 pass
             time.sleep(0.1)
         raise TestFailure("callbackd did not answer GET /healthz with 200 within 20 s")
+
+    def _sip_bound(self):
+        """/healthz is 200 as soon as the web server runs; the SIP transports bind a moment later, and /readyz
+        says so. Other reasons for a 503 (a case may hold the database's lock) are the case's to check."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/readyz", timeout=1):
+                return True
+        except urllib.error.HTTPError as e:
+            return b"not bound yet" not in e.read()
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
