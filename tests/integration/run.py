@@ -25,6 +25,7 @@ import cases_callback  # noqa: E402,F401
 import cases_edge  # noqa: E402,F401
 import cases_overload  # noqa: E402,F401
 import cases_relay  # noqa: E402,F401
+import cases_fraud  # noqa: E402,F401
 import cases_remote  # noqa: E402,F401
 import cases_remote_dialogue  # noqa: E402,F401
 import cases_registrar  # noqa: E402,F401
