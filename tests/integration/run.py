@@ -21,6 +21,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 
 import cases_api  # noqa: E402,F401  (registers cases)
 import cases_baresip  # noqa: E402,F401
+import cases_baresip_remote  # noqa: E402,F401
 import cases_callback  # noqa: E402,F401
 import cases_edge  # noqa: E402,F401
 import cases_overload  # noqa: E402,F401
