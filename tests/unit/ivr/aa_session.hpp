@@ -45,7 +45,9 @@ inline const AaAction* find(const std::vector<AaAction>& actions, Kind kind) {
 // A pointer into a temporary dangles at the end of the statement: keep the actions in a variable.
 const AaAction* find(std::vector<AaAction>&& actions, Kind kind) = delete;
 
-inline bool has(const std::vector<AaAction>& actions, Kind kind) { return find(actions, kind) != nullptr; }
+inline bool has(const std::vector<AaAction>& actions, Kind kind) {
+  return find(actions, kind) != nullptr;
+}
 
 inline std::vector<std::string> played(const std::vector<AaAction>& actions) {
   std::vector<std::string> out;
