@@ -127,6 +127,41 @@ def remote_star5_one_time(ctx):
         check(job["one_time"] is True, f"the *5 job is one-time: {job}")
 
 
+@case("remote-star5-every-line-busy-expect-callback-when-free")
+def remote_star5_line_busy(ctx):
+    """*5 while the only channel of the only line carries another call (answered by the attendant after 30 s of
+    ringing, then hung up 3 s later): the callback asked for by phone waits for the channel instead of failing,
+    and its INVITE reaches the gateway after that call's BYE, still within 45 s of the caller's hang-up."""
+    with Server(ctx, answer_delay_s=30, channels=1) as srv:
+        caller_port = free_port_block(2)
+        _setup(srv, "+15551034", caller_port)
+        peer = RtpPeer(_keys("*5", f"201#{PASSWORD}#", "5553009#", "1"), lead_ms=1500)
+        try:
+            caller = callee(ctx, "remote-caller", "relay-caller-rtp-peer-expect-bye.xml", caller_port,
+                            keys={"rtp_port": peer.port}, timeout_s=60)
+            ring_once(ctx, srv, "+15551034", name="trigger")
+            # Another caller takes the line's channel over TCP (matched to the line by address, so the gateway's
+            # UDP port stays free for the callback).
+            holder = Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2),
+                          remote=srv.sip_target, rows=[[from_uri("+15559001", srv.gateway_port), "X-Test: holder"]],
+                          service=LINE_NUMBER, keys={"rtp_port": free_port_block(2)}, timeout_s=60,
+                          extra=("-t", "t1")).start()
+            caller.expect_success(timeout=90, allow_server_bye=True)
+        finally:
+            peer.close()
+        elapsed = _measured_callback(ctx, srv, caller, "5553009", "*5 with every line busy")
+        holder.expect_success(allow_server_bye=True)
+        freed = holder.first("sent", method="BYE")
+        hung_up = caller.first("received", method="BYE")
+        check(freed is not None and (freed.when - hung_up.when).total_seconds() > 4,
+              f"the line must still be busy when the callback falls due (3 s after the hang-up): the holder hung "
+              f"up at {freed and freed.when}, the caller at {hung_up.when}\n  {holder.summary()}")
+        check(elapsed > (freed.when - hung_up.when).total_seconds(),
+              f"the callback INVITE came {elapsed:.1f} s after the hang-up, before the line was free")
+        job = srv.wait_job(lambda j: j["destination"] == "5553009", 5, "to 5553009")
+        check(job["one_time"] is True, f"the *5 job is one-time: {job}")
+
+
 @case("remote-refused-destination-and-wrong-password-expect-nothing-written")
 def remote_refused(ctx):
     """A wrong password first (the login is asked again), then the right one and a premium destination: the policy
