@@ -1,6 +1,7 @@
 #pragma once
-// The index keys of the Authorized Phones Database. They let the store fetch, for one PSTN caller number,
-// only the entries that can match it; which of those wins stays callback::find_trusted_caller's decision.
+// The index keys of the Authorized Phones Database. They let the store fetch, for one caller (a PSTN number
+// or a SIP address), only the entries that can match it; which of those wins stays
+// callback::find_trusted_caller's decision.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,8 +12,14 @@ namespace callbackd::store {
 // normalize_number forwards here, so the keys the store writes and the numbers it is asked about agree.
 std::string normalize_number(std::string_view number);
 
-// What the index knows about one caller_address: an entry without wildcards has an exact key (its normalised
-// form), one with '*' or '?' has a pattern prefix (its normalised text before the first wildcard, maybe "").
+// The form the index compares: normalise_number's, with a leading "sip:" dropped and ASCII letters folded to
+// lower case. callback::wildcard_match drops the scheme and folds a SIP host's case, so keys in this form
+// select a superset of the entries it matches (a user part differing only in case is a candidate too, and
+// then refused by the match).
+std::string index_form(std::string_view caller_address);
+
+// What the index knows about one caller_address: an entry without wildcards has an exact key (its index
+// form), one with '*' or '?' has a pattern prefix (its index form before the first wildcard, maybe "").
 struct CallerKeys {
   std::optional<std::string> exact_key;
   std::optional<std::string> pattern_prefix;

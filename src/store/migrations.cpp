@@ -153,20 +153,25 @@ ALTER TABLE extensions ADD COLUMN remote_callback INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE callback_jobs ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 9: SIP-type trusted callers are looked up by the caller's SIP address, so the index keys drop a
+// "sip:" scheme and fold case (caller_keys); the keys of existing rows are computed again.
+constexpr const char* kMigration9 = "UPDATE authorized_phones SET exact_key = NULL, pattern_prefix = NULL;";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 8> kMigrations{{{kMigration1, nullptr},
+constexpr std::array<Migration, 9> kMigrations{{{kMigration1, nullptr},
                                                 {kMigration2, backfill_keys},
                                                 {kMigration3, nullptr},
                                                 {kMigration4, nullptr},
                                                 {kMigration5, nullptr},
                                                 {kMigration6, nullptr},
                                                 {kMigration7, nullptr},
-                                                {kMigration8, nullptr}}};
+                                                {kMigration8, nullptr},
+                                                {kMigration9, backfill_keys}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

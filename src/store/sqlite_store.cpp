@@ -113,7 +113,7 @@ class SqliteStore final : public Store {
   }
   std::vector<AuthorizedPhone> trusted_caller_candidates(const std::string& number) override {
     return all<AuthorizedPhone>(sql::kTrustedCandidates, read_phone,
-                                [&](Statement& st) { st.bind(1, normalize_number(number)); });
+                                [&](Statement& st) { st.bind(1, index_form(number)); });
   }
   AuthorizedPhone create_phone(const AuthorizedPhone& p) override {
     std::lock_guard lock(mu_);
