@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "callback/sip_uri.hpp"
 #include "callback/text.hpp"
 #include "store/caller_key.hpp"
 
@@ -153,8 +154,13 @@ CallerId classify_caller_id(const CallerIdInput& in) {
       is_privacy_word(in.from_display)) {
     return {CallerIdStatus::Withheld, {}};
   }
-  if (!is_valid_pstn_number(user)) return {CallerIdStatus::Malformed, {}};
-  return {CallerIdStatus::Valid, normalize_number(user)};
+  if (is_valid_pstn_number(user)) return {CallerIdStatus::Valid, normalize_number(user)};
+  if (!in.asserted_user.empty()) return {CallerIdStatus::Malformed, {}};
+  const auto from = parse_sip_uri(in.from_uri);
+  if (!from.uri || from.uri->scheme != SipScheme::Sip || from.uri->user.empty() || from.uri->has_headers) {
+    return {CallerIdStatus::Malformed, {}};
+  }
+  return {CallerIdStatus::Valid, std::string(kSipPrefix) + from.uri->user + "@" + from.uri->host};
 }
 
 const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,

@@ -26,12 +26,16 @@ struct CallerIdInput {
   std::string from_display;   // display name of From
   std::string asserted_user;  // user part of P-Asserted-Identity, empty when absent
   bool privacy_id = false;    // Privacy: id (or header) present
+  std::string from_uri;       // the whole From URI, for a caller whose user part is no number
 };
 struct CallerId {
   CallerIdStatus status = CallerIdStatus::Withheld;
-  std::string number;  // normalised, only when Valid
+  std::string number;  // normalised, only when Valid: a PSTN number, or "sip:user@host" (see below)
 };
-// P-Asserted-Identity wins over From (calls only arrive from lines, which are trusted to assert it).
+// P-Asserted-Identity wins over From (calls only arrive from lines, which are trusted to assert it). A caller
+// whose user part is no PSTN number, without an asserted identity, is known by its SIP address: "sip:", the
+// From URI's user, '@' and its host (case-folded), without port or parameters, which is how SIP-type entries
+// of the Authorized Phones Database name a caller. Anything else is Malformed.
 CallerId classify_caller_id(const CallerIdInput& in);
 
 // The most specific entry that matches: an exact address beats a pattern; among patterns, the one with more

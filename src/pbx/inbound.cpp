@@ -25,7 +25,7 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
 
   Leg& leg = add_leg(id, LegKind::Inbound, LegState::Offered);
   leg.line = line->name;
-  leg.caller_id = {info.from_user, info.from_display, info.asserted_user, info.privacy_id};
+  leg.caller_id = {info.from_user, info.from_display, info.asserted_user, info.privacy_id, info.from_uri};
   const auto cid = callback::classify_caller_id(leg.caller_id);
   leg.caller = cid.status == callback::CallerIdStatus::Valid ? cid.number : info.from_user;
   leg.peer_ip = info.source_ip;

@@ -55,7 +55,7 @@ void CallManager::authenticate_phone(LegId id, const sip::InviteInfo& info) {
 void CallManager::phone_call(LegId id, const sip::InviteInfo& info, const std::string& extension) {
   Leg& leg = add_leg(id, LegKind::Phone, LegState::Offered);
   leg.caller = extension;
-  leg.caller_id = {extension, info.from_display, "", false};
+  leg.caller_id = {extension, info.from_display, "", false, ""};
   leg.peer_ip = info.source_ip;
   if (!info.sdp.empty()) {
     if (auto offer = media::parse_sdp(info.sdp)) leg.remote_media = media::negotiate(*offer);

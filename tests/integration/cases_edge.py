@@ -41,6 +41,29 @@ def unknown_caller_expect_no_callback(ctx):
         _control_callback(ctx, srv, "+15559999", uas_port)
 
 
+@case("sip-caller-from-line-expect-callback")
+def sip_caller_from_line_expect_callback(ctx):
+    """A line delivers a caller known by a SIP address, not a number (From sip:alice@Partner.Example): the SIP-type
+    entry "sip:alice@partner.example" matches it (scheme and host case as the admin typed them) and is called
+    back at its destination; sip:mallory@partner.example and sip:alice@evil.example ring once and get nothing."""
+    with Server(ctx) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("sip:alice@partner.example", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1,
+                      caller_type="sip")
+        for stranger in ("sip:mallory@partner.example", "sip:alice@evil.example"):
+            ring_once(ctx, srv, stranger, name="stranger", scenario="ring-once-expect-no-answer.xml")
+            expect_no_callback(ctx, srv, [uas_port, srv.gateway_port], 2.5, f"unknown SIP caller {stranger}")
+        uas = callee(ctx, "callee-sip", "callback-answer-expect-ack.xml", uas_port,
+                     keys={"rtp_port": free_port_block(2)})
+        ring_once(ctx, srv, "sip:alice@Partner.Example", name="alice")
+        uas.expect_success(allow_server_bye=True)
+        invite = received_invite(uas)
+        check(invite.request_uri.startswith(f"sip:callee@127.0.0.1:{uas_port}"),
+              f"callback request-URI {invite.request_uri}")
+        job = srv.wait_job(lambda j: j["state"] == "answered", 5, "answered")
+        check(job["caller"] == "sip:alice@partner.example", f"the job names the caller's SIP address: {job}")
+
+
 @case("withheld-caller-expect-no-callback")
 def withheld_caller_expect_no_callback(ctx):
     """A withheld caller (From anonymous, Privacy: id, or no user part) is never called back, even under wildcards."""

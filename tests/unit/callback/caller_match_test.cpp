@@ -93,42 +93,84 @@ TEST(PstnNumber, NormalizeStripsSeparatorsOnly) {
 }
 
 TEST(ClassifyCallerId, ValidFromUser) {
-  const auto id = classify_caller_id({"+1 555 0123", "Alice", "", false});
+  const auto id = classify_caller_id({"+1 555 0123", "Alice", "", false, ""});
   EXPECT_EQ(id.status, CallerIdStatus::Valid);
   EXPECT_EQ(id.number, "+15550123");
 }
 
 TEST(ClassifyCallerId, AssertedIdentityWinsOverFrom) {
-  const auto id = classify_caller_id({"+15550000", "", "+15559999", false});
+  const auto id = classify_caller_id({"+15550000", "", "+15559999", false, ""});
   EXPECT_EQ(id.status, CallerIdStatus::Valid);
   EXPECT_EQ(id.number, "+15559999");
   // An asserted identity that is malformed is not rescued by a good From.
-  EXPECT_EQ(classify_caller_id({"+15550000", "", "gateway", false}).status, CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"+15550000", "", "gateway", false, ""}).status, CallerIdStatus::Malformed);
 }
 
 TEST(ClassifyCallerId, WithheldCases) {
-  EXPECT_EQ(classify_caller_id({"+15550123", "", "", true}).status, CallerIdStatus::Withheld);
-  EXPECT_EQ(classify_caller_id({"", "", "", false}).status, CallerIdStatus::Withheld);
-  EXPECT_EQ(classify_caller_id({"", "Alice", "", false}).status, CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"+15550123", "", "", true, ""}).status, CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"", "", "", false, ""}).status, CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"", "Alice", "", false, ""}).status, CallerIdStatus::Withheld);
   for (const char* word :
        {"anonymous", "Anonymous", "UNKNOWN", "unavailable", "Restricted", "private", "Withheld"}) {
-    EXPECT_EQ(classify_caller_id({word, "", "", false}).status, CallerIdStatus::Withheld) << word;
-    EXPECT_EQ(classify_caller_id({"+15550123", word, "", false}).status, CallerIdStatus::Withheld) << word;
-    EXPECT_EQ(classify_caller_id({"", "", word, false}).status, CallerIdStatus::Withheld) << word;
+    EXPECT_EQ(classify_caller_id({word, "", "", false, ""}).status, CallerIdStatus::Withheld) << word;
+    EXPECT_EQ(classify_caller_id({"+15550123", word, "", false, ""}).status, CallerIdStatus::Withheld)
+        << word;
+    EXPECT_EQ(classify_caller_id({"", "", word, false, ""}).status, CallerIdStatus::Withheld) << word;
   }
-  EXPECT_EQ(classify_caller_id({"+15550123", "\"Anonymous\"", "", false}).status, CallerIdStatus::Withheld);
-  // A From that asks for anonymity is honoured even when an asserted identity is present: fail closed.
-  EXPECT_EQ(classify_caller_id({"anonymous", "Anonymous", "+15550123", false}).status,
+  EXPECT_EQ(classify_caller_id({"+15550123", "\"Anonymous\"", "", false, ""}).status,
             CallerIdStatus::Withheld);
-  EXPECT_TRUE(classify_caller_id({"+15550123", "", "", true}).number.empty());
+  // A From that asks for anonymity is honoured even when an asserted identity is present: fail closed.
+  EXPECT_EQ(classify_caller_id({"anonymous", "Anonymous", "+15550123", false, ""}).status,
+            CallerIdStatus::Withheld);
+  EXPECT_TRUE(classify_caller_id({"+15550123", "", "", true, ""}).number.empty());
 }
 
 TEST(ClassifyCallerId, MalformedCases) {
   for (const char* user : {"alice", "+", "1", "+1555abc", "+123456789012345678901", "15-55*"}) {
-    const auto id = classify_caller_id({user, "", "", false});
+    const auto id = classify_caller_id({user, "", "", false, ""});
     EXPECT_EQ(id.status, CallerIdStatus::Malformed) << user;
     EXPECT_TRUE(id.number.empty());
   }
+}
+
+TEST(ClassifyCallerId, ACallerWithoutANumberIsKnownByItsSipAddress) {
+  const auto id =
+      classify_caller_id({"alice", "Alice", "", false, "sip:alice@Partner.Example:5070;transport=tcp"});
+  EXPECT_EQ(id.status, CallerIdStatus::Valid);
+  EXPECT_EQ(id.number, "sip:alice@partner.example") << "no port, no parameters, the host case-folded";
+  EXPECT_EQ(classify_caller_id({"+15550123", "", "", false, "sip:+15550123@gw.example"}).number, "+15550123")
+      << "a number stays a number";
+  // Fail closed: no SIP address from an asserted identity that is no number, nor from a URI without a user,
+  // with headers, or of another scheme; a withheld caller stays withheld.
+  EXPECT_EQ(classify_caller_id({"alice", "", "carol", false, "sip:alice@partner.example"}).status,
+            CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"alice", "", "", false, "sip:partner.example"}).status,
+            CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"alice", "", "", false, "sip:alice@partner.example?Subject=x"}).status,
+            CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"alice", "", "", false, "tel:alice"}).status, CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"alice", "", "", false, ""}).status, CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"anonymous", "", "", false, "sip:anonymous@anonymous.invalid"}).status,
+            CallerIdStatus::Withheld);
+  EXPECT_EQ(classify_caller_id({"alice", "", "", true, "sip:alice@partner.example"}).status,
+            CallerIdStatus::Withheld);
+}
+
+TEST(FindTrustedCaller, SipEntryMatchesTheCallersSipAddressOnly) {
+  std::vector<store::AuthorizedPhone> phones(2);
+  phones[0].id = 1;
+  phones[0].caller_address = "sip:alice@partner.example";
+  phones[1].id = 2;
+  phones[1].caller_address = "+15550123";
+  const auto alice = classify_caller_id({"alice", "", "", false, "sip:alice@Partner.example"});
+  ASSERT_NE(find_trusted_caller(phones, alice.number), nullptr);
+  EXPECT_EQ(find_trusted_caller(phones, alice.number)->id, 1);
+  EXPECT_EQ(find_trusted_caller(
+                phones, classify_caller_id({"mallory", "", "", false, "sip:mallory@partner.example"}).number),
+            nullptr);
+  EXPECT_EQ(find_trusted_caller(
+                phones, classify_caller_id({"alice", "", "", false, "sip:alice@evil.example"}).number),
+            nullptr);
 }
 
 TEST(FindTrustedCaller, NoMatchGivesNull) {

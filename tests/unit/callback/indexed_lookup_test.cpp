@@ -67,6 +67,51 @@ TEST(IndexedLookup, ChoosesWhatTheLinearMatchChooses) {
   EXPECT_GT(matched, 500);  // the test means something only if many numbers match
 }
 
+// SIP-type entries as admins type them (with or without "sip:", the host in any case; exact or a user
+// pattern) against callers as classify_caller_id names them: "sip:user@host", the host case-folded.
+std::string random_user(std::mt19937& rng) {
+  static const char* const kUsers[] = {"alice", "Alice", "bob", "al", "alex"};
+  return kUsers[rng() % 5];
+}
+
+std::string random_sip_entry(std::mt19937& rng) {
+  static const char* const kHosts[] = {"partner.example", "Partner.Example", "other.example"};
+  std::string user = random_user(rng);
+  if (rng() % 4 == 0) user = user.substr(0, 2) + "*";
+  return std::string(rng() % 2 != 0 ? "sip:" : "") + user + "@" + kHosts[rng() % 3];
+}
+
+TEST(IndexedLookup, SipCallersChooseWhatTheLinearMatchChooses) {
+  testing::TempDir dir;
+  auto store = store::open_sqlite_store(dir.file("callbackd.db"));
+  std::mt19937 rng(7);
+  for (int i = 0; i < 40; ++i) {
+    store::AuthorizedPhone p;
+    p.caller_type = store::CallerType::Sip;
+    p.caller_address = random_sip_entry(rng);
+    try {
+      store->create_phone(p);
+    } catch (const store::DuplicateError&) {
+    }
+  }
+  const auto all = store->list_phones();
+  int matched = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string user = random_user(rng);
+    const std::string from = "sip:" + user + (rng() % 2 != 0 ? "@Partner.example" : "@other.example");
+    const auto id = classify_caller_id({user, "", "", false, from});
+    ASSERT_EQ(id.status, CallerIdStatus::Valid) << from;
+    const auto* linear = find_trusted_caller(all, id.number);
+    const auto indexed = find_trusted_caller(*store, id.number);
+    ASSERT_EQ(linear != nullptr, indexed.has_value()) << id.number;
+    if (linear != nullptr) {
+      EXPECT_EQ(linear->id, indexed->id) << id.number;
+      ++matched;
+    }
+  }
+  EXPECT_GT(matched, 100);
+}
+
 TEST(IndexedLookup, ScreeningWithAFoundEntryDecidesLikeScreeningTheList) {
   store::AuthorizedPhone p;
   p.id = 7;
