@@ -47,6 +47,16 @@ std::string_view strip_sip_prefix(std::string_view s) {
   return s;
 }
 
+// A SIP user part that names a caller as an admin would type it: RFC 3261's unreserved and user-unreserved
+// characters, no %HH escapes. An escaped user (a line passing on whatever a caller sent, CR LF included) is
+// no identity to match: fail closed, as for any malformed caller ID.
+bool is_plain_sip_user(std::string_view user) {
+  constexpr std::string_view kMarks = "-_.!~*'()&=+$,;?/";
+  return !user.empty() && std::all_of(user.begin(), user.end(), [kMarks](char c) {
+    return text::is_alnum(c) || kMarks.find(c) != std::string_view::npos;
+  });
+}
+
 // '+'? digit+ : what a PSTN number looks like once separators are gone (no length limits here).
 bool looks_like_pstn(std::string_view normalised) {
   if (!normalised.empty() && normalised.front() == '+') normalised.remove_prefix(1);
@@ -157,7 +167,8 @@ CallerId classify_caller_id(const CallerIdInput& in) {
   if (is_valid_pstn_number(user)) return {CallerIdStatus::Valid, normalize_number(user)};
   if (!in.asserted_user.empty()) return {CallerIdStatus::Malformed, {}};
   const auto from = parse_sip_uri(in.from_uri);
-  if (!from.uri || from.uri->scheme != SipScheme::Sip || from.uri->user.empty() || from.uri->has_headers) {
+  if (!from.uri || from.uri->scheme != SipScheme::Sip || !is_plain_sip_user(from.uri->user) ||
+      from.uri->has_headers) {
     return {CallerIdStatus::Malformed, {}};
   }
   return {CallerIdStatus::Valid, std::string(kSipPrefix) + from.uri->user + "@" + from.uri->host};

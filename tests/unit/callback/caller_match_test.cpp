@@ -149,6 +149,11 @@ TEST(ClassifyCallerId, ACallerWithoutANumberIsKnownByItsSipAddress) {
   EXPECT_EQ(classify_caller_id({"alice", "", "", false, "sip:alice@partner.example?Subject=x"}).status,
             CallerIdStatus::Malformed);
   EXPECT_EQ(classify_caller_id({"alice", "", "", false, "tel:alice"}).status, CallerIdStatus::Malformed);
+  EXPECT_EQ(classify_caller_id({"al\r\nice", "", "", false, "sip:al%0D%0Aice@partner.example"}).status,
+            CallerIdStatus::Malformed)
+      << "an escaped user part is what a line passed on, not an identity";
+  EXPECT_EQ(classify_caller_id({"al ice", "", "", false, "sip:al%20ice@partner.example"}).status,
+            CallerIdStatus::Malformed);
   EXPECT_EQ(classify_caller_id({"alice", "", "", false, ""}).status, CallerIdStatus::Malformed);
   EXPECT_EQ(classify_caller_id({"anonymous", "", "", false, "sip:anonymous@anonymous.invalid"}).status,
             CallerIdStatus::Withheld);
