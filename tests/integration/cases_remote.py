@@ -31,9 +31,10 @@ def _setup(srv, caller_number, caller_port, **entry):
                          **entry)
 
 
-def _called_back(ctx, srv, caller_number, keys, **entry):
+def _called_back(ctx, srv, caller_number, keys, after_trigger=None, **entry):
     """A trusted caller rings once, is called back on a sipp UAS whose RTP peer presses `keys`, and hears the
-    server's BYE at the end. Returns (entry, caller sipp) once the caller's call is over."""
+    server's BYE at the end; after_trigger runs once the trigger is over. Returns (entry, caller sipp) once the
+    caller's call is over."""
     caller_port = free_port_block(2)
     phone = _setup(srv, caller_number, caller_port, **entry)
     peer = RtpPeer(keys, lead_ms=1500)
@@ -41,6 +42,8 @@ def _called_back(ctx, srv, caller_number, keys, **entry):
         caller = callee(ctx, "remote-caller", "relay-caller-rtp-peer-expect-bye.xml", caller_port,
                         keys={"rtp_port": peer.port}, timeout_s=60)
         ring_once(ctx, srv, caller_number, name="trigger")
+        if after_trigger is not None:
+            after_trigger()
         caller.expect_success(timeout=90, allow_server_bye=True)
     finally:
         peer.close()
@@ -133,22 +136,20 @@ def remote_star5_line_busy(ctx):
     ringing, then hung up 3 s later): the callback asked for by phone waits for the channel instead of failing,
     and its INVITE reaches the gateway after that call's BYE, still within 45 s of the caller's hang-up."""
     with Server(ctx, answer_delay_s=30, channels=1) as srv:
-        caller_port = free_port_block(2)
-        _setup(srv, "+15551034", caller_port)
-        peer = RtpPeer(_keys("*5", f"201#{PASSWORD}#", "5553009#", "1"), lead_ms=1500)
-        try:
-            caller = callee(ctx, "remote-caller", "relay-caller-rtp-peer-expect-bye.xml", caller_port,
-                            keys={"rtp_port": peer.port}, timeout_s=60)
-            ring_once(ctx, srv, "+15551034", name="trigger")
-            # Another caller takes the line's channel over TCP (matched to the line by address, so the gateway's
-            # UDP port stays free for the callback).
-            holder = Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2),
-                          remote=srv.sip_target, rows=[[from_uri("+15559001", srv.gateway_port), "X-Test: holder"]],
-                          service=LINE_NUMBER, keys={"rtp_port": free_port_block(2)}, timeout_s=60,
-                          extra=("-t", "t1")).start()
-            caller.expect_success(timeout=90, allow_server_bye=True)
-        finally:
-            peer.close()
+        holders = []
+
+        def take_the_line():
+            # Another caller takes the line's channel over TCP (matched to the line by address, so the
+            # gateway's UDP port stays free for the callback).
+            holders.append(Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2),
+                                remote=srv.sip_target,
+                                rows=[[from_uri("+15559001", srv.gateway_port), "X-Test: holder"]],
+                                service=LINE_NUMBER, keys={"rtp_port": free_port_block(2)}, timeout_s=60,
+                                extra=("-t", "t1")).start())
+
+        _, caller = _called_back(ctx, srv, "+15551034", _keys("*5", f"201#{PASSWORD}#", "5553009#", "1"),
+                                 after_trigger=take_the_line)
+        holder = holders[0]
         elapsed = _measured_callback(ctx, srv, caller, "5553009", "*5 with every line busy")
         holder.expect_success(allow_server_bye=True)
         freed = holder.first("sent", method="BYE")

@@ -2,24 +2,15 @@
 // every row and gains extensions.remote_callback and callback_jobs.one_time, both off) and audit rows written
 // on the store's own connection, inside its batch.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "store/audit.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
+#include "unit/store/sql_exec.hpp"
 #include "unit/store/temp_dir.hpp"
 
 namespace callbackd::store {
 namespace {
-
-void exec(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err != nullptr ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
 
 class Migration8Test : public ::testing::Test {
  protected:
@@ -30,14 +21,15 @@ class Migration8Test : public ::testing::Test {
 TEST_F(Migration8Test, SchemaSevenRowsSurviveAndTheNewFieldsAreOff) {
   open_sqlite_store(path_).reset();
   // Back to exactly schema 7, then rows as schema 7 inserted them (without the new columns).
-  exec(path_,
-       "ALTER TABLE extensions DROP COLUMN remote_callback;"
-       "ALTER TABLE callback_jobs DROP COLUMN one_time;"
-       "DELETE FROM schema_version WHERE version >= 8;"
-       "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) "
-       "VALUES ('201', 'Desk', 'h', 1, 'ha1');"
-       "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at, created_at_ms) "
-       "VALUES ('+15550100', '+15550100', 'answered', 1000, 1003, 1000000);");
+  testing::exec_sql(
+      path_,
+      "ALTER TABLE extensions DROP COLUMN remote_callback;"
+      "ALTER TABLE callback_jobs DROP COLUMN one_time;"
+      "DELETE FROM schema_version WHERE version >= 8;"
+      "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) "
+      "VALUES ('201', 'Desk', 'h', 1, 'ha1');"
+      "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at, created_at_ms) "
+      "VALUES ('+15550100', '+15550100', 'answered', 1000, 1003, 1000000);");
   auto store = open_sqlite_store(path_);
   const auto ext = store->get_extension("201");
   ASSERT_TRUE(ext);

@@ -1,13 +1,14 @@
-// The store side of the indexed trusted-caller lookup (keys, candidates, migration 2's backfill) and the
-// millisecond duplicate window. Which candidate wins is tested in tests/unit/callback.
+// The store side of the indexed trusted-caller lookup (keys, candidates, migration 2's backfill and migration
+// 9's recomputed keys for SIP addresses) and the millisecond duplicate window. Which candidate wins is tested
+// in tests/unit/callback.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 
 #include "store/caller_key.hpp"
 #include "store/password.hpp"
 #include "store/store.hpp"
+#include "unit/store/sql_exec.hpp"
 #include "unit/store/temp_dir.hpp"
 
 namespace callbackd::store {
@@ -31,15 +32,6 @@ class TrustedLookupTest : public ::testing::Test {
   std::unique_ptr<Store> store_ = open_sqlite_store(path_);
 };
 
-void exec(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err != nullptr ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
-
 TEST(CallerKeys, ExactEntriesAreNormalisedPatternsKeepTheirLiteralPrefix) {
   EXPECT_EQ(caller_keys("+1 (555) 010-0").exact_key, "+15550100");
   EXPECT_FALSE(caller_keys("+1 555 0100").pattern_prefix);
@@ -47,6 +39,14 @@ TEST(CallerKeys, ExactEntriesAreNormalisedPatternsKeepTheirLiteralPrefix) {
   EXPECT_EQ(caller_keys("+1555?1*").pattern_prefix, "+1555");
   EXPECT_EQ(caller_keys("*0100").pattern_prefix, "");
   EXPECT_FALSE(caller_keys("*0100").exact_key);
+}
+
+TEST(CallerKeys, SipAddressesDropTheSchemeAndFoldCase) {
+  EXPECT_EQ(caller_keys("sip:alice@Partner.Example").exact_key, "alice@partnerexample");
+  EXPECT_EQ(caller_keys("alice@partner.example").exact_key, "alice@partnerexample");
+  EXPECT_EQ(caller_keys("SIP:al*@partner.example").pattern_prefix, "al");
+  EXPECT_EQ(caller_keys("+1 555-0100").exact_key, "+15550100") << "numbers as before";
+  EXPECT_EQ(index_form("sip:alice@partner.example"), "alice@partnerexample");
 }
 
 TEST_F(TrustedLookupTest, CandidatesAreExactKeysAndPatternsWhosePrefixStartsTheNumber) {
@@ -79,29 +79,41 @@ TEST_F(TrustedLookupTest, KeysFollowUpdatesAndDeletes) {
   EXPECT_TRUE(candidates("+493012").empty());
 }
 
+// Rows written before migration 9 have keys that keep the scheme and the case: reopening computes them again.
+TEST_F(TrustedLookupTest, MigrationNineRecomputesTheKeysOfSipEntries) {
+  add("sip:alice@Partner.Example");
+  store_.reset();
+  testing::exec_sql(path_,
+                    "UPDATE authorized_phones SET exact_key = 'sip:alice@PartnerExample';"
+                    "DELETE FROM schema_version WHERE version >= 9;");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(candidates("sip:alice@partner.example"), (std::vector<std::string>{"sip:alice@Partner.Example"}));
+}
+
 // Rows written before migration 2 have no keys: reopening must compute them.
 TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   add("+1 555 0100");
   add("+1555*");
   store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, "", false});
   store_.reset();
-  exec(path_,
-       "ALTER TABLE extensions DROP COLUMN digest_ha1; ALTER TABLE extensions DROP COLUMN remote_callback;"
-       "ALTER TABLE callback_jobs DROP COLUMN one_time;"
-       "DROP INDEX call_records_call; ALTER TABLE call_records DROP COLUMN call_ref;"
-       "ALTER TABLE call_records DROP COLUMN end_cause;"
-       "INSERT INTO call_records (direction, started_at, result) VALUES ('inbound', 1000, 'busy');"
-       "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
-       "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
-       "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
-       "ALTER TABLE authorized_phones DROP COLUMN pattern_prefix;"
-       "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
-       "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at) "
-       "VALUES ('+15550100', 'sip:x@h', 'pending', 1000, 1003);"
-       "DROP TABLE admins; DROP TABLE audit_log; DROP TABLE admin_settings;"  // back to exactly version 1, so
-                                                                              // every later migration runs
-                                                                              // again
-       "DELETE FROM schema_version WHERE version >= 2;");
+  testing::exec_sql(
+      path_,
+      "ALTER TABLE extensions DROP COLUMN digest_ha1; ALTER TABLE extensions DROP COLUMN remote_callback;"
+      "ALTER TABLE callback_jobs DROP COLUMN one_time;"
+      "DROP INDEX call_records_call; ALTER TABLE call_records DROP COLUMN call_ref;"
+      "ALTER TABLE call_records DROP COLUMN end_cause;"
+      "INSERT INTO call_records (direction, started_at, result) VALUES ('inbound', 1000, 'busy');"
+      "DROP INDEX authorized_phones_exact_key; DROP INDEX authorized_phones_pattern_prefix;"
+      "DROP INDEX callback_jobs_caller_created_ms; DROP INDEX callback_jobs_created;"
+      "ALTER TABLE authorized_phones DROP COLUMN exact_key;"
+      "ALTER TABLE authorized_phones DROP COLUMN pattern_prefix;"
+      "ALTER TABLE callback_jobs DROP COLUMN created_at_ms;"
+      "INSERT INTO callback_jobs (caller, destination, state, created_at, due_at) "
+      "VALUES ('+15550100', 'sip:x@h', 'pending', 1000, 1003);"
+      "DROP TABLE admins; DROP TABLE audit_log; DROP TABLE admin_settings;"  // back to exactly version 1, so
+                                                                             // every later migration runs
+                                                                             // again
+      "DELETE FROM schema_version WHERE version >= 2;");
   store_ = open_sqlite_store(path_);
   EXPECT_EQ(candidates("+15550100"), (std::vector<std::string>{"+1 555 0100", "+1555*"}));
   const auto jobs = store_->list_jobs(0);
