@@ -174,6 +174,30 @@ CallerId classify_caller_id(const CallerIdInput& in) {
   return {CallerIdStatus::Valid, std::string(kSipPrefix) + from.uri->user + "@" + from.uri->host};
 }
 
+std::optional<std::string> unmatchable_sip_address_reason(std::string_view address) {
+  if (text::istarts_with(address, "sips:")) {
+    return "a caller is known by its sip: address (callbackd takes no TLS calls); write sip: instead";
+  }
+  const auto rest = strip_sip_prefix(address);
+  const auto at = rest.find('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto user = rest.substr(0, at);
+  const auto host = rest.substr(at + 1);
+  if (user.find('%') != std::string_view::npos) {
+    return "a caller whose user part is escaped (%HH) is never called back; write the characters themselves";
+  }
+  std::string literal = normalize_number(user);
+  std::erase_if(literal, is_wildcard);
+  if (has_wildcard(user) ? looks_like_pstn(literal) : is_valid_pstn_number(user)) {
+    return "a caller whose user part is a number is matched by that number; add it as a PSTN caller";
+  }
+  const auto bracket = host.rfind(']');
+  if (host.find(':', bracket == std::string_view::npos ? 0 : bracket) != std::string_view::npos) {
+    return "a caller's SIP address is matched without its port; leave the port out";
+  }
+  return std::nullopt;
+}
+
 const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,
                                                   std::string_view caller_number) {
   const store::AuthorizedPhone* best = nullptr;

@@ -38,6 +38,11 @@ struct CallerId {
 // of the Authorized Phones Database name a caller. Anything else is Malformed.
 CallerId classify_caller_id(const CallerIdInput& in);
 
+// Why a SIP-type caller_address (grammar already checked) can never match a caller that classify_caller_id
+// names, or nullopt: a sips: scheme, a port, an escaped (%HH) user, or a user part that is a number (such a
+// caller is matched as a phone number). The API refuses these entries instead of storing dead ones.
+std::optional<std::string> unmatchable_sip_address_reason(std::string_view address);
+
 // The most specific entry that matches: an exact address beats a pattern; among patterns, the one with more
 // literal characters wins. nullptr when none matches.
 const store::AuthorizedPhone* find_trusted_caller(const std::vector<store::AuthorizedPhone>& phones,

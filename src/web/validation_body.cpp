@@ -92,7 +92,11 @@ std::optional<FieldError> check_caller_address(store::AuthorizedPhone& p) {
                                  store::to_string(p.caller_type) +
                                  " address (PSTN: +digits with * and ?; SIP: user@host)"};
   }
-  if (pstn_ok) a = callback::normalize_number(a);
+  if (pstn_ok) {
+    a = callback::normalize_number(a);
+  } else if (const auto why = callback::unmatchable_sip_address_reason(a)) {
+    return FieldError{field, "caller_address \"" + a + "\" would never match a caller: " + *why};
+  }
   return std::nullopt;
 }
 

@@ -37,6 +37,11 @@ def _phones(srv):
     _, headers = _expect(srv, "GET", f"{base}?q=alice&sort=-caller_address&limit=10&offset=0", 200)
     check(headers.get("X-Total-Count") == "1", f"X-Total-Count for q=alice: {headers.get('X-Total-Count')}")
     _expect(srv, "GET", f"{base}?sort=nope", 400)
+    dead, _ = _expect(srv, "POST", base, 400, {"caller_type": "sip", "caller_address": "sips:alice@partner.example"})
+    check(dead.get("field") == "caller_address" and "would never match a caller" in dead.get("error", ""),
+          f"a SIP entry that could never match is refused with the reason: {dead}")
+    _, headers = _expect(srv, "GET", f"{base}?q=partner.example", 200)
+    check(headers.get("X-Total-Count") == "0", f"the refused entry was stored: {headers.get('X-Total-Count')}")
     warned, _ = _expect(srv, "GET", f"{base}/check?caller_address=%2B1809*", 200)
     check(warned.get("warning", "").endswith("matches every number of area code +1 809"), f"check: {warned}")
     quiet, _ = _expect(srv, "GET", f"{base}/check?caller_address=%2B1809555*", 200)

@@ -178,6 +178,36 @@ TEST(FindTrustedCaller, SipEntryMatchesTheCallersSipAddressOnly) {
             nullptr);
 }
 
+// Each entry the API refuses names, as an admin would read it, a caller that classify_caller_id names
+// otherwise, so it would never match; the entries it keeps do match that caller.
+TEST(UnmatchableSipAddress, RefusedEntriesNeverMatchTheCallerTheyName) {
+  struct Case {
+    const char* entry;
+    CallerIdInput caller;
+    bool refused;
+  };
+  const Case cases[] = {
+      {"sips:alice@partner.example", {"alice", "", "", false, "sip:alice@partner.example"}, true},
+      {"sip:alice@partner.example:5060", {"alice", "", "", false, "sip:alice@partner.example:5060"}, true},
+      {"sip:al%41ice@partner.example", {"alAice", "", "", false, "sip:al%41ice@partner.example"}, true},
+      {"sip:4930123456@partner.example",
+       {"4930123456", "", "", false, "sip:4930123456@partner.example"},
+       true},
+      {"sip:+49*@partner.example", {"+4930123456", "", "", false, "sip:+4930123456@partner.example"}, true},
+      {"sip:alice@partner.example", {"alice", "", "", false, "sip:alice@partner.example:5060"}, false},
+      {"*@partner.example", {"bob", "", "", false, "sip:bob@partner.example"}, false},
+      {"sip:alice@[2001:db8::1]", {"alice", "", "", false, "sip:alice@[2001:db8::1]:5062"}, false},
+      {"sip:7@partner.example", {"7", "", "", false, "sip:7@partner.example"}, false},
+  };
+  for (const auto& c : cases) {
+    const auto reason = unmatchable_sip_address_reason(c.entry);
+    EXPECT_EQ(reason.has_value(), c.refused) << c.entry << ": " << reason.value_or("");
+    const auto id = classify_caller_id(c.caller);
+    const bool matches = id.status == CallerIdStatus::Valid && wildcard_match(c.entry, id.number);
+    EXPECT_NE(matches, c.refused) << c.entry << " against " << id.number;
+  }
+}
+
 TEST(FindTrustedCaller, NoMatchGivesNull) {
   const std::vector<store::AuthorizedPhone> phones{phone(1, "+15550100"), phone(2, "+1666*")};
   EXPECT_EQ(find_trusted_caller(phones, "+15550123"), nullptr);

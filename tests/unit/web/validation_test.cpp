@@ -28,6 +28,21 @@ TEST(Validation, SipPatterns) {
   }
 }
 
+TEST(Validation, SipEntriesThatCouldNeverMatchAreRefusedWithTheReason) {
+  for (const char* dead : {"sips:alice@partner.example", "alice@partner.example:5060", "sip:4930123456@gw",
+                           "sip:+49*@gw", "sip:al%20ice@partner.example"}) {
+    store::AuthorizedPhone p;
+    const auto err = parse_phone(json{{"caller_type", "sip"}, {"caller_address", dead}}, p);
+    ASSERT_TRUE(err) << dead;
+    EXPECT_EQ(err->field, "caller_address");
+    EXPECT_NE(err->message.find("would never match a caller: "), std::string::npos) << err->message;
+    EXPECT_TRUE(parse_phone(json{{"caller_address", dead}}, p)) << dead << " as caller_type auto";
+  }
+  store::AuthorizedPhone p;
+  EXPECT_FALSE(parse_phone(json{{"caller_type", "sip"}, {"caller_address", "SIP:Alice@Partner.example"}}, p));
+  EXPECT_FALSE(parse_phone(json{{"caller_address", "*@partner.example"}}, p));
+}
+
 TEST(Validation, Destinations) {
   EXPECT_TRUE(is_valid_extension_number("201"));
   EXPECT_FALSE(is_valid_extension_number("2"));
