@@ -84,9 +84,12 @@ std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& ta
   std::string why = target ? policy.check(*target, call.country, call.purpose) : target.error;
   if (why.empty()) return why;
   const std::string_view dest = target ? std::string_view(target->text()) : call.destination;
-  log_security_event(
-      SecurityEvent::DestinationRefused, call.from,
-      {{"purpose", to_string(call.purpose)}, {"for", call.subject}, {"destination", dest}, {"reason", why}});
+  log_security_event(SecurityEvent::DestinationRefused, call.from,
+                     {{"purpose", to_string(call.purpose)},
+                      {"for", call.subject},
+                      {"entry", call.entry},
+                      {"destination", dest},
+                      {"reason", why}});
   return why;
 }
 

@@ -60,6 +60,7 @@ struct OutgoingCall {
   std::string_view destination;  // the text as stored or dialled, for the security event when unparsable
   std::string_view from;         // the address of whoever asked for the call (a relay caller); may be empty
   std::string_view subject;      // what the call is for, for the security event: "job 12", a caller number
+  std::string_view entry = "-";  // the Authorized Phones entry it is placed for, for the security event
 };
 
 // The one check every outgoing INVITE passes (callbacks, relayed calls, calls placed from a remote

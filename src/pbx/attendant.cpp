@@ -213,6 +213,7 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
   const CallId cid = call.id;
   const std::string caller = call.caller_number;
   const std::string peer = leg.peer_ip;
+  const std::string entry = call.entry_ref();
   auto answer = [this, cid](ivr::LoginOutcome outcome, LoginCheck check) {
     if (auto it = calls_.find(cid); it != calls_.end()) {
       ivr::AaEvent ev{ivr::AaEvent::Kind::LoginResult};
@@ -233,7 +234,8 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
         if (!ext || !match) return LoginCheck{};
         return LoginCheck{true, ext->allow_call_relay, may_configure(s, *ext, entry)};
       },
-      [this, alive = alive_, caller, extension, peer, answer](const store::StoreOutcome<LoginCheck>& out) {
+      [this, alive = alive_, caller, extension, peer, entry,
+       answer](const store::StoreOutcome<LoginCheck>& out) {
         if (!*alive) return;
         if (out.ok() && out.value->ok) {
           logins_.succeeded(caller, extension);
@@ -242,11 +244,12 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
           return answer(ivr::LoginOutcome::Accepted, *out.value);
         }
         callback::log_security_event(callback::SecurityEvent::PhoneLoginFailed, peer,
-                                     {{"caller", caller}, {"extension", extension}});
+                                     {{"caller", caller}, {"entry", entry}, {"extension", extension}});
         if (!logins_.failed(caller, extension, deps_.clock.now()))
           return answer(ivr::LoginOutcome::Rejected, {});
         callback::log_security_event(callback::SecurityEvent::PhoneLockout, peer,
                                      {{"caller", caller},
+                                      {"entry", entry},
                                       {"extension", extension},
                                       {"seconds", std::to_string(settings_.attendant.lockout_s)}});
         answer(ivr::LoginOutcome::LockedOut, {});

@@ -40,6 +40,9 @@ struct Call {
   // The attendant caller's entry in the Authorized Phones Database (its callback's, or the one its caller ID
   // names), for Remote Call Back Configuration (remote.cpp): who may log in to it, its own entry.
   std::optional<std::int64_t> caller_entry;
+  // caller_entry for a security event: a called-back caller is counted by the address its callback reached,
+  // and the entry tells an admin which trusted caller that was ("-" when none).
+  std::string entry_ref() const { return caller_entry ? std::to_string(*caller_entry) : std::string("-"); }
   // The caller ID the remote configuration compares with an entry's address, normalised: of a call the
   // attendant answered, its own; of a callback, its trigger's (the phone reached may be a SIP destination).
   std::string caller_id;

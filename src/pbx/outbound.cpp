@@ -38,8 +38,10 @@ std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const Line* line = pstn ? lines_.pick(job.line) : nullptr;
   if (pstn && line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const std::string subject = "job " + std::to_string(job.id);
+  const std::string entry = job.authorized_phone_id ? std::to_string(*job.authorized_phone_id) : "-";
   const std::string_view country = line != nullptr ? std::string_view(line->country) : std::string_view();
-  const callback::OutgoingCall call{callback::CallPurpose::Callback, country, job.destination, "", subject};
+  const callback::OutgoingCall call{
+      callback::CallPurpose::Callback, country, job.destination, "", subject, entry};
   if (auto why = callback::check_outgoing(policy_, target, call); !why.empty()) {
     return refuse(job, line != nullptr ? line->name : "", std::move(why));
   }

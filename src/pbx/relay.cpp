@@ -90,8 +90,9 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   const Line* line = lines_.pick("");
   if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const auto target = callback::Destination::parse_pstn(digits);
+  const std::string entry = call.entry_ref();
   const callback::OutgoingCall out{callback::CallPurpose::Relay, line->country, digits, caller.peer_ip,
-                                   call.caller_number};
+                                   call.caller_number,           entry};
   if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
     return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
   }
@@ -106,9 +107,13 @@ std::optional<EndCause> CallManager::start_ip_relay(Call& call, Leg& caller, con
   // A URI to a line's gateway is a PSTN call on that line: judged in its country, on one of its channels.
   const Line* line =
       uri != nullptr ? lines_.from_source(uri->host, uri->port.value_or(kSipPort), false) : nullptr;
+  const std::string entry = call.entry_ref();
   const callback::OutgoingCall out{callback::CallPurpose::Relay,
                                    line != nullptr ? std::string_view(line->country) : std::string_view(),
-                                   keys, caller.peer_ip, call.caller_number};
+                                   keys,
+                                   caller.peer_ip,
+                                   call.caller_number,
+                                   entry};
   if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
     return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
   }

@@ -166,6 +166,7 @@ void CallManager::apply_remote(Call& call, Leg& leg, const ivr::RemoteRequest& r
   if (!why.empty()) {
     callback::log_security_event(callback::SecurityEvent::RemoteDestinationRefused, leg.peer_ip,
                                  {{"caller", call.caller_number},
+                                  {"entry", call.entry_ref()},
                                   {"extension", request.extension},
                                   {"destination", number},
                                   {"reason", why}});

@@ -5,6 +5,7 @@ another caller ID, and expiring)."""
 import re
 import threading
 import time
+import urllib.parse
 
 from cases_relay import DIALLED, _relay_caller
 from flows import UdpWatch, callee, received_invite, ring_once, wait_bound
@@ -32,6 +33,13 @@ def _security_events(srv, event):
     return [dict(re.findall(r'(\w+)="([^"]*)"', ln)) for ln in lines]
 
 
+def _entry_id(srv, caller_number):
+    """The id of the Authorized Phones entry for caller_number, as the security events name it."""
+    status, rows = srv.request("GET", "/api/v1/authorized-phones?q=" + urllib.parse.quote(caller_number))
+    check(status == 200 and len(rows) == 1, f"GET /api/v1/authorized-phones?q={caller_number} -> {status} {rows}")
+    return str(rows[0]["id"])
+
+
 @case("relay-fraud-dial-strings-expect-refused-no-invite")
 def relay_fraud_dial_strings(ctx):
     """A logged-in caller at the relay prompt keys a premium number, 011, 00 and 9011 international numbers and a
@@ -45,6 +53,7 @@ def relay_fraud_dial_strings(ctx):
     script += [("dtmf", DIALLED + "#")]
     with Server(ctx) as srv:
         caller, caller_peer = _relay_caller(ctx, srv, "+15551060", script)
+        entry = _entry_id(srv, "+15551060")
         try:
             ring_once(ctx, srv, "+15551060", name="trigger")
             far = Sipp(ctx, "relay-far", "relay-far-answer-pcma-expect-bye.xml", srv.gateway_port,
@@ -68,6 +77,7 @@ def relay_fraud_dial_strings(ctx):
     # A called-back caller is named by the address its callback reached (pbx/call.hpp: caller_number).
     check(all(e.get("for", "").startswith("sip:mobile@127.0.0.1:") for e in refused),
           f"each event names the caller it refused: {refused}")
+    check(all(e.get("entry") == entry for e in refused), f"each event names +15551060's entry {entry}: {refused}")
 
 
 def _login_call(ctx, srv, ports, caller_number, script, gateway_hook=None):
@@ -123,6 +133,9 @@ def phone_login_lockout(ctx):
         # A called-back caller is counted by the address its callback reached (pbx/call.hpp: caller_number).
         check(len(lockouts) == 1 and lockouts[0].get("caller") == f"sip:mobile@127.0.0.1:{ports['+15551061']}",
               f"one phone-lockout, of +15551061's phone: {lockouts}")
+        entry = _entry_id(srv, "+15551061")
+        check(lockouts[0].get("entry") == entry and all(e.get("entry") == entry for e in failed),
+              f"the events name +15551061's entry {entry}: {lockouts} {failed}")
 
         # The gateway's port is watched while each locked-out call goes on (not during the triggers, which
         # the gateway sends from that port).
