@@ -24,9 +24,11 @@ def _keys(*groups):
 
 
 def _setup(srv, caller_number, caller_port, **entry):
-    status, body = srv.request("POST", "/api/v1/extensions",
-                               {"number": "201", "name": "Desk", "password": PASSWORD})
-    check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
+    """Extension 201 (made by the first caller of a case) and caller_number's entry, logging in as 201."""
+    if srv.request("GET", "/api/v1/extensions/201")[0] == 404:
+        status, body = srv.request("POST", "/api/v1/extensions",
+                                   {"number": "201", "name": "Desk", "password": PASSWORD})
+        check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
     return srv.add_phone(caller_number, f"sip:mobile@127.0.0.1:{caller_port}", delay_s=1, login_extension="201",
                          **entry)
 
@@ -180,6 +182,30 @@ def remote_refused(ctx):
         check(not _audit(srv), f"no audit row: {_audit(srv)}")
         jobs = [j for j in srv.callbacks() if j["destination"] != phone["callback_destination"]]
         check(not jobs, f"no job for the refused destination: {jobs}")
+
+
+@case("remote-star6-lockout-expect-extension-locked-from-another-caller")
+def remote_star6_lockout(ctx):
+    """Three wrong passwords after *6 (lockout_failures = 3 here) lock extension 201 out: the caller hears
+    goodbye and is hung up, and a phone-lockout event names its entry. Then another trusted caller, whose
+    entry also logs in as 201, keys *6 with the right password and a new destination: the extension is still
+    locked, so nothing is written (entry, audit, job) and no callback INVITE reaches the gateway."""
+    with Server(ctx, callback={"min_interval_s": 0},
+                attendant_options={"lockout_failures": 3, "lockout_s": 120}) as srv:
+        guesser, _ = _called_back(ctx, srv, "+15551035", _keys("*6", "201#11111#", "201#22222#", "201#33333#"))
+        lockouts = [ln for ln in srv.log_text().splitlines() if "security: phone-lockout " in ln]
+        check(len(lockouts) == 1 and 'extension="201"' in lockouts[0] and f'entry="{guesser["id"]}"' in lockouts[0],
+              f"one phone-lockout of extension 201 naming entry {guesser['id']}: {lockouts}")
+        phone, _ = _called_back(ctx, srv, "+15551036",
+                                _keys("*6", f"201#{PASSWORD}#", "2", "#", "5553010#", "1"))
+        with UdpWatch([srv.gateway_port]) as watch:
+            time.sleep(6)  # a callback would come 3 s after the hang-up
+        invites = [text for _, _, text in watch.seen if text.startswith("INVITE ")]
+        check(not invites, f"no callback INVITE may reach the gateway: {invites}")
+        status, row = srv.request("GET", f"/api/v1/authorized-phones/{phone['id']}")
+        check(status == 200 and row == phone, f"a locked-out login must not change the entry: {row}")
+        check(not _audit(srv), f"no audit row: {_audit(srv)}")
+        check(not [j for j in srv.callbacks() if j["destination"] == "5553010"], f"no job: {srv.callbacks()}")
 
 
 # The tone uploaded as the "remote-unavailable" prompt, so the case can tell it apart: well above the voice prompts'
