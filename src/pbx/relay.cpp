@@ -91,8 +91,12 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const auto target = callback::Destination::parse_pstn(digits);
   const std::string entry = call.entry_ref();
-  const callback::OutgoingCall out{callback::CallPurpose::Relay, line->country, digits, caller.peer_ip,
-                                   call.caller_number,           entry};
+  const callback::OutgoingCall out{.purpose = callback::CallPurpose::Relay,
+                                   .country = line->country,
+                                   .destination = digits,
+                                   .from = caller.peer_ip,
+                                   .subject = call.caller_number,
+                                   .entry = entry};
   if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
     return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
   }
@@ -108,12 +112,13 @@ std::optional<EndCause> CallManager::start_ip_relay(Call& call, Leg& caller, con
   const Line* line =
       uri != nullptr ? lines_.from_source(uri->host, uri->port.value_or(kSipPort), false) : nullptr;
   const std::string entry = call.entry_ref();
-  const callback::OutgoingCall out{callback::CallPurpose::Relay,
-                                   line != nullptr ? std::string_view(line->country) : std::string_view(),
-                                   keys,
-                                   caller.peer_ip,
-                                   call.caller_number,
-                                   entry};
+  const callback::OutgoingCall out{
+      .purpose = callback::CallPurpose::Relay,
+      .country = line != nullptr ? std::string_view(line->country) : std::string_view(),
+      .destination = keys,
+      .from = caller.peer_ip,
+      .subject = call.caller_number,
+      .entry = entry};
   if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
     return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
   }
