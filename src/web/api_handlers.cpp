@@ -35,13 +35,14 @@ Reply extension_not_found(const std::string& n) {
 
 // The body of POST and PUT: the entry, plus a warning when its caller pattern would trust nearly anyone.
 Reply phone_written(int status, json entry, const store::AuthorizedPhone& p) {
-  if (auto warning = overbroad_warning(p.caller_address)) entry["warning"] = *warning;
+  if (auto warning = caller_address_warning(p.caller_address)) entry["warning"] = *warning;
   return Reply{status, entry};
 }
 
 }  // namespace
 
-std::optional<std::string> overbroad_warning(const std::string& caller_address) {
+std::optional<std::string> caller_address_warning(const std::string& caller_address) {
+  if (auto dead = unmatchable_caller_address(caller_address)) return dead;
   const auto reason = callback::overbroad_pattern_reason(caller_address);
   if (!reason) return std::nullopt;
   return "caller_address \"" + caller_address + "\" " + *reason;

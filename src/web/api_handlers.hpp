@@ -30,8 +30,9 @@ struct Reply {
 Reply error_reply(int status, const std::string& message, const std::string& field = {});
 
 // The "warning" that answers and lists carry when a caller pattern trusts too many callers, e.g.
-// `caller_address "+1809*" matches every number of area code +1 809`.
-std::optional<std::string> overbroad_warning(const std::string& caller_address);
+// `caller_address "+1809*" matches every number of area code +1 809`, or when an entry stored before the API
+// refused them can never match a caller (validation.hpp: unmatchable_caller_address).
+std::optional<std::string> caller_address_warning(const std::string& caller_address);
 
 class ApiHandlers {
  public:

@@ -69,6 +69,13 @@ bool is_valid_sip_pattern(std::string_view pattern) {
   return pattern.size() <= kMaxSipLength && is_user_host(without_scheme(pattern), true, true);
 }
 
+std::optional<std::string> unmatchable_caller_address(std::string_view address) {
+  if (is_valid_pstn_pattern(address) || !is_valid_sip_pattern(address)) return std::nullopt;
+  const auto why = callback::unmatchable_sip_address_reason(address);
+  if (!why) return std::nullopt;
+  return "caller_address \"" + std::string(address) + "\" would never match a caller: " + *why;
+}
+
 bool is_valid_extension_number(std::string_view number) {
   return callback::is_extension_number(number);
 }

@@ -24,6 +24,10 @@ bool is_valid_pstn_pattern(std::string_view pattern);
 // SIP: "user@host" with an optional "sip:"/"sips:" scheme; wildcards allowed in user and host; <= 256
 // characters.
 bool is_valid_sip_pattern(std::string_view pattern);
+// `caller_address "<a>" would never match a caller: <why>` for a SIP address that no caller can match
+// (callback::unmatchable_sip_address_reason), else nullopt. A new entry with it is refused; one stored before
+// that rule is flagged with it as a warning.
+std::optional<std::string> unmatchable_caller_address(std::string_view address);
 
 // Extension numbers (the extensions table, login_extension): 2..8 digits, the rule of callback::Destination.
 // Callback destinations are parsed by callback::Destination alone (see parse_phone).

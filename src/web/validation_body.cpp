@@ -94,8 +94,8 @@ std::optional<FieldError> check_caller_address(store::AuthorizedPhone& p) {
   }
   if (pstn_ok) {
     a = callback::normalize_number(a);
-  } else if (const auto why = callback::unmatchable_sip_address_reason(a)) {
-    return FieldError{field, "caller_address \"" + a + "\" would never match a caller: " + *why};
+  } else if (auto dead = unmatchable_caller_address(a)) {
+    return FieldError{field, std::move(*dead)};
   }
   return std::nullopt;
 }

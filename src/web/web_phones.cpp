@@ -30,15 +30,16 @@ std::string csv_value(const json& v) {
 json WebHandlers::phone_json(const store::AuthorizedPhone& p) const {
   json j = to_json(p);
   j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.effective_default_delay_s());
-  // The same check POST and PUT answer with, so that the table can flag an entry that trusts nearly anyone.
-  if (auto warning = overbroad_warning(p.caller_address)) j["warning"] = *warning;
+  // The same check POST and PUT answer with, so that the table can flag an entry that trusts nearly anyone
+  // or (stored before the API refused such entries) can never match a caller.
+  if (auto warning = caller_address_warning(p.caller_address)) j["warning"] = *warning;
   return j;
 }
 
 // Lets the form warn while the admin types, with the same rule as the answer to the save.
 Reply WebHandlers::check_pattern(const Query& q) {
   json out = json::object();
-  if (auto warning = overbroad_warning(str_param(q, "caller_address"))) out["warning"] = *warning;
+  if (auto warning = caller_address_warning(str_param(q, "caller_address"))) out["warning"] = *warning;
   return Reply{200, out};
 }
 

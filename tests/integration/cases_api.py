@@ -42,6 +42,15 @@ def _phones(srv):
           f"a SIP entry that could never match is refused with the reason: {dead}")
     _, headers = _expect(srv, "GET", f"{base}?q=partner.example", 200)
     check(headers.get("X-Total-Count") == "0", f"the refused entry was stored: {headers.get('X-Total-Count')}")
+    # One stored before that rule (changed in the database, as an older version left it) is flagged in lists.
+    old, _ = _expect(srv, "POST", base, 201, {"caller_type": "sip", "caller_address": "sip:bob@partner.example"})
+    with sqlite3.connect(srv.db_path, timeout=5) as db:
+        db.execute("UPDATE authorized_phones SET caller_address = 'sips:bob@partner.example' WHERE id = ?",
+                   (old["id"],))
+    listed, _ = _expect(srv, "GET", f"{base}?q=partner.example", 200)
+    check(len(listed) == 1 and "would never match a caller: " in listed[0].get("warning", ""),
+          f"a stored entry that can never match carries a warning: {listed}")
+    _expect(srv, "DELETE", f"{base}/{old['id']}", 204)
     warned, _ = _expect(srv, "GET", f"{base}/check?caller_address=%2B1809*", 200)
     check(warned.get("warning", "").endswith("matches every number of area code +1 809"), f"check: {warned}")
     quiet, _ = _expect(srv, "GET", f"{base}/check?caller_address=%2B1809555*", 200)

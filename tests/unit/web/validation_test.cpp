@@ -38,6 +38,13 @@ TEST(Validation, SipEntriesThatCouldNeverMatchAreRefusedWithTheReason) {
     EXPECT_NE(err->message.find("would never match a caller: "), std::string::npos) << err->message;
     EXPECT_TRUE(parse_phone(json{{"caller_address", dead}}, p)) << dead << " as caller_type auto";
   }
+  EXPECT_EQ(
+      unmatchable_caller_address("sips:bob@gw").value_or(""),
+      "caller_address \"sips:bob@gw\" would never match a caller: a caller is known by its sip: address "
+      "(callbackd takes no TLS calls); write sip: instead");
+  for (const char* fine : {"+1555*", "5550100", "sip:bob@gw", "*@gw", "not an address"}) {
+    EXPECT_FALSE(unmatchable_caller_address(fine)) << fine;
+  }
   store::AuthorizedPhone p;
   EXPECT_FALSE(parse_phone(json{{"caller_type", "sip"}, {"caller_address", "SIP:Alice@Partner.example"}}, p));
   EXPECT_FALSE(parse_phone(json{{"caller_address", "*@partner.example"}}, p));
