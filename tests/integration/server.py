@@ -36,7 +36,7 @@ def _can_bind(port, kind):
     return True
 
 
-def free_port():
+def _kernel_port():
     """A port free for both UDP and TCP on 127.0.0.1 (the kernel picks it)."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -47,15 +47,26 @@ def free_port():
 
 
 # Every port this test process has handed out: a port free now may be one a peer binds again later (the line's
-# gateway port is taken by each trigger's sipp, then by the far end's), so it is never handed out twice.
+# gateway port is taken by each trigger's sipp, then by the far end's; a softphone binds its SIP port only when
+# it starts), so it is never handed out twice, by free_port or free_port_block.
 _HANDED_OUT = set()
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1, not handed out before by this process."""
+    for _ in range(200):
+        port = _kernel_port()
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise TestFailure("no free port found")
 
 
 def free_port_block(count):
     """count consecutive ports, the first even, all free for UDP and TCP (SIP needs port+1, sipp -mp uses +2),
     none handed out before by this process."""
     for _ in range(200):
-        base = free_port() & ~1
+        base = _kernel_port() & ~1
         block = range(base, base + count)
         if base + count < 65536 and not _HANDED_OUT.intersection(block) and all(
                 _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM) for p in block):
