@@ -5,6 +5,7 @@ long after the hang-up the callback INVITE arrives (measured, printed: the seed 
 import time
 
 from cases_callback import _tone_wav
+from cases_fraud import _security_events
 from flows import UdpWatch, callee, from_uri, received_invite, ring_once, wait_bound
 from media import RtpPeer, tone_packets
 from registry import case
@@ -193,8 +194,9 @@ def remote_star6_lockout(ctx):
     with Server(ctx, callback={"min_interval_s": 0},
                 attendant_options={"lockout_failures": 3, "lockout_s": 120}) as srv:
         guesser, _ = _called_back(ctx, srv, "+15551035", _keys("*6", "201#11111#", "201#22222#", "201#33333#"))
-        lockouts = [ln for ln in srv.log_text().splitlines() if "security: phone-lockout " in ln]
-        check(len(lockouts) == 1 and 'extension="201"' in lockouts[0] and f'entry="{guesser["id"]}"' in lockouts[0],
+        lockouts = _security_events(srv, "phone-lockout")
+        check(len(lockouts) == 1 and lockouts[0].get("extension") == "201"
+              and lockouts[0].get("entry") == str(guesser["id"]),
               f"one phone-lockout of extension 201 naming entry {guesser['id']}: {lockouts}")
         phone, _ = _called_back(ctx, srv, "+15551036",
                                 _keys("*6", f"201#{PASSWORD}#", "2", "#", "5553010#", "1"))

@@ -52,27 +52,27 @@ def _kernel_port():
 _HANDED_OUT = set()
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1, not handed out before by this process."""
+def _take_ports(count, even):
+    """count consecutive ports (the first even if asked), all free for UDP and TCP, none handed out before by
+    this process; they are handed out now."""
     for _ in range(200):
-        port = _kernel_port()
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
-    raise TestFailure("no free port found")
-
-
-def free_port_block(count):
-    """count consecutive ports, the first even, all free for UDP and TCP (SIP needs port+1, sipp -mp uses +2),
-    none handed out before by this process."""
-    for _ in range(200):
-        base = _kernel_port() & ~1
+        base = _kernel_port() & ~1 if even else _kernel_port()
         block = range(base, base + count)
         if base + count < 65536 and not _HANDED_OUT.intersection(block) and all(
                 _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM) for p in block):
             _HANDED_OUT.update(block)
             return base
     raise TestFailure(f"no block of {count} free ports found")
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1, not handed out before by this process."""
+    return _take_ports(1, even=False)
+
+
+def free_port_block(count):
+    """count consecutive ports, the first even (SIP needs port+1, sipp -mp uses +2), as free_port."""
+    return _take_ports(count, even=True)
 
 
 class Server:
