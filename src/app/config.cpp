@@ -217,21 +217,27 @@ void read_attendant(Reader& r, const toml::table& t, AttendantConfig& c) {
 void read_policy(Reader& r, const toml::table& t, PolicyConfig& c) {
   r.only_keys(t, "policy.",
               {"country", "allow_international", "allow_premium", "allow_shared_cost", "allow_satellite",
-               "allow", "deny", "remote_allow", "relay_sip_hosts", "max_relay_calls_per_caller",
-               "max_relay_calls", "max_relay_duration_s"});
+               "allow_special", "allow", "deny", "deny_prefixes", "remote_allow", "relay_sip_hosts",
+               "max_relay_calls_per_caller", "max_relay_calls", "max_relay_calls_per_hour",
+               "max_relay_calls_per_day", "max_relay_duration_s"});
   r.str(t, "policy.", "country", c.country);
   r.boolean(t, "policy.", "allow_international", c.allow_international);
   r.boolean(t, "policy.", "allow_premium", c.allow_premium);
   r.boolean(t, "policy.", "allow_shared_cost", c.allow_shared_cost);
   r.boolean(t, "policy.", "allow_satellite", c.allow_satellite);
+  r.boolean(t, "policy.", "allow_special", c.allow_special);
   const std::string pattern = "must be '+' then digits, '*' and '?' (an E.164 pattern such as \"+4420*\")";
   r.strings(t, "policy.", "allow", c.allow, callback::is_valid_number_pattern, pattern);
   r.strings(t, "policy.", "deny", c.deny, callback::is_valid_number_pattern, pattern);
   r.strings(t, "policy.", "remote_allow", c.remote_allow, callback::is_valid_number_pattern, pattern);
+  r.strings(t, "policy.", "deny_prefixes", c.deny_prefixes, callback::is_valid_deny_prefix,
+            "must be '+' then up to 15 digits or '?' (an E.164 prefix such as \"+1???976\")");
   r.strings(t, "policy.", "relay_sip_hosts", c.relay_sip_hosts, callback::is_valid_relay_host,
             "must be a host or host:port (\"10.0.0.5\", \"[2001:db8::1]:5080\")");
   r.integer(t, "policy.", "max_relay_calls_per_caller", c.max_relay_calls_per_caller, 1, 100);
   r.integer(t, "policy.", "max_relay_calls", c.max_relay_calls, 1, 10000);
+  r.integer(t, "policy.", "max_relay_calls_per_hour", c.max_relay_calls_per_hour, 0, 100000);
+  r.integer(t, "policy.", "max_relay_calls_per_day", c.max_relay_calls_per_day, 0, 100000);
   r.integer(t, "policy.", "max_relay_duration_s", c.max_relay_duration_s, 10, 86400);
 }
 
@@ -252,7 +258,8 @@ void read_inbound(Reader& r, const std::string& prefix, const std::string& text,
 LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   const std::string prefix = "line[" + std::to_string(index) + "].";
   r.only_keys(t, prefix,
-              {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s", "country"});
+              {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s", "country",
+               "strip_prefixes", "allow_carrier_codes", "dial_format", "max_relay_calls"});
   LineConfig line;
   r.str(t, prefix, "name", line.name);
   if (line.name.empty()) r.error(prefix + "name", "is required");
@@ -272,6 +279,15 @@ LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   read_inbound(r, prefix, inbound, line);
   r.integer(t, prefix, "answer_delay_s", line.answer_delay_s, 0, 300);
   r.str(t, prefix, "country", line.country);
+  r.strings(t, prefix, "strip_prefixes", line.strip_prefixes, callback::is_valid_strip_prefix,
+            "must be 1 to 4 digits (an outside-line prefix such as \"9\")");
+  r.boolean(t, prefix, "allow_carrier_codes", line.allow_carrier_codes);
+  std::string format(callback::to_string(line.dial_format));
+  r.str(t, prefix, "dial_format", format);
+  if (!callback::parse_dial_format(format, line.dial_format)) {
+    r.error(prefix + "dial_format", "must be \"e164\" or \"national\"");
+  }
+  r.integer(t, prefix, "max_relay_calls", line.max_relay_calls, 0, 1000);
   return line;
 }
 
@@ -365,15 +381,20 @@ std::variant<CallSettings, std::vector<ConfigError>> parse_call_settings(const s
   try {
     toml::table root = toml::parse(toml_text);
     Reader reader(errors);
-    reader.only_keys(root, "", {"callback", "line"});
+    reader.only_keys(root, "", {"callback", "line", "policy"});
     if (const auto* t = root["callback"].as_table()) read_callback(reader, *t, config.callback);
+    // Only deny_prefixes of [policy] is edited in web management; the rest stays the file's.
+    if (const auto* t = root["policy"].as_table()) {
+      reader.only_keys(*t, "policy.", {"deny_prefixes"});
+      read_policy(reader, *t, config.policy);
+    }
     read_lines(reader, root, config);
   } catch (const toml::parse_error& e) {
     errors.push_back({"", std::string(e.description())});
   }
   if (errors.empty()) errors = check_lines(config.lines);
   if (!errors.empty()) return errors;
-  return CallSettings{std::move(config.lines), config.callback};
+  return CallSettings{std::move(config.lines), config.callback, std::move(config.policy.deny_prefixes)};
 }
 
 std::variant<Config, std::vector<ConfigError>> load_config(const std::string& path, ConfigChecks checks) {

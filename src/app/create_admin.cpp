@@ -73,11 +73,15 @@ nlohmann::json policy_view(const PolicyConfig& p) {
           {"allow_premium", p.allow_premium},
           {"allow_shared_cost", p.allow_shared_cost},
           {"allow_satellite", p.allow_satellite},
+          {"allow_special", p.allow_special},
           {"allow", p.allow},
           {"deny", p.deny},
+          {"deny_prefixes", p.deny_prefixes},
           {"remote_allow", p.remote_allow},
           {"max_relay_calls_per_caller", p.max_relay_calls_per_caller},
           {"max_relay_calls", p.max_relay_calls},
+          {"max_relay_calls_per_hour", p.max_relay_calls_per_hour},
+          {"max_relay_calls_per_day", p.max_relay_calls_per_day},
           {"max_relay_duration_s", p.max_relay_duration_s}};
 }
 

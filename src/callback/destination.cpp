@@ -89,14 +89,14 @@ std::string check_sip_policy(const SipUri& u, UserPart user = UserPart::Required
   return {};
 }
 
+}  // namespace
+
 std::string canonical(const SipUri& u) {
   std::string out = "sip:" + (u.user.empty() ? std::string() : u.user + "@") + u.host;
   if (u.port) out += ":" + std::to_string(*u.port);
   for (const auto& [name, value] : u.params) out += ";" + name + "=" + text::to_lower(value);
   return out;
 }
-
-}  // namespace
 
 ParsedDestination Destination::parse_sip(std::string_view s) {
   // Measured with the scheme: the canonical text is stored with it and must parse again, and it is never

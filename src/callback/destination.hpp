@@ -63,6 +63,10 @@ struct ParsedDestination {
   const Destination* operator->() const { return &*destination; }
 };
 
+// A destination's canonical text of a SIP URI (Destination::text()): a pbx that rewrites a URI's user to the
+// number the policy normalised builds its Request-URI with it.
+std::string canonical(const SipUri& uri);
+
 // The numbering rule of extensions (2 to 8 digits), shared by destinations and the extensions table.
 bool is_extension_number(std::string_view number);
 

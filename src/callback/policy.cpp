@@ -79,10 +79,12 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
   return Destination::parse(dest, phone.callback_type);
 }
 
-std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
-                           const OutgoingCall& call) {
-  std::string why = target ? policy.check(*target, call.country, call.purpose) : target.error;
-  if (why.empty()) return why;
+Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target, const OutgoingCall& call) {
+  const LineDialing none;
+  Judgement judged = target ? policy.judge(*target, call.line != nullptr ? *call.line : none, call.purpose)
+                            : Judgement{target.error, {}, {}};
+  if (judged.allowed()) return judged;
+  const std::string& why = judged.refused;
   const std::string_view dest = target ? std::string_view(target->text()) : call.destination;
   log_security_event(SecurityEvent::DestinationRefused, call.from,
                      {{"purpose", to_string(call.purpose)},
@@ -90,7 +92,7 @@ std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& ta
                       {"entry", call.entry},
                       {"destination", dest},
                       {"reason", why}});
-  return why;
+  return judged;
 }
 
 }  // namespace callbackd::callback

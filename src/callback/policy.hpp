@@ -56,7 +56,7 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
 // One outgoing call as check_outgoing() needs to judge and report it.
 struct OutgoingCall {
   CallPurpose purpose = CallPurpose::Callback;
-  std::string_view country;      // ISO 3166 alpha-2 of the line the call leaves on; empty: [policy] country
+  const LineDialing* line = nullptr;  // how the line the call leaves on dials; nullptr: [policy] country
   std::string_view destination;  // the text as stored or dialled, for the security event when unparsable
   std::string_view from;         // the address of whoever asked for the call (a relay caller); may be empty
   std::string_view subject;      // what the call is for, for the security event: "job 12", a caller number
@@ -66,9 +66,10 @@ struct OutgoingCall {
 // The one check every outgoing INVITE passes (callbacks, relayed calls, calls placed from a remote
 // configuration), on the destination as the job row or the caller gave it: the grammar first (so a row that
 // an older version wrote and today's grammar refuses fails here, with the reason), then the toll-fraud
-// policy. Empty when the target may be dialled; otherwise the reason, a phrase that fits after "refused: "
-// ("premium-rate", "international", ...), and a destination-refused security event is logged.
-std::string check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
+// policy. The judgement's number is what the Request-URI's user must be (the normalised number, never the
+// keys pressed); a refusal's reason is a phrase that fits after "refused: " ("premium-rate", "invalid", ...),
+// and a destination-refused security event is logged with it.
+Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
                            const OutgoingCall& call);
 
 }  // namespace callbackd::callback

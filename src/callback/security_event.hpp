@@ -33,6 +33,9 @@ enum class SecurityEvent {
   // A callback destination entered by phone (*5, *6) that the toll policy or [policy] remote_allow refused
   // (from: the leg's peer, as for the phone login; the filter does not match it).
   RemoteDestinationRefused,
+  // A trusted caller's relayed call refused by [policy] max_relay_calls_per_hour / _per_day (from: the leg's
+  // peer, the line's gateway for a called-back caller; the filter does not match it).
+  RelayCapReached,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -59,6 +62,8 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "sip-throttled";
     case SecurityEvent::RemoteDestinationRefused:
       return "remote-destination-refused";
+    case SecurityEvent::RelayCapReached:
+      return "relay-cap-reached";
   }
   return "unknown";
 }

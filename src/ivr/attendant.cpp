@@ -69,6 +69,7 @@ std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
       if (const char key = normalize_key(ev.digit); key != 0) return on_digit(key);
       return {};  // not a key a caller could have pressed
     case AaEvent::Kind::PlaybackDone:
+      if (answering_) return enter(state_, {});  // the caller heard why: the prompt of the step again
       // The goodbye ends the call; elsewhere the response timer keeps running: the caller may still press.
       if (phase_ == AaPhase::Goodbye) {
         transition(AaPhase::Done, state_);
@@ -97,6 +98,7 @@ std::vector<AaAction> Attendant::on_start() {
 }
 
 std::vector<AaAction> Attendant::on_digit(char key) {
+  if (answering_) return {};
   Actions actions;
   if (!barged_ &&
       (phase_ == AaPhase::Menu || phase_ == AaPhase::LoginExtension || phase_ == AaPhase::LoginPassword)) {
@@ -195,6 +197,7 @@ std::vector<AaAction> Attendant::end_login_entry() {
 }
 
 std::vector<AaAction> Attendant::on_timeout() {
+  if (answering_) return enter(state_, {});  // the end of the answer was never reported
   switch (phase_) {
     case AaPhase::Menu:
       return collected_.empty() ? nothing_entered() : end_entry();
@@ -243,7 +246,14 @@ std::vector<AaAction> Attendant::on_call_result(CallOutcome outcome) {
     transition(AaPhase::Connected, state_);
     return {};
   }
-  return enter(return_state_, outcome_prompts(outcome));
+  auto answer = outcome_prompts(outcome);
+  if (answer.empty()) return enter(return_state_, {});
+  // Said on its own, so that keys until its end can be told from the caller's next entry.
+  transition(AaPhase::Menu, return_state_);
+  collected_.clear();
+  barged_ = false;
+  answering_ = true;
+  return {simple(AaAction::Kind::CancelTimer), play(std::move(answer)), arm(menu_->response_timeout_ms)};
 }
 
 std::vector<AaAction> Attendant::enter(const std::string& state, std::vector<std::string> lead) {
@@ -252,6 +262,7 @@ std::vector<AaAction> Attendant::enter(const std::string& state, std::vector<std
   transition(AaPhase::Menu, state);
   collected_.clear();
   barged_ = false;
+  answering_ = false;
   lead.insert(lead.end(), s->prompts.begin(), s->prompts.end());
   return {simple(AaAction::Kind::CancelTimer), play(std::move(lead)), arm(menu_->response_timeout_ms)};
 }

@@ -147,6 +147,9 @@ class Attendant {
   std::string state_;
   std::string collected_;
   bool barged_ = false;  // a key stopped the prompts of the current step
+  // A dialled entry came back refused (or busy, ...): keys until the caller has heard why belong to that
+  // entry ('#' ended the number) and are dropped, never read as the next number.
+  bool answering_ = false;
   int silences_ = 0;     // response timeouts in a row
   std::optional<std::string> logged_in_;
   bool relay_allowed_ = false;

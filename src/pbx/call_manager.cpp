@@ -27,6 +27,7 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
   next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;
   // Call ids restart at 1 with the process; the start time keeps records' call_ref apart across restarts.
   call_ref_prefix_ = std::to_string(now_ms()) + "-";
+  relay_caps_.set_limits(settings_.policy.max_relay_calls_per_hour, settings_.policy.max_relay_calls_per_day);
 }
 
 CallManager::~CallManager() {

@@ -81,7 +81,13 @@ int LinePool::in_use(const std::string& name) const {
 }
 
 const Line* LinePool::pick(const std::string& preferred) const {
-  const auto usable = [this](const Line& l) { return up(l.name) && in_use(l.name) < l.channels; };
+  return pick(preferred, [](const Line&) { return true; });
+}
+
+const Line* LinePool::pick(const std::string& preferred, const std::function<bool(const Line&)>& also) const {
+  const auto usable = [this, &also](const Line& l) {
+    return up(l.name) && in_use(l.name) < l.channels && also(l);
+  };
   if (const Line* l = find(preferred); l != nullptr && usable(*l)) return l;
   for (const auto& l : lines_) {
     if (usable(l)) return &l;

@@ -1,6 +1,7 @@
 #pragma once
 // Lines as a resource: which line a request came from (by its gateway address) and how many of each line's
 // channels are in use. An FXO port has one channel, so a line that is busy cannot carry a callback.
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,6 +29,8 @@ class LinePool {
   // A line that is up with a free channel for a PSTN callback or a relayed call: the preferred one if it is,
   // else the first such line.
   const Line* pick(const std::string& preferred) const;
+  // The same, among the lines `also` accepts (a relayed call: lines below their max_relay_calls).
+  const Line* pick(const std::string& preferred, const std::function<bool(const Line&)>& also) const;
 
   // Whether a line's gateway answers its OPTIONS keepalive (line_keepalive.hpp). A line is up until the
   // keepalive says otherwise; a line that is down is skipped by pick(), while a call its gateway sends us

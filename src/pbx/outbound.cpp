@@ -31,6 +31,15 @@ std::optional<EndCause> CallManager::refuse(const store::CallbackJob& job, const
   return cause;
 }
 
+// A stored sip: destination to a line's gateway is a PSTN call: its user becomes the number the policy
+// normalised. Any other URI is sent as stored.
+std::string CallManager::gateway_uri(const callback::Destination& target, const std::string& number) {
+  if (number.empty()) return target.text();
+  callback::SipUri uri = *target.sip();
+  uri.user = number;
+  return callback::canonical(uri);
+}
+
 std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const auto target = from_job_destination(job.destination);
   const bool pstn = target && target->kind() == callback::Destination::Kind::Pstn;
@@ -39,21 +48,19 @@ std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   if (pstn && line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const std::string subject = "job " + std::to_string(job.id);
   const std::string entry = job.authorized_phone_id ? std::to_string(*job.authorized_phone_id) : "-";
-  const std::string_view country = line != nullptr ? std::string_view(line->country) : std::string_view();
+  const callback::LineDialing dialing = line != nullptr ? dialing_of(*line) : callback::LineDialing{};
   const callback::OutgoingCall call{
-      callback::CallPurpose::Callback, country, job.destination, "", subject, entry};
-  if (auto why = callback::check_outgoing(policy_, target, call); !why.empty()) {
-    return refuse(job, line != nullptr ? line->name : "", std::move(why));
-  }
+      callback::CallPurpose::Callback, &dialing, job.destination, "", subject, entry};
+  const auto judged = callback::check_outgoing(policy_, target, call);
+  if (!judged.allowed()) return refuse(job, line != nullptr ? line->name : "", judged.refused);
   const std::string us = settings_.sip_listen.str();
   switch (target->kind()) {
     case callback::Destination::Kind::SipUri:
-      return start_callback_leg(job, target->text(), "sip:callback@" + us, "");
+      return start_callback_leg(job, gateway_uri(*target, judged.number), "sip:callback@" + us, "");
     case callback::Destination::Kind::Pstn: {
       const std::string from_user = line->number.empty() ? "callback" : line->number;
-      const char* params = line->transport == LineTransport::Tcp ? ";transport=tcp" : "";
-      return start_callback_leg(job, "sip:" + target->text() + "@" + line->gateway.str() + params,
-                                "sip:" + from_user + "@" + us, line->name);
+      return start_callback_leg(job, line_uri(*line, judged.number), "sip:" + from_user + "@" + us,
+                                line->name);
     }
     case callback::Destination::Kind::Extension: {
       const auto contacts = locate_ ? locate_(target->text()) : std::vector<std::string>{};

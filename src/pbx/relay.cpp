@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "callback/policy.hpp"
+#include "callback/security_event.hpp"
 #include "callback/text.hpp"
 #include "pbx/call_manager.hpp"
 
@@ -72,6 +73,35 @@ std::size_t CallManager::relays_of(const std::string& caller) const {
   return n;
 }
 
+int CallManager::relays_on(const std::string& line) const {
+  int n = 0;
+  for (const auto& [cid, call] : calls_) {
+    const Leg* far = call->far_leg != 0 ? call->leg(call->far_leg) : nullptr;
+    if (far != nullptr && far->kind == LegKind::Relay && far->line == line) ++n;
+  }
+  return n;
+}
+
+// The caller's hourly and daily caps on paid relayed calls (an extension call is free and not counted).
+std::optional<EndCause> CallManager::relay_capped(Call& call, const Leg& caller) {
+  if (const auto window = relay_caps_.reached(call.caller_number, now_unix())) {
+    const auto limit = *window == RelayCaps::Window::Hour ? settings_.policy.max_relay_calls_per_hour
+                                                          : settings_.policy.max_relay_calls_per_day;
+    const std::string limit_text = std::to_string(limit) + " per " + std::string(to_string(*window));
+    const std::string entry = call.entry_ref();
+    callback::log_security_event(callback::SecurityEvent::RelayCapReached, caller.peer_ip,
+                                 {{"caller", call.caller_number}, {"entry", entry}, {"limit", limit_text}});
+    return EndCause{EndKind::Refused, 0, "relay-cap"};
+  }
+  return std::nullopt;
+}
+
+// The Request-URI of a number the policy allowed on `line`: its normalised form, never the keys pressed.
+std::string CallManager::line_uri(const Line& line, const std::string& number) {
+  return "sip:" + number + "@" + line.gateway.str() +
+         (line.transport == LineTransport::Tcp ? ";transport=tcp" : "");
+}
+
 std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const std::string& digits) {
   const std::size_t per_caller = static_cast<std::size_t>(settings_.policy.max_relay_calls_per_caller);
   const std::size_t total = static_cast<std::size_t>(settings_.policy.max_relay_calls);
@@ -86,50 +116,54 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
   if (callback::is_extension_number(digits) && locate_ && !locate_(digits).empty()) {
     return start_extension_call(call, caller, digits);
   }
-  // The line first: a number is judged in the country of the line it would leave on.
-  const Line* line = lines_.pick("");
+  if (auto capped = relay_capped(call, caller)) return capped;
+  // The line first: a number is judged as the line it would leave on dials it.
+  const Line* line = lines_.pick("", [this](const Line& l) {
+    return l.max_relay_calls == 0 || relays_on(l.name) < l.max_relay_calls;
+  });
   if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const auto target = callback::Destination::parse_pstn(digits);
   const std::string entry = call.entry_ref();
+  const callback::LineDialing dialing = dialing_of(*line);
   const callback::OutgoingCall out{.purpose = callback::CallPurpose::Relay,
-                                   .country = line->country,
+                                   .line = &dialing,
                                    .destination = digits,
                                    .from = caller.peer_ip,
                                    .subject = call.caller_number,
                                    .entry = entry};
-  if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
-    return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
+  const auto judged = callback::check_outgoing(policy_, target, out);
+  if (!judged.allowed()) {
+    return EndCause{EndKind::Refused, 0, judged.refused};  // check_outgoing logged the security event
   }
-  const std::string request_uri = "sip:" + target->text() + "@" + line->gateway.str() +
-                                  (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
-  return relay_leg(call, caller, {request_uri, target->text(), line});
+  return relay_leg(call, caller, {line_uri(*line, judged.number), judged.number, line});
 }
 
 std::optional<EndCause> CallManager::start_ip_relay(Call& call, Leg& caller, const std::string& keys) {
+  if (auto capped = relay_capped(call, caller)) return capped;
   const auto target = callback::Destination::parse_ip_dial(keys);
   const callback::SipUri* uri = target ? target->sip() : nullptr;
-  // A URI to a line's gateway is a PSTN call on that line: judged in its country, on one of its channels.
+  // A URI to a line's gateway is a PSTN call on that line: judged as it dials, on one of its channels.
   const Line* line =
       uri != nullptr ? lines_.from_source(uri->host, uri->port.value_or(kSipPort), false) : nullptr;
   const std::string entry = call.entry_ref();
-  const callback::OutgoingCall out{
-      .purpose = callback::CallPurpose::Relay,
-      .country = line != nullptr ? std::string_view(line->country) : std::string_view(),
-      .destination = keys,
-      .from = caller.peer_ip,
-      .subject = call.caller_number,
-      .entry = entry};
-  if (auto why = callback::check_outgoing(policy_, target, out); !why.empty()) {
-    return EndCause{EndKind::Refused, 0, why};  // check_outgoing logged the security event
+  const callback::LineDialing dialing = line != nullptr ? dialing_of(*line) : callback::LineDialing{};
+  const callback::OutgoingCall out{.purpose = callback::CallPurpose::Relay,
+                                   .line = &dialing,
+                                   .destination = keys,
+                                   .from = caller.peer_ip,
+                                   .subject = call.caller_number,
+                                   .entry = entry};
+  const auto judged = callback::check_outgoing(policy_, target, out);
+  if (!judged.allowed()) {
+    return EndCause{EndKind::Refused, 0, judged.refused};  // check_outgoing logged the security event
   }
   if (line == nullptr) {
     // Straight to the URI, not through a line: the policy allowed this host (policy.relay_sip_hosts).
     return relay_leg(call, caller, {target->text(), target->text(), nullptr});
   }
-  if (lines_.in_use(line->name) >= line->channels) return EndCause{EndKind::NoLine, 0, ""};
-  const std::string request_uri = "sip:" + uri->user + "@" + line->gateway.str() +
-                                  (line->transport == LineTransport::Tcp ? ";transport=tcp" : "");
-  return relay_leg(call, caller, {request_uri, target->text(), line});
+  const bool relay_full = line->max_relay_calls != 0 && relays_on(line->name) >= line->max_relay_calls;
+  if (lines_.in_use(line->name) >= line->channels || relay_full) return EndCause{EndKind::NoLine, 0, ""};
+  return relay_leg(call, caller, {line_uri(*line, judged.number), judged.number, line});
 }
 
 std::optional<EndCause> CallManager::relay_leg(Call& call, Leg& caller, const RelayTarget& target) {
@@ -140,6 +174,7 @@ std::optional<EndCause> CallManager::relay_leg(Call& call, Leg& caller, const Re
   const std::string line_name = target.line != nullptr ? target.line->name : std::string();
   Leg* far = place_leg(call, LegKind::Relay, target.request_uri, from_uri, line_name);
   if (far == nullptr) return EndCause{EndKind::NoSipRequest, 0, ""};
+  relay_caps_.placed(call.caller_number, now_unix());
   far->caller = target.shown;
   far->record.direction = "relay";
   far->record.job_id = caller.record.job_id;

@@ -11,6 +11,7 @@ void CallManager::reload(std::vector<Line> lines, const CallbackSettings& callba
   // Built before the lines move: a destination is judged by the lines it can leave on.
   policy_ = make_toll_policy(policy, lines);
   settings_.policy = policy;
+  relay_caps_.set_limits(policy.max_relay_calls_per_hour, policy.max_relay_calls_per_day);
   settings_.lines = lines;
   lines_.replace(std::move(lines));
   if (keepalive_) keepalive_->lines_changed();

@@ -159,10 +159,16 @@ void CallManager::apply_remote(Call& call, Leg& leg, const ivr::RemoteRequest& r
   // What is called back: the destination typed, else the entry's own number.
   const bool own = w.kind == RemoteKind::OneTime || w.entry_number.empty();
   const std::string number = !w.destination.empty() ? w.destination : own ? w.caller : w.entry_number;
-  const auto target = callback::Destination::parse_pstn(number);
-  const std::string country = line != nullptr ? line->country : std::string();
-  std::string why = target ? policy_.check(*target, country, callback::CallPurpose::Callback) : target.error;
-  if (why.empty()) why = policy_.check_remote(*target, country);
+  auto target = callback::Destination::parse_pstn(number);
+  const callback::LineDialing dialing = line != nullptr ? dialing_of(*line) : callback::LineDialing{};
+  const auto judged = target ? policy_.judge(*target, dialing, callback::CallPurpose::Callback)
+                             : callback::Judgement{target.error, {}, {}};
+  std::string why = judged.allowed() ? policy_.check_remote(*target, dialing) : judged.refused;
+  if (why.empty()) {
+    // Stored and called back as the number it is (E.164), not as keyed: another line may dial it later.
+    target = callback::Destination::parse_pstn(judged.e164);
+    if (!w.destination.empty()) w.destination = judged.e164;
+  }
   if (!why.empty()) {
     callback::log_security_event(callback::SecurityEvent::RemoteDestinationRefused, leg.peer_ip,
                                  {{"caller", call.caller_number},

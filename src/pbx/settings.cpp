@@ -7,6 +7,10 @@ std::string HostPort::str() const {
                                              : "[" + host + "]:" + std::to_string(port);
 }
 
+callback::LineDialing dialing_of(const Line& line) {
+  return {line.country, line.strip_prefixes, line.allow_carrier_codes, line.dial_format};
+}
+
 callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy,
                                       const std::vector<Line>& lines) {
   std::vector<callback::PolicyGateway> gateways;
@@ -14,7 +18,7 @@ callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy,
   for (const auto& l : lines) {
     // As the SIP URI grammar keeps a host: IPv6 in brackets.
     const bool v6 = l.gateway.host.find(':') != std::string::npos;
-    gateways.push_back({v6 ? "[" + l.gateway.host + "]" : l.gateway.host, l.gateway.port, l.country});
+    gateways.push_back({v6 ? "[" + l.gateway.host + "]" : l.gateway.host, l.gateway.port, dialing_of(l)});
   }
   return callback::TollPolicy(policy, std::move(gateways));
 }

@@ -30,7 +30,16 @@ struct Line {
   std::string inbound_extension;  // for InboundRoute::Extension
   int answer_delay_s = 8;
   std::string country;  // ISO 3166 alpha-2 the line dials in (toll-fraud policy); empty: [policy] country
+  // How its callers' numbers are read and sent (callback::LineDialing): outside-line prefixes to strip,
+  // whether NANP carrier access codes may be dialled, and the form the gateway is sent.
+  std::vector<std::string> strip_prefixes;
+  bool allow_carrier_codes = false;
+  callback::DialFormat dial_format = callback::DialFormat::E164;
+  int max_relay_calls = 0;  // relayed calls at once on this line; 0: as many as it has channels
 };
+
+// The toll-fraud policy's view of a line.
+callback::LineDialing dialing_of(const Line& line);
 
 struct CallbackSettings {
   int trigger_window_s = 10;

@@ -151,18 +151,23 @@ TEST(ResolveDestination, PbxIsExtension) {
 
 TEST(CheckOutgoing, PassesTheParsedDestinationAndGivesTheParsersReason) {
   const TollPolicy policy;
-  EXPECT_EQ(check_outgoing(policy, Destination::parse_pstn("+15550123"), {}), "");
-  EXPECT_EQ(check_outgoing(policy, Destination::parse_sip("sips:bob@example.com"), {}),
+  EXPECT_EQ(check_outgoing(policy, Destination::parse_pstn("12015550123"), {}).number, "+12015550123");
+  EXPECT_EQ(check_outgoing(policy, Destination::parse_sip("sips:bob@example.com"), {}).refused,
             "sips: is not supported (this server cannot dial TLS)");
 }
 
-TEST(CheckOutgoing, AppliesTheTollPolicyInTheLinesCountry) {
+TEST(CheckOutgoing, AppliesTheTollPolicyAsTheLineDials) {
   const TollPolicy policy;
+  const LineDialing us{"US", {}, false, DialFormat::E164};
+  const LineDialing gb{"GB", {}, false, DialFormat::National};
   const auto premium = Destination::parse_pstn("+19005550199");
-  EXPECT_EQ(check_outgoing(policy, premium, {CallPurpose::Relay, "US", "", "", ""}), "premium-rate");
+  EXPECT_EQ(check_outgoing(policy, premium, {CallPurpose::Relay, &us, "", "", ""}).refused, "premium-rate");
   const auto london = Destination::parse_pstn("+442071234567");
-  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, "US", "", "", ""}), "international");
-  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, "GB", "", "", ""}), "");
+  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, &us, "", "", ""}).refused, "international");
+  const auto judged = check_outgoing(policy, london, {CallPurpose::Callback, &gb, "", "", ""});
+  EXPECT_TRUE(judged.allowed());
+  EXPECT_EQ(judged.number, "02071234567") << "the GB line dials it nationally";
+  EXPECT_EQ(judged.e164, "+442071234567");
 }
 
 }  // namespace

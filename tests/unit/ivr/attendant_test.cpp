@@ -31,7 +31,26 @@ TEST(Attendant, GreetsWithTheMainMenuAndAnExtensionEntryAsksToConnectIt) {
   EXPECT_EQ(r.aa.phase(), AaPhase::Connecting);
   r.last =
       r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Unavailable});
-  EXPECT_EQ(played(r.last), (std::vector<std::string>{"not-available", "welcome"}));
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"not-available"}) << "why, on its own";
+  r.last = r.aa.handle({AaEvent::Kind::PlaybackDone});
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"welcome"}) << "then the menu again";
+}
+
+// '#' ends the number: what follows in the same burst of keys belongs to the refused entry and is never
+// dialled as a second number; once the caller heard the refusal, keys are an entry again.
+TEST(Attendant, KeysAfterTheHashOfARefusedNumberAreDroppedUntilTheRefusalIsHeard) {
+  Session r({"201", true, true, false});
+  r.keys("123#");
+  ASSERT_NE(find(r.last, Kind::Connect), nullptr);
+  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Refused});
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"number-refused"});
+  EXPECT_TRUE(r.keys("9005550199#").empty()) << "the rest of the refused entry";
+  r.last = r.aa.handle({AaEvent::Kind::PlaybackDone});
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"relay-enter-number"});
+  r.keys("2125550199#");
+  const AaAction* c = find(r.last, Kind::Connect);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->target, "2125550199");
 }
 
 TEST(Attendant, StarEightAsksForTheLoginAndNeverRepeatsThePassword) {

@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 constexpr const char* kOffer =
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
-constexpr const char* kTrusted = "+15551001";
-constexpr const char* kCallbackUri = "sip:+15551001@127.0.0.1:5070";
+constexpr const char* kTrusted = "+12015551001";
+constexpr const char* kCallbackUri = "sip:+12015551001@127.0.0.1:5070";
 
 class CallFlow : public ::testing::Test {
  protected:
@@ -32,15 +32,13 @@ class CallFlow : public ::testing::Test {
     port = std::make_unique<FakeStorePort>(*store, loop);
     settings.sip_listen = {"127.0.0.1", 5060};
     settings.callback = {10, 1, 5, 1, 60, 60, 3600, 300};
-    settings.lines = {Line{"fxo1",
-                           {"127.0.0.1", 5070},
-                           LineTransport::Udp,
-                           "+15550100",
-                           1,
-                           InboundRoute::AutoAttendant,
-                           "",
-                           2,
-                           "US"}};
+    Line line;
+    line.name = "fxo1";
+    line.gateway = {"127.0.0.1", 5070};
+    line.number = "+12015550100";
+    line.answer_delay_s = 2;
+    line.country = "US";
+    settings.lines = {line};
   }
   ~CallFlow() override {
     manager.reset();
@@ -64,7 +62,7 @@ class CallFlow : public ::testing::Test {
     sip::InviteInfo info;
     info.from_user = caller;
     info.from_uri = "sip:" + caller + "@127.0.0.1:5070";
-    info.request_user = "+15550100";
+    info.request_user = "+12015550100";
     info.source_ip = "127.0.0.1";
     info.source_port = 5070;
     info.transport = sip::Transport::Udp;

@@ -71,9 +71,9 @@ TEST_F(CapFlow, CallbackBeyondMaxConcurrentWaitsPendingAndIsDialedWhenOneEnds) {
   settings.callback.max_concurrent = 1;
   start();
   trust(kTrusted, 1);
-  trust("+15551002", 1);
+  trust("+12015551002", 1);
   ring_once_from(1, kTrusted);
-  ring_once_from(2, "+15551002");
+  ring_once_from(2, "+12015551002");
   loop.advance(1100ms);
   ASSERT_EQ(invites(), 1u) << "two callbacks dialing with max_concurrent = 1";
   loop.advance(10s);

@@ -62,7 +62,7 @@ TEST_F(CallFlow, CallLeftRingingIsAnsweredByTheAttendantAfterAnswerDelay) {
 
 TEST_F(CallFlow, CallWithoutSdpIsRefusedWith488WhenAnswered) {
   start();
-  invite_from_gateway(1, "+15559999", false);
+  invite_from_gateway(1, "+12015559999", false);
   loop.advance(2000ms);
   ASSERT_EQ(sip.all("reject").size(), 1u);
   EXPECT_EQ(sip.all("reject")[0].status, 488);
@@ -182,7 +182,7 @@ TEST_F(CallFlow, EveryLineBusyWaitsThenDialsWhenOneFrees) {
   start();
   trust(kTrusted);
   ring_once(1);
-  invite_from_gateway(2, "+15552000");  // the line's only channel: answered by the attendant
+  invite_from_gateway(2, "+12015552000");  // the line's only channel: answered by the attendant
   loop.advance(2000ms);
   ASSERT_EQ(sip.all("answer").size(), 1u);
   loop.advance(5000ms);
@@ -354,7 +354,7 @@ TEST_F(CallFlow, SlowStoreDelaysTheTriggerButNeverTheSignalling) {
   trust(kTrusted);
   port->hold = true;
   ring_once(1);
-  invite_from_gateway(2, "+15559999");
+  invite_from_gateway(2, "+12015559999");
   EXPECT_EQ(sip.all("ring").size(), 2u) << "the second call waited for the store";
   EXPECT_TRUE(jobs().empty());
   EXPECT_EQ(manager->jobs().scheduled(), 0u) << "a trigger counted before its job was stored";

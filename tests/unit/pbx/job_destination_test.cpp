@@ -10,7 +10,7 @@ using Kind = Destination::Kind;
 
 TEST(JobDestination, EveryKindSurvivesTheRoundTrip) {
   for (const auto& parsed : {Destination::parse_sip("sip:bob@127.0.0.1:5080;transport=tcp"),
-                             Destination::parse_pstn("+15550123"), Destination::parse_extension("201")}) {
+                             Destination::parse_pstn("+12015550123"), Destination::parse_extension("201")}) {
     ASSERT_TRUE(parsed) << parsed.error;
     const auto back = from_job_destination(to_job_destination(*parsed));
     ASSERT_TRUE(back) << back.error;

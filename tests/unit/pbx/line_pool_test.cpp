@@ -5,13 +5,19 @@
 namespace callbackd::pbx {
 namespace {
 
+Line line(const char* name, HostPort gateway, LineTransport transport, int channels) {
+  Line l;
+  l.name = name;
+  l.gateway = std::move(gateway);
+  l.transport = transport;
+  l.channels = channels;
+  l.country = "US";
+  return l;
+}
+
 std::vector<Line> two_lines() {
-  Line fxo{
-      "fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, "+15550100", 1, InboundRoute::AutoAttendant, "", 8,
-      "US"};
-  Line trunk{"trunk", {"::1", 5080}, LineTransport::Tcp, "+15550200", 2, InboundRoute::AutoAttendant, "",
-             8,       "US"};
-  return {fxo, trunk};
+  return {line("fxo1", {"127.0.0.1", 5070}, LineTransport::Udp, 1),
+          line("trunk", {"::1", 5080}, LineTransport::Tcp, 2)};
 }
 
 TEST(LinePool, UdpSourceMustMatchAddressAndPort) {

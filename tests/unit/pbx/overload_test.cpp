@@ -22,15 +22,15 @@ TEST_F(CallFlow, CallBeyondMaxCallsGets503AndTheNextOneAfterAHangUpComesIn) {
   settings.max_calls = 2;
   settings.lines[0].channels = 4;
   start();
-  invite_from_gateway(1, "+15559001");
-  invite_from_gateway(2, "+15559002");
-  invite_from_gateway(3, "+15559003");
+  invite_from_gateway(1, "+12015559001");
+  invite_from_gateway(2, "+12015559002");
+  invite_from_gateway(3, "+12015559003");
   EXPECT_EQ(sip.all("ring").size(), 2u);
   EXPECT_EQ(last_reject(sip, 3), 503);
   loop.run_posted();
   EXPECT_TRUE(store->list_call_records(10).empty()) << "an overload 503 must cost no disk write";
   manager->on_ended(1);
-  invite_from_gateway(4, "+15559004");
+  invite_from_gateway(4, "+12015559004");
   EXPECT_EQ(sip.all("ring").size(), 3u) << "the guard must lift when a call ends";
 }
 
@@ -42,14 +42,14 @@ TEST_F(CallFlow, LateControlLoopRefusesNewCallsForAWhileButKeepsTheTriggerInProg
   loop.advance(150ms);
   clock.advance(800ms);  // a handler held the loop: the lag probe fires 800 ms late
   loop.advance(100ms);
-  invite_from_gateway(2, "+15559002");
+  invite_from_gateway(2, "+12015559002");
   EXPECT_EQ(last_reject(sip, 2), 503);
   manager->on_cancel(1);  // the call already in progress is still a trigger
   manager->on_ended(1);
   loop.run_posted();
   EXPECT_EQ(jobs().size(), 1u);
   loop.advance(5'000ms);
-  invite_from_gateway(3, "+15559003");
+  invite_from_gateway(3, "+12015559003");
   EXPECT_EQ(last_reject(sip, 3), 0) << "the guard must lift once the loop keeps time again";
 }
 
@@ -59,12 +59,12 @@ TEST_F(CallFlow, StoreFarBehindRefusesNewCalls) {
   for (int i = 0; i < 5000; ++i) {
     port->run([](store::Store&) {}, [](const store::StoreOutcome<std::monostate>&) {});
   }
-  invite_from_gateway(1, "+15559001");
+  invite_from_gateway(1, "+12015559001");
   EXPECT_EQ(last_reject(sip, 1), 503);
   port->hold = false;
   port->release();
   loop.run_posted();
-  invite_from_gateway(2, "+15559002");
+  invite_from_gateway(2, "+12015559002");
   EXPECT_EQ(last_reject(sip, 2), 0);
 }
 

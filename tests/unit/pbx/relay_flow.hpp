@@ -6,7 +6,7 @@
 
 namespace callbackd::pbx::testing {
 
-constexpr const char* kDialled = "5550123";
+constexpr const char* kDialled = "2015550123";
 
 class RelayFlow : public CallFlow {
  protected:
@@ -41,6 +41,14 @@ class RelayFlow : public CallFlow {
       manager->on_dtmf_info(leg, k);
       loop.run_posted();
     }
+  }
+  // The caller heard the last prompt to its end (a refusal: keys count as an entry again).
+  void heard() {
+    media::MediaEvent done;
+    done.kind = media::MediaEvent::Kind::PlaybackDone;
+    done.session = media.played.back().first;
+    manager->media_event(done);
+    loop.run_posted();
   }
   std::vector<SignalOp> relay_invites() const {
     auto all = sip.all("invite");

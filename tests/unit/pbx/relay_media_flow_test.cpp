@@ -71,7 +71,7 @@ TEST_F(RelayMediaFlow, AnAnswerWithOtherSdpMovesTheFarStreamAndOneWithoutSdpKeep
   press(caller, "**");  // back to the relay prompt, and a second call answers without SDP
   manager->on_ended(far);
   loop.run_posted();
-  press(caller, "5550124#");
+  press(caller, "2015550124#");
   ASSERT_EQ(relay_invites().size(), 2u);
   far = relay_invites()[1].leg;
   manager->on_progress(far, 183, kFarEarly);

@@ -41,66 +41,66 @@ class RemoteFlow : public RelayFlow {
 TEST_F(RemoteFlow, StarSixChangesTheOwnDestinationAndCallsItBackAfterTheHangUp) {
   extension("201", false);
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*6") + kLogin + "2#5553003#1");
+  press(caller, std::string("*6") + kLogin + "2#2015553003#1");
   const auto phone = store->list_phones().at(0);
-  EXPECT_EQ(phone.callback_destination, "5553003");
+  EXPECT_EQ(phone.callback_destination, "+12015553003") << "stored as the number it is, not as keyed";
   EXPECT_EQ(audit_rows(), 1);
   const auto job = jobs().front();
-  EXPECT_EQ(job.destination, "5553003");
+  EXPECT_EQ(job.destination, "+12015553003");
   EXPECT_EQ(job.state, store::JobState::Pending);
   EXPECT_FALSE(job.one_time);
   loop.advance(std::chrono::seconds(kRemoteDelayS + 2));  // a long goodbye
-  EXPECT_TRUE(callbacks_to("5553003").empty()) << "not while the caller hears the goodbye";
+  EXPECT_TRUE(callbacks_to("+12015553003").empty()) << "not while the caller hears the goodbye";
   goodbye_ends(caller);
   loop.advance(std::chrono::seconds(kRemoteDelayS - 1));
-  EXPECT_TRUE(callbacks_to("5553003").empty());
+  EXPECT_TRUE(callbacks_to("+12015553003").empty());
   loop.advance(1500ms);
-  EXPECT_EQ(callbacks_to("5553003").size(), 1u) << "due " << kRemoteDelayS << " s after the hang-up";
+  EXPECT_EQ(callbacks_to("+12015553003").size(), 1u) << "due " << kRemoteDelayS << " s after the hang-up";
 }
 
 TEST_F(RemoteFlow, StarFiveWritesNoEntryAndCallsTheDestinationOnce) {
   extension("201", false);
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*5") + kLogin + "5553003#1");
+  press(caller, std::string("*5") + kLogin + "2015553003#1");
   EXPECT_EQ(store->list_phones().at(0).callback_destination, "") << "nothing in the database";
   EXPECT_EQ(audit_rows(), 0);
   const auto all = jobs();
   const auto once = std::find_if(all.begin(), all.end(), [](const auto& j) { return j.one_time; });
   ASSERT_NE(once, all.end());
-  EXPECT_EQ(once->destination, "5553003");
+  EXPECT_EQ(once->destination, "+12015553003");
   EXPECT_FALSE(once->authorized_phone_id);
   goodbye_ends(caller);
   loop.advance(std::chrono::seconds(kRemoteDelayS) + 500ms);
-  EXPECT_EQ(callbacks_to("5553003").size(), 1u);
+  EXPECT_EQ(callbacks_to("+12015553003").size(), 1u);
 }
 
 TEST_F(RemoteFlow, EveryChannelBusyTheCallbackWaitsForOne) {
   settings.lines[0].channels = 1;  // the caller's callback holds the only channel while it is on the phone
   extension("201", false);
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*5") + kLogin + "5553003#1");
+  press(caller, std::string("*5") + kLogin + "2015553003#1");
   goodbye_ends(caller);
-  invite_from_gateway(50, "+15557777");  // a call on the line takes the freed channel and keeps it
+  invite_from_gateway(50, "+12015557777");  // a call on the line takes the freed channel and keeps it
   loop.run_posted();
   loop.advance(std::chrono::seconds(kRemoteDelayS + 10));
-  EXPECT_TRUE(callbacks_to("5553003").empty()) << "waiting for the channel";
+  EXPECT_TRUE(callbacks_to("+12015553003").empty()) << "waiting for the channel";
   manager->on_cancel(50);
   manager->on_ended(50);
   loop.run_posted();
   loop.advance(3s);
-  EXPECT_EQ(callbacks_to("5553003").size(), 1u) << "the channel freed within the wait: called back";
+  EXPECT_EQ(callbacks_to("+12015553003").size(), 1u) << "the channel freed within the wait: called back";
 }
 
 TEST_F(RemoteFlow, NoChannelWithinTheWaitTheCallbackFailsWithItsReason) {
   settings.lines[0].channels = 1;
   extension("201", false);
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*5") + kLogin + "5553003#1");
+  press(caller, std::string("*5") + kLogin + "2015553003#1");
   goodbye_ends(caller);
-  invite_from_gateway(50, "+15557777");
+  invite_from_gateway(50, "+12015557777");
   loop.run_posted();
   loop.advance(std::chrono::seconds(kRemoteDelayS + kRemoteLineWaitS + 5));
-  EXPECT_TRUE(callbacks_to("5553003").empty());
+  EXPECT_TRUE(callbacks_to("+12015553003").empty());
   const auto all = jobs();
   const auto once = std::find_if(all.begin(), all.end(), [](const auto& j) { return j.one_time; });
   ASSERT_NE(once, all.end());
@@ -125,7 +125,7 @@ TEST_F(RemoteFlow, AnExtensionThatMayNotConfigureTheEntryChangesNothing) {
   extension("201", false);
   extension("202", false);  // neither the entry's login extension nor remote_callback
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*6") + "202#4711#" + "2#5553003#1");
+  press(caller, std::string("*6") + "202#4711#" + "2#2015553003#1");
   EXPECT_EQ(store->list_phones().at(0).callback_destination, "");
   EXPECT_EQ(audit_rows(), 0);
 }
@@ -134,14 +134,14 @@ TEST_F(RemoteFlow, AStoreThatRefusesTheJobFailsTheOneTimeCallback) {
   extension("201", false);
   const LegId caller = answered_callback("201");
   const std::size_t jobs_before = jobs().size();
-  press(caller, std::string("*5") + kLogin + "5553003#");
+  press(caller, std::string("*5") + kLogin + "2015553003#");
   store->refuse_writes = true;
   press(caller, "1");
   store->refuse_writes = false;
   EXPECT_EQ(jobs().size(), jobs_before);
   goodbye_ends(caller);
   loop.advance(10s);
-  EXPECT_TRUE(callbacks_to("5553003").empty());
+  EXPECT_TRUE(callbacks_to("+12015553003").empty());
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace {
 using ivr::RemoteKind;
 using ivr::RemoteOutcome;
 
-constexpr const char* kCaller = "+15551001";
+constexpr const char* kCaller = "+12015551001";
 
 class RemoteTest : public ::testing::Test {
  protected:
@@ -49,21 +49,21 @@ class RemoteTest : public ::testing::Test {
 
 TEST_F(RemoteTest, AddEntryCreatesATrustedCallerWithItsAuditRowAndNoCallbackForAnotherPhone) {
   RemoteWork w = work(RemoteKind::AddEntry);
-  w.entry_number = "+15552002";
-  w.destination = "+15553003";
-  w.job_destination = "+15553003";
+  w.entry_number = "+12015552002";
+  w.destination = "+12015553003";
+  w.job_destination = "+12015553003";
   const auto out = apply_remote_work(*store, w);
-  EXPECT_EQ(out.outcome, RemoteOutcome::SavedNoCallback) << "the calling phone is not +15552002";
+  EXPECT_EQ(out.outcome, RemoteOutcome::SavedNoCallback) << "the calling phone is not +12015552002";
   EXPECT_FALSE(out.job);
   const auto phones = store->list_phones();
   ASSERT_EQ(phones.size(), 2u);
   const auto& added = phones[1];
-  EXPECT_EQ(added.caller_address, "+15552002");
+  EXPECT_EQ(added.caller_address, "+12015552002");
   EXPECT_EQ(added.caller_type, store::CallerType::Pstn);
   EXPECT_EQ(added.login_extension, "201");
   EXPECT_TRUE(added.callback_enabled);
   EXPECT_EQ(added.callback_type, store::CallbackType::Pstn);
-  EXPECT_EQ(added.callback_destination, "+15553003");
+  EXPECT_EQ(added.callback_destination, "+12015553003");
   EXPECT_TRUE(store->list_jobs(10).empty());
   const auto rows = audit_rows();
   ASSERT_EQ(rows.size(), 1u);
@@ -73,7 +73,7 @@ TEST_F(RemoteTest, AddEntryCreatesATrustedCallerWithItsAuditRowAndNoCallbackForA
   EXPECT_EQ(rows[0].entity, "authorized-phone");
   EXPECT_EQ(rows[0].entity_id, std::to_string(added.id));
   EXPECT_FALSE(rows[0].old_value);
-  EXPECT_EQ(nlohmann::json::parse(*rows[0].new_value).at("callback_destination"), "+15553003");
+  EXPECT_EQ(nlohmann::json::parse(*rows[0].new_value).at("callback_destination"), "+12015553003");
   EXPECT_EQ(rows[0].at_ms, 1'000'000);
 }
 
@@ -87,16 +87,16 @@ TEST_F(RemoteTest, AddEntryOfAnExistingNumberWritesNothing) {
 
 TEST_F(RemoteTest, ChangeOwnDestinationSchedulesTheCallback) {
   RemoteWork w = work(RemoteKind::ChangeDestination);
-  w.destination = "+15553003";
-  w.job_destination = "+15553003";
+  w.destination = "+12015553003";
+  w.job_destination = "+12015553003";
   const auto out = apply_remote_work(*store, w);
   ASSERT_EQ(out.outcome, RemoteOutcome::Scheduled);
   ASSERT_TRUE(out.job);
-  EXPECT_EQ(store->get_phone(own_id)->callback_destination, "+15553003");
+  EXPECT_EQ(store->get_phone(own_id)->callback_destination, "+12015553003");
   const auto job = store->get_job(out.job->id);
   ASSERT_TRUE(job);
   EXPECT_EQ(job->state, store::JobState::Pending);
-  EXPECT_EQ(job->destination, "+15553003");
+  EXPECT_EQ(job->destination, "+12015553003");
   EXPECT_EQ(job->authorized_phone_id, own_id);
   EXPECT_EQ(job->caller, kCaller);
   EXPECT_EQ(job->line, "fxo1");
@@ -106,22 +106,22 @@ TEST_F(RemoteTest, ChangeOwnDestinationSchedulesTheCallback) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].action, "replace");
   EXPECT_EQ(nlohmann::json::parse(*rows[0].old_value).at("callback_destination"), "");
-  EXPECT_EQ(nlohmann::json::parse(*rows[0].new_value).at("callback_destination"), "+15553003");
+  EXPECT_EQ(nlohmann::json::parse(*rows[0].new_value).at("callback_destination"), "+12015553003");
 }
 
 TEST_F(RemoteTest, ChangeDestinationNeedsAnEntryTheExtensionMayChange) {
   RemoteWork w = work(RemoteKind::ChangeDestination);
-  w.entry_number = "+15559999";
+  w.entry_number = "+12015559999";
   EXPECT_EQ(apply_remote_work(*store, w).outcome, RemoteOutcome::NoEntry) << "no such entry";
   w.entry_number = "";
   w.caller_entry.reset();
   EXPECT_EQ(apply_remote_work(*store, w).outcome, RemoteOutcome::NoEntry) << "the caller has none";
   store::AuthorizedPhone other;
-  other.caller_address = "+15552002";
+  other.caller_address = "+12015552002";
   other.login_extension = "203";
   store->create_phone(other);
-  w.entry_number = "+15552002";
-  w.destination = "+15553003";
+  w.entry_number = "+12015552002";
+  w.destination = "+12015553003";
   EXPECT_EQ(apply_remote_work(*store, w).outcome, RemoteOutcome::NoEntry) << "201 is not its login";
   EXPECT_TRUE(audit_rows().empty());
   w.extension = "202";  // remote_callback
@@ -131,8 +131,8 @@ TEST_F(RemoteTest, ChangeDestinationNeedsAnEntryTheExtensionMayChange) {
 
 TEST_F(RemoteTest, OneTimeWritesNoEntryAndAOneTimeJob) {
   RemoteWork w = work(RemoteKind::OneTime);
-  w.destination = "+15553003";
-  w.job_destination = "+15553003";
+  w.destination = "+12015553003";
+  w.job_destination = "+12015553003";
   const auto out = apply_remote_work(*store, w);
   ASSERT_EQ(out.outcome, RemoteOutcome::Scheduled);
   const auto job = store->get_job(out.job->id);
@@ -146,8 +146,8 @@ TEST_F(RemoteTest, OneTimeWritesNoEntryAndAOneTimeJob) {
 
 TEST_F(RemoteTest, OneTimeFromAnotherCallerIdIsRecordedAsFailed) {
   RemoteWork w = work(RemoteKind::OneTime);
-  w.caller = "+15557777";
-  w.job_destination = "+15553003";
+  w.caller = "+12015557777";
+  w.job_destination = "+12015553003";
   EXPECT_EQ(apply_remote_work(*store, w).outcome, RemoteOutcome::SavedNoCallback);
   const auto jobs = store->list_jobs(10);
   ASSERT_EQ(jobs.size(), 1u);

@@ -75,7 +75,7 @@ TEST_F(TollFlow, AllowPatternOpensOnePrefix) {
   trust_with("011442071234567");
   trigger_and_wait();
   ASSERT_EQ(invites(), 1u);
-  EXPECT_EQ(sip.all("invite")[0].text, "sip:011442071234567@127.0.0.1:5070");
+  EXPECT_EQ(sip.all("invite")[0].text, "sip:+442071234567@127.0.0.1:5070") << "normalised, not as stored";
 }
 
 TEST_F(TollFlow, TheLinesCountryDecides) {
@@ -89,7 +89,7 @@ TEST_F(TollFlow, TheLinesCountryDecides) {
 TEST_F(TollFlow, ReloadedDenyPatternAppliesToTheNextCall) {
   start();
   callback::PolicySettings policy;
-  policy.deny = {"+1555*"};
+  policy.deny = {"+1201555*"};
   manager->reload(settings.lines, settings.callback, policy);
   trust_with("");  // the caller's own number
   const auto job = trigger_and_wait();
@@ -99,10 +99,10 @@ TEST_F(TollFlow, ReloadedDenyPatternAppliesToTheNextCall) {
 
 TEST_F(TollFlow, DomesticCallbackIsDialed) {
   start();
-  trust_with("+15550123");
+  trust_with("+12015550123");
   trigger_and_wait();
   ASSERT_EQ(invites(), 1u);
-  EXPECT_EQ(sip.all("invite")[0].text, "sip:+15550123@127.0.0.1:5070");
+  EXPECT_EQ(sip.all("invite")[0].text, "sip:+12015550123@127.0.0.1:5070");
 }
 
 }  // namespace

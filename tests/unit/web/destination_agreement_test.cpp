@@ -24,7 +24,7 @@ const Case kCases[] = {
     {CallbackType::Sip, "sip:bob@[::1]:5060", true},
     {CallbackType::Auto, "SIP:Bob@Example.com", true},
     {CallbackType::Auto, "+44 20 7946-0000", true},
-    {CallbackType::Pstn, "(555) 0123", true},
+    {CallbackType::Pstn, "(201) 555-0123", true},
     {CallbackType::Pbx, "201", true},
     {CallbackType::Sip, "sips:bob@example.com", false},
     {CallbackType::Sip, "sip:example.com:5070", false},
@@ -66,7 +66,7 @@ TEST(DestinationAgreement, RestValidationAndOutgoingPolicyAgree) {
     // The grammar is what must agree here; the toll-fraud rules have their own tests (toll_policy_test).
     callback::PolicySettings open;
     open.allow_international = true;
-    EXPECT_EQ(callback::check_outgoing(callback::TollPolicy(open), from_job, {}), "");
+    EXPECT_EQ(callback::check_outgoing(callback::TollPolicy(open), from_job, {}).refused, "");
     EXPECT_EQ(*from_job, *resolved);
   }
 }

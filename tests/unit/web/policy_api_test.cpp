@@ -51,7 +51,7 @@ class PolicyApiTest : public ::testing::Test {
 };
 
 TEST_F(PolicyApiTest, PremiumAndInternationalDestinationsAre400AndNotStored) {
-  expect_refused(post(phone("+15550100", "+19005550199")), "premium-rate");
+  expect_refused(post(phone("+12015550100", "+19005550199")), "premium-rate");
   expect_refused(post(phone("+15550101", "011 44 20 7123 4567")), "international");
   expect_refused(post(phone("+15550102", "sip:+882123456789@carrier.example;user=phone")), "satellite");
   EXPECT_TRUE(store_->list_phones().empty());
@@ -65,14 +65,14 @@ TEST_F(PolicyApiTest, TheCallersOwnNumberIsJudgedWhenTheDestinationIsEmpty) {
 }
 
 TEST_F(PolicyApiTest, DomesticDestinationIsStoredAndAPutCannotMakeItPremium) {
-  const auto created = post(phone("+15550100", "+15550123"));
+  const auto created = post(phone("+12015550100", "+12015550123"));
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   const auto id = json::parse(created->body)["id"].get<std::int64_t>();
   const std::string path = "/api/v1/authorized-phones/" + std::to_string(id);
-  expect_refused(client_->Put(path, phone("+15550100", "+19005550199").dump(), "application/json"),
+  expect_refused(client_->Put(path, phone("+12015550100", "+19005550199").dump(), "application/json"),
                  "premium-rate");
-  EXPECT_EQ(store_->get_phone(id)->callback_destination, "+15550123");
+  EXPECT_EQ(store_->get_phone(id)->callback_destination, "+12015550123");
 }
 
 }  // namespace
