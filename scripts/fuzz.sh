@@ -13,7 +13,7 @@ shift || true
 # (an RTP datagram of one MTU, an SDP body, a URI of 256 characters), so the fuzzer does not waste its time
 # in input lengths the parser rejects at once.
 all_targets=(sdp:4096 rtp:1500 rfc4733:4096 csv:4096 sip_uri:512 destination:512 config:4096 rest_body:4096
-  wav:4096)
+  wav:4096 toll_policy:65)
 wanted=("$@")
 
 bash scripts/setup.sh  # clang and libFuzzer (libclang-rt-dev) among the rest

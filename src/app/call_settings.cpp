@@ -15,6 +15,8 @@ using nlohmann::json;
 
 constexpr const char* kLinesKey = "lines";
 constexpr const char* kCallbackKey = "callback";
+// [policy] deny_prefixes rides in the callback settings' JSON: the Call Back settings page edits both.
+constexpr const char* kDenyPrefixesKey = "deny_prefixes";
 
 std::string inbound_text(const LineConfig& l) {
   switch (l.inbound) {
@@ -63,26 +65,44 @@ void put_node(const std::string& key, const json& v, toml::table& out) {
   }
 }
 
-// "line[2].channels" or "callback.max_attempts, ..." -> "channels" / "max_attempts": the form's field.
+// "line[2].channels", "callback.max_attempts, ..." or "policy.deny_prefixes[1]" -> "channels" /
+// "max_attempts" / "deny_prefixes": the form's field (a list is one field, whichever entry is wrong).
 std::string field_of(const std::string& key) {
   std::string first = key.substr(0, key.find(", "));
   const auto dot = first.rfind('.');
-  if (dot != std::string::npos) return first.substr(dot + 1);
-  return first == "line" ? "name" : first;
+  if (dot != std::string::npos) first = first.substr(dot + 1);
+  if (first.ends_with(']')) first = first.substr(0, first.rfind('['));
+  return dot == std::string::npos && first == "line" ? "name" : first;
 }
 
-std::variant<CallSettings, std::vector<ConfigError>> check(const json& lines, const json& callback) {
+// The callback settings' JSON holds [callback] and [policy] deny_prefixes; without the latter,
+// `deny_prefixes` (the list in effect) is judged and kept.
+std::variant<CallSettings, std::vector<ConfigError>> check(const json& lines, const json& callback,
+                                                           const std::vector<std::string>& deny_prefixes) {
   if (!lines.is_array()) return std::vector<ConfigError>{{"line", "must be an array of lines"}};
   if (!callback.is_object()) return std::vector<ConfigError>{{"callback", "must be an object"}};
   toml::table root;
   for (const auto& line : lines) {
     if (!line.is_object()) return std::vector<ConfigError>{{"line", "each line must be an object"}};
   }
+  json callback_table = callback;
+  json policy = {{kDenyPrefixesKey, deny_prefixes}};
+  if (const auto it = callback_table.find(kDenyPrefixesKey); it != callback_table.end()) {
+    policy[kDenyPrefixesKey] = *it;
+    callback_table.erase(it);
+  }
   root.insert("line", to_toml_array(lines));
-  root.insert("callback", to_toml_table(callback));
+  root.insert("callback", to_toml_table(callback_table));
+  root.insert("policy", to_toml_table(policy));
   std::ostringstream text;
   text << root;
   return parse_call_settings(text.str());
+}
+
+json callback_part_json(const CallSettings& s) {
+  json out = callback_json(s.callback);
+  out[kDenyPrefixesKey] = s.deny_prefixes;
+  return out;
 }
 
 json lines_json(const std::vector<LineConfig>& lines) {
@@ -98,12 +118,14 @@ std::int64_t now_ms() {
 }
 
 // The stored part, checked again: the rules may have grown since it was stored, or the row was hand-edited.
+// Callback settings stored before deny_prefixes joined them keep the file's list.
 std::optional<CallSettings> stored(store::SettingsStore& s, const char* key, const CallSettings& file) {
   const auto text = s.get(key);
   if (!text) return std::nullopt;
   const json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   const bool is_lines = std::string_view(key) == kLinesKey;
-  auto result = check(is_lines ? doc : lines_json(file.lines), is_lines ? callback_json(file.callback) : doc);
+  auto result = check(is_lines ? doc : lines_json(file.lines), is_lines ? callback_json(file.callback) : doc,
+                      file.deny_prefixes);
   if (const auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
     for (const auto& e : *errors) {
       spdlog::error("settings: the admin's {} in the database are refused ({}: {}); using the file's", key,
@@ -112,6 +134,14 @@ std::optional<CallSettings> stored(store::SettingsStore& s, const char* key, con
     return std::nullopt;
   }
   return std::get<CallSettings>(result);
+}
+
+// Whether the stored callback settings hold deny_prefixes (those stored before it joined them do not).
+bool stored_deny_prefixes(store::SettingsStore& s) {
+  const auto text = s.get(kCallbackKey);
+  if (!text) return false;
+  const json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() && doc.contains(kDenyPrefixesKey);
 }
 
 std::string differing_lines(const std::vector<LineConfig>& admin, const std::vector<LineConfig>& file) {
@@ -139,7 +169,13 @@ json line_json(const LineConfig& l) {
           {"number", l.number},
           {"channels", l.channels},
           {"inbound", inbound_text(l)},
-          {"answer_delay_s", l.answer_delay_s}};
+          {"answer_delay_s", l.answer_delay_s},
+          {"country", l.country},
+          {"strip_prefixes", l.strip_prefixes},
+          {"allow_carrier_codes", l.allow_carrier_codes},
+          {"allow_international", l.allow_international},
+          {"dial_format", callback::to_string(l.dial_format)},
+          {"max_relay_calls", l.max_relay_calls}};
 }
 
 json callback_json(const CallbackConfig& c) {
@@ -152,11 +188,14 @@ json callback_json(const CallbackConfig& c) {
           {"crash_settle_s", c.crash_settle_s},
           {"min_interval_s", c.min_interval_s},
           {"max_call_duration_s", c.max_call_duration_s},
-          {"line_wait_s", c.line_wait_s}};
+          {"line_wait_s", c.line_wait_s},
+          {"max_per_hour", c.max_per_hour},
+          {"max_per_day", c.max_per_day},
+          {"max_concurrent", c.max_concurrent}};
 }
 
 CallSettingsService::CallSettingsService(store::SettingsStore& store, const Config& file)
-    : store_(store), current_{file.lines, file.callback} {
+    : store_(store), current_{file.lines, file.callback, file.policy.deny_prefixes} {
   const CallSettings from_file = current_;
   if (auto s = stored(store_, kLinesKey, from_file)) {
     current_.lines = std::move(s->lines);
@@ -164,7 +203,9 @@ CallSettingsService::CallSettingsService(store::SettingsStore& store, const Conf
   }
   if (auto s = stored(store_, kCallbackKey, from_file)) {
     current_.callback = s->callback;
+    current_.deny_prefixes = std::move(s->deny_prefixes);
     admin_callback_ = true;
+    admin_deny_prefixes_ = stored_deny_prefixes(store_);
   }
   if (admin_lines_ || admin_callback_) {
     spdlog::info("settings: using the admin's {} from the database instead of the file's",
@@ -202,6 +243,13 @@ void CallSettingsService::file_reloaded(const CallSettings& file) {
         "reload: [callback] of the file differs from the settings an admin set in web management; "
         "the admin's stay");
   }
+  if (!admin_deny_prefixes_) {
+    current_.deny_prefixes = file.deny_prefixes;
+  } else if (current_.deny_prefixes != file.deny_prefixes) {
+    spdlog::warn(
+        "reload: [policy] deny_prefixes of the file differs from the list an admin set in web management; "
+        "the admin's stays");
+  }
   if (apply_) apply_(current_);
 }
 
@@ -222,7 +270,7 @@ json CallSettingsService::lines() {
 }
 
 json CallSettingsService::callback() {
-  return callback_json(effective().callback);
+  return callback_part_json(effective());
 }
 
 int CallSettingsService::default_delay_s() const {
@@ -231,7 +279,7 @@ int CallSettingsService::default_delay_s() const {
 }
 
 std::optional<web::SettingsProblem> CallSettingsService::set_lines(const json& lines) {
-  return change(kLinesKey, lines, callback_json(effective().callback));
+  return change(kLinesKey, lines, callback_part_json(effective()));
 }
 
 std::optional<web::SettingsProblem> CallSettingsService::set_callback(const json& callback) {
@@ -241,21 +289,24 @@ std::optional<web::SettingsProblem> CallSettingsService::set_callback(const json
 std::optional<web::SettingsProblem> CallSettingsService::change(const char* key, const json& lines,
                                                                 const json& callback) {
   std::lock_guard lock(mu_);
-  auto result = check(lines, callback);
+  auto result = check(lines, callback, current_.deny_prefixes);
   if (const auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
     return web::SettingsProblem{field_of(errors->front().key), errors->front().message};
   }
   auto next = std::get<CallSettings>(std::move(result));
   const bool is_lines = std::string_view(key) == kLinesKey;
-  // Stored in the form it was read back in, so the next start reads exactly what runs now.
-  const json doc = is_lines ? lines_json(next.lines) : callback_json(next.callback);
+  // Stored in the form it was read back in, so the next start reads exactly what runs now. The callback
+  // settings are stored with deny_prefixes always: saved once, the admin's list is the truth.
+  const json doc = is_lines ? lines_json(next.lines) : callback_part_json(next);
   store_.put(key, doc.dump(), now_ms());  // throws StoreError: nothing applied, the API answers 503
   if (is_lines) {
     current_.lines = std::move(next.lines);
     admin_lines_ = true;
   } else {
     current_.callback = next.callback;
+    current_.deny_prefixes = std::move(next.deny_prefixes);
     admin_callback_ = true;
+    admin_deny_prefixes_ = true;
   }
   // Posted under the lock: the loop applies changes in the order they were stored.
   if (apply_) apply_(current_);

@@ -1,8 +1,9 @@
 #pragma once
 // The lines and callback settings in effect, and where they come from. The configuration file's [[line]]
-// tables and [callback] table are the truth until an admin changes that part in web management; from then on
-// the admin's version, kept in the store (store/settings_store.hpp), is the truth, across restarts and
-// SIGHUP reloads (docs/configuration.md, "Lines and Call Back settings from web management").
+// tables and [callback] table (with [policy] deny_prefixes, which the Call Back settings page edits too) are
+// the truth until an admin changes that part in web management; from then on the admin's version, kept in the
+// store (store/settings_store.hpp), is the truth, across restarts and SIGHUP reloads (docs/configuration.md,
+// "Lines and Call Back settings from web management").
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -47,11 +48,13 @@ class CallSettingsService final : public web::CallSettingsPort {
   CallSettings current_;
   bool admin_lines_ = false;
   bool admin_callback_ = false;
+  bool admin_deny_prefixes_ = false;  // false for callback settings stored before deny_prefixes joined them
   Apply apply_;
   Live live_;
 };
 
 // The JSON of web management for a line and the callback settings (the TOML keys, "inbound" as in the file).
+// callback() answers callback_json with "deny_prefixes" ([policy] deny_prefixes) added.
 nlohmann::json line_json(const LineConfig& line);
 nlohmann::json callback_json(const CallbackConfig& callback);
 

@@ -257,9 +257,10 @@ void read_inbound(Reader& r, const std::string& prefix, const std::string& text,
 
 LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   const std::string prefix = "line[" + std::to_string(index) + "].";
-  r.only_keys(t, prefix,
-              {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s", "country",
-               "strip_prefixes", "allow_carrier_codes", "dial_format", "max_relay_calls"});
+  r.only_keys(
+      t, prefix,
+      {"name", "gateway", "transport", "number", "channels", "inbound", "answer_delay_s", "country",
+       "strip_prefixes", "allow_carrier_codes", "dial_format", "allow_international", "max_relay_calls"});
   LineConfig line;
   r.str(t, prefix, "name", line.name);
   if (line.name.empty()) r.error(prefix + "name", "is required");
@@ -282,6 +283,7 @@ LineConfig read_line(Reader& r, const toml::table& t, std::size_t index) {
   r.strings(t, prefix, "strip_prefixes", line.strip_prefixes, callback::is_valid_strip_prefix,
             "must be 1 to 4 digits (an outside-line prefix such as \"9\")");
   r.boolean(t, prefix, "allow_carrier_codes", line.allow_carrier_codes);
+  r.boolean(t, prefix, "allow_international", line.allow_international);
   std::string format(callback::to_string(line.dial_format));
   r.str(t, prefix, "dial_format", format);
   if (!callback::parse_dial_format(format, line.dial_format)) {

@@ -98,18 +98,21 @@ std::variant<Config, std::vector<ConfigError>> parse_config(const std::string& t
 // names its keys.
 std::vector<ConfigError> check_config(const Config& config);
 
-// The part of the configuration web management edits: the [[line]] tables and the [callback] table.
+// The part of the configuration web management edits: the [[line]] tables, the [callback] table and
+// [policy] deny_prefixes (shown and saved with the callback settings).
 struct CallSettings {
   std::vector<LineConfig> lines;
   CallbackConfig callback;
+  std::vector<std::string> deny_prefixes = callback::default_deny_prefixes();
 };
 
-// A document holding only [[line]] tables and a [callback] table, read with the file's rules (types, ranges,
-// unknown keys, duplicate names and gateways) and check_lines(): web management checks an admin's change with
-// it, so the UI and the file cannot disagree on what is valid.
+// A document holding only [[line]] tables, a [callback] table and a [policy] table with deny_prefixes alone,
+// read with the file's rules (types, ranges, unknown keys, duplicate names and gateways, valid prefixes and
+// countries) and check_lines(): web management checks an admin's change with it, so the UI and the file
+// cannot disagree on what is valid. Without [policy] deny_prefixes, the result has the default list.
 std::variant<CallSettings, std::vector<ConfigError>> parse_call_settings(const std::string& toml_text);
 // The cross-key checks of the lines alone (part of check_config): none at all, an Auto Attendant line that
-// answers at once.
+// answers at once, a country libphonenumber does not know.
 std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines);
 
 // media.prompts_dir, or the installed default when it is empty.

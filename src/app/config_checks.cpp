@@ -94,12 +94,6 @@ std::string effective_prompts_dir(const MediaConfig& media) {
   return media.prompts_dir.empty() ? CALLBACKD_DEFAULT_PROMPTS_DIR : media.prompts_dir;
 }
 
-std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines) {
-  std::vector<ConfigError> errors;
-  add_line_errors(lines, errors);
-  return errors;
-}
-
 namespace {
 
 // The toll-fraud policy classifies numbers by country: a code libphonenumber does not know would make every
@@ -111,19 +105,31 @@ std::string unknown_country(std::string_view got) {
   return message;
 }
 
-void check_countries(const Config& c, std::vector<ConfigError>& errors) {
-  if (!callback::is_known_country(c.policy.country)) {
-    errors.push_back({"policy.country", unknown_country(c.policy.country)});
-  }
-  for (std::size_t i = 0; i < c.lines.size(); ++i) {
-    const std::string& country = c.lines[i].country;
+void add_line_country_errors(const std::vector<LineConfig>& lines, std::vector<ConfigError>& errors) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& country = lines[i].country;
     if (!country.empty() && !callback::is_known_country(country)) {
       errors.push_back({"line[" + std::to_string(i) + "].country", unknown_country(country)});
     }
   }
 }
 
+void check_countries(const Config& c, std::vector<ConfigError>& errors) {
+  if (!callback::is_known_country(c.policy.country)) {
+    errors.push_back({"policy.country", unknown_country(c.policy.country)});
+  }
+  add_line_country_errors(c.lines, errors);
+}
+
 }  // namespace
+
+// A line's country is checked here too: web management edits it, and judges a change with these checks.
+std::vector<ConfigError> check_lines(const std::vector<LineConfig>& lines) {
+  std::vector<ConfigError> errors;
+  add_line_country_errors(lines, errors);
+  add_line_errors(lines, errors);
+  return errors;
+}
 
 std::vector<ConfigError> check_config(const Config& config) {
   std::vector<ConfigError> errors;

@@ -26,20 +26,20 @@ std::map<std::string, std::string> sections(const Config& c) {
                   cb.max_call_duration_s, cb.line_wait_s, cb.max_per_hour, cb.max_per_day, cb.max_concurrent);
   std::string lines;
   for (const auto& l : c.lines) {
-    lines += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(),
+    lines += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{};", l.name, l.gateway.str(),
                          static_cast<int>(l.transport), l.number, l.channels, static_cast<int>(l.inbound),
                          l.inbound_extension, l.answer_delay_s, l.country, fmt::join(l.strip_prefixes, ","),
-                         l.allow_carrier_codes, callback::to_string(l.dial_format), l.max_relay_calls);
+                         l.allow_carrier_codes, callback::to_string(l.dial_format), l.max_relay_calls,
+                         l.allow_international);
   }
   s["[[line]]"] = lines;
   const auto& p = c.policy;
-  s["[policy]"] =
-      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.country, p.allow_international,
-                  p.allow_premium, p.allow_shared_cost, p.allow_satellite, p.allow_special,
-                  fmt::join(p.allow, ","), fmt::join(p.deny, ","), fmt::join(p.deny_prefixes, ","),
-                  fmt::join(p.remote_allow, ","), fmt::join(p.relay_sip_hosts, ","),
-                  p.max_relay_calls_per_caller, p.max_relay_calls, p.max_relay_calls_per_hour,
-                  p.max_relay_calls_per_day, p.max_relay_duration_s);
+  s["[policy]"] = fmt::format(
+      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", p.country, p.allow_international, p.allow_premium,
+      p.allow_shared_cost, p.allow_satellite, p.allow_special, fmt::join(p.allow, ","),
+      fmt::join(p.deny, ","), fmt::join(p.deny_prefixes, ","), fmt::join(p.remote_allow, ","),
+      fmt::join(p.relay_sip_hosts, ","), p.max_relay_calls_per_caller, p.max_relay_calls,
+      p.max_relay_calls_per_hour, p.max_relay_calls_per_day, p.max_relay_duration_s);
   return s;
 }
 

@@ -88,25 +88,30 @@ pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> 
   return s;
 }
 
-// The REST API's copy of the toll-fraud policy: HTTP threads read it, a reload on the control thread
-// replaces it. A reader keeps the policy it took alive while it checks.
+// The REST API's copy of the toll-fraud policy: HTTP threads read it; a change in web management (on an HTTP
+// thread) and a reload (on the control thread) replace it. A reader keeps the policy it took alive while it
+// checks. It also holds the file's [policy], which web management changes only deny_prefixes of.
 class ApiPolicy {
  public:
-  ApiPolicy(const PolicyConfig& policy, const std::vector<LineConfig>& lines) { set(policy, lines); }
-  void set(const PolicyConfig& policy, const std::vector<LineConfig>& lines) {
-    auto next = std::make_shared<const callback::TollPolicy>(pbx::make_toll_policy(policy, lines));
+  ApiPolicy(const PolicyConfig& file, const CallSettings& settings) : file_(file) { apply(settings); }
+  // SIGHUP read a new [policy]; the apply() that follows builds on it.
+  void set_file(const PolicyConfig& file) {
     const std::lock_guard lock(mutex_);
-    config_ = policy;
-    policy_ = std::move(next);
+    file_ = file;
   }
-  // An admin changed the lines: the same rules, judged by the new lines' gateways and countries.
-  void set_lines(const std::vector<LineConfig>& lines) {
+  // The settings in effect changed: the file's rules with their deny_prefixes, judged by their lines'
+  // gateways and countries. Returns that policy, for the call core to take the same one.
+  PolicyConfig apply(const CallSettings& settings) {
     PolicyConfig config;
     {
       const std::lock_guard lock(mutex_);
-      config = config_;
+      config = file_;
     }
-    set(config, lines);
+    config.deny_prefixes = settings.deny_prefixes;
+    auto next = std::make_shared<const callback::TollPolicy>(pbx::make_toll_policy(config, settings.lines));
+    const std::lock_guard lock(mutex_);
+    policy_ = std::move(next);
+    return config;
   }
   std::string check(const callback::Destination& target) const {
     std::shared_ptr<const callback::TollPolicy> p;
@@ -119,7 +124,7 @@ class ApiPolicy {
 
  private:
   mutable std::mutex mutex_;
-  PolicyConfig config_;
+  PolicyConfig file_;
   std::shared_ptr<const callback::TollPolicy> policy_;
 };
 
@@ -233,13 +238,14 @@ int run_server(const Config& config, const std::string& config_path) {
   store::StoreWorker store_worker(*store, [&loop](std::function<void()> fn) { loop.post(std::move(fn)); });
   StoreWorkerPort store_port(store_worker);
   SipSignalling signalling;
-  // The lines and callback settings an admin changed in web management win over the file's
+  // The lines, callback settings and deny_prefixes an admin changed in web management win over the file's
   // (call_settings.hpp).
   auto settings_store = store::open_sqlite_settings_store(config.store.sqlite);
   CallSettingsService call_settings(*settings_store, config);
   Config effective = config;
   effective.lines = call_settings.effective().lines;
   effective.callback = call_settings.effective().callback;
+  effective.policy.deny_prefixes = call_settings.effective().deny_prefixes;
   pbx::CallManager manager({loop_port, signalling, media_port, store_port, prompts, clock},
                            pbx_settings(effective, menu));
   relay.attach(manager);
@@ -267,11 +273,12 @@ int run_server(const Config& config, const std::string& config_path) {
   auto admins = store::open_sqlite_admin_store(config.store.sqlite);
   auto audit = store::open_sqlite_audit_log(config.store.sqlite);
   // The web server's threads change settings; the call core takes them on its loop, between two events.
-  ApiPolicy api_policy(config.policy, effective.lines);
+  // The call core gets the same policy as the REST API, built once per change.
+  ApiPolicy api_policy(config.policy, call_settings.effective());
   call_settings.attach(
       [&loop, &manager, &api_policy](const CallSettings& s) {
-        api_policy.set_lines(s.lines);
-        loop.post([&manager, s] { manager.reload(s.lines, s.callback); });
+        auto policy = api_policy.apply(s);
+        loop.post([&manager, s, policy = std::move(policy)] { manager.reload(s.lines, s.callback, policy); });
       },
       [&ops] { return ops.live(); });
   web::ApiSettings api_settings{token, effective.callback.default_delay_s};
@@ -315,13 +322,12 @@ int run_server(const Config& config, const std::string& config_path) {
     }
     if (shutdown.started()) return;
     service.reloading();
-    reload_config(
-        config_path, running,
-        [&manager, &call_settings, &api_policy](const auto& lines, const auto& callback, const auto& policy) {
-          manager.set_policy(policy);
-          call_settings.file_reloaded({lines, callback});
-          api_policy.set(policy, call_settings.effective().lines);
-        });
+    reload_config(config_path, running,
+                  [&call_settings, &api_policy](const auto& lines, const auto& callback, const auto& policy) {
+                    // The file's new rules, with the deny_prefixes in effect (the admin's once saved).
+                    api_policy.set_file(policy);
+                    call_settings.file_reloaded({lines, callback, policy.deny_prefixes});
+                  });
     service.ready("reloaded");
   });
   loop.run();

@@ -79,7 +79,8 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
   return Destination::parse(dest, phone.callback_type);
 }
 
-Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target, const OutgoingCall& call) {
+Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
+                         const OutgoingCall& call) {
   const LineDialing none;
   Judgement judged = target ? policy.judge(*target, call.line != nullptr ? *call.line : none, call.purpose)
                             : Judgement{target.error, {}, {}};

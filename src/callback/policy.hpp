@@ -57,7 +57,7 @@ ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::
 struct OutgoingCall {
   CallPurpose purpose = CallPurpose::Callback;
   const LineDialing* line = nullptr;  // how the line the call leaves on dials; nullptr: [policy] country
-  std::string_view destination;  // the text as stored or dialled, for the security event when unparsable
+  std::string_view destination;       // the text as stored or dialled, for the security event when unparsable
   std::string_view from;         // the address of whoever asked for the call (a relay caller); may be empty
   std::string_view subject;      // what the call is for, for the security event: "job 12", a caller number
   std::string_view entry = "-";  // the Authorized Phones entry it is placed for, for the security event
@@ -69,7 +69,6 @@ struct OutgoingCall {
 // policy. The judgement's number is what the Request-URI's user must be (the normalised number, never the
 // keys pressed); a refusal's reason is a phrase that fits after "refused: " ("premium-rate", "invalid", ...),
 // and a destination-refused security event is logged with it.
-Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target,
-                           const OutgoingCall& call);
+Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target, const OutgoingCall& call);
 
 }  // namespace callbackd::callback

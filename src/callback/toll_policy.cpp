@@ -116,9 +116,8 @@ bool starts_with_prefix(std::string_view e164, std::string_view prefix) {
 }
 
 bool has_denied_prefix(const std::vector<std::string>& prefixes, std::string_view e164) {
-  return !e164.empty() && std::any_of(prefixes.begin(), prefixes.end(), [e164](const std::string& p) {
-           return starts_with_prefix(e164, p);
-         });
+  return !e164.empty() && std::any_of(prefixes.begin(), prefixes.end(),
+                                      [e164](const std::string& p) { return starts_with_prefix(e164, p); });
 }
 
 // The outside-line prefix keyed in front of the number, the longest of the line's that fits, removed once.
@@ -178,9 +177,9 @@ bool parse_dial_format(std::string_view text, DialFormat& out) {
 
 std::string_view to_string(NumberClass c) {
   constexpr std::array<std::string_view, 13> kNames{
-      "domestic",         "toll-free",    "international",       "satellite", "shared-cost",
-      "premium-rate",     "special-service", "emergency-number", "feature-code", "carrier-access-code",
-      "too-short",        "invalid",      "invalid-characters"};
+      "domestic",     "toll-free",       "international",     "satellite",    "shared-cost",
+      "premium-rate", "special-service", "emergency-number",  "feature-code", "carrier-access-code",
+      "too-short",    "invalid",         "invalid-characters"};
   return kNames.at(static_cast<std::size_t>(c));
 }
 
@@ -230,7 +229,7 @@ NumberInfo TollPolicy::classify(std::string_view dial, const LineDialing& given)
   }
 }
 
-std::string TollPolicy::refusal(const NumberInfo& info) const {
+std::string TollPolicy::refusal(const NumberInfo& info, const LineDialing& line) const {
   const auto reason = std::string(to_string(info.kind));
   switch (info.kind) {
     case NumberClass::Domestic:
@@ -254,7 +253,8 @@ std::string TollPolicy::refusal(const NumberInfo& info) const {
   }
   if (matches_any(settings_.deny, info.e164)) return "denied-by-pattern";
   if (has_denied_prefix(settings_.deny_prefixes, info.e164)) return "denied-prefix";
-  if (info.international && !settings_.allow_international && !matches_any(settings_.allow, info.e164)) {
+  const bool abroad_open = settings_.allow_international || line.allow_international;
+  if (info.international && !abroad_open && !matches_any(settings_.allow, info.e164)) {
     return "international";
   }
   return {};
@@ -262,7 +262,7 @@ std::string TollPolicy::refusal(const NumberInfo& info) const {
 
 Judgement TollPolicy::judge_number(std::string_view dial, const LineDialing& line) const {
   const NumberInfo info = classify(dial, line);
-  std::string why = refusal(info);
+  std::string why = refusal(info, line);
   if (!why.empty()) return {std::move(why), {}, {}};
   return {{}, info.dial, info.e164};
 }
@@ -298,7 +298,8 @@ Judgement TollPolicy::judge(const Destination& target, const LineDialing& line, 
   return judge_number(decoded_user(uri), gw != gateways_.end() ? gw->dialing : line);
 }
 
-std::string TollPolicy::check(const Destination& target, std::string_view country, CallPurpose purpose) const {
+std::string TollPolicy::check(const Destination& target, std::string_view country,
+                              CallPurpose purpose) const {
   LineDialing line;
   line.country = std::string(country);
   return judge(target, line, purpose).refused;

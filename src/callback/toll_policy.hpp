@@ -93,6 +93,7 @@ struct LineDialing {
   std::vector<std::string> strip_prefixes;  // outside-line prefixes ("9"), digits; none by default
   bool allow_carrier_codes = false;         // NANP 101XXXX: refused unless set, then stripped
   DialFormat format = DialFormat::E164;
+  bool allow_international = false;  // this line may dial abroad, as [policy] allow_international for all
 };
 
 // A line gateway and how it dials: a sip: URI to that host and port (5060 when the URI has none) is a
@@ -115,7 +116,7 @@ enum class NumberClass {
   FeatureCode,
   CarrierCode,  // a NANP carrier access code the line does not allow
   TooShort,
-  Invalid,         // libphonenumber cannot read it as a valid number
+  Invalid,            // libphonenumber cannot read it as a valid number
   InvalidCharacters,  // a character other than digits, a leading '+', '*' and '#'
 };
 std::string_view to_string(NumberClass c);  // "premium-rate", ...: the refusal reason
@@ -168,7 +169,7 @@ class TollPolicy {
 
  private:
   LineDialing with_country(const LineDialing& line) const;
-  std::string refusal(const NumberInfo& info) const;
+  std::string refusal(const NumberInfo& info, const LineDialing& line) const;
 
   PolicySettings settings_;
   std::vector<PolicyGateway> gateways_;

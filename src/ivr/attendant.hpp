@@ -150,7 +150,7 @@ class Attendant {
   // A dialled entry came back refused (or busy, ...): keys until the caller has heard why belong to that
   // entry ('#' ended the number) and are dropped, never read as the next number.
   bool answering_ = false;
-  int silences_ = 0;     // response timeouts in a row
+  int silences_ = 0;  // response timeouts in a row
   std::optional<std::string> logged_in_;
   bool relay_allowed_ = false;
   std::string login_extension_;  // typed, waiting for its password

@@ -16,8 +16,8 @@
 #include "pbx/line_pool.hpp"
 #include "pbx/login_guard.hpp"
 #include "pbx/overload.hpp"
-#include "pbx/relay_caps.hpp"
 #include "pbx/ports.hpp"
+#include "pbx/relay_caps.hpp"
 #include "pbx/settings.hpp"
 #include "pbx/trigger.hpp"
 #include "sip/sip_stack.hpp"
@@ -111,6 +111,7 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   std::optional<EndCause> dial(const store::CallbackJob& job) override;
   std::optional<EndCause> refuse(const store::CallbackJob& job, const std::string& line, std::string why);
   static std::string gateway_uri(const callback::Destination& target, const std::string& number);
+  const Line* job_line(const store::CallbackJob& job, const callback::Destination& target) const;
   std::optional<EndCause> start_callback_leg(const store::CallbackJob& job, const std::string& request_uri,
                                              const std::string& from_uri, const std::string& line);
   void end_attempt(Leg& leg);
@@ -149,9 +150,10 @@ class CallManager final : public sip::SipEvents, private JobDialer {
   void connect(Call& call, Leg& leg, ivr::MenuAction kind, const std::string& target);
   void relay_result(Call& call, ivr::CallOutcome outcome);
   std::size_t relays_of(const std::string& caller) const;  // empty caller: every relayed call
-  int relays_on(const std::string& line) const;             // relayed calls holding a channel of `line`
+  int relays_on(const std::string& line) const;            // relayed calls holding a channel of `line`
   std::optional<EndCause> relay_capped(Call& call, const Leg& caller);
   static std::string line_uri(const Line& line, const std::string& number);
+  const Line* relay_line(const callback::ParsedDestination& target) const;
   std::optional<EndCause> start_relay(Call& call, Leg& caller, const std::string& digits);
   std::optional<EndCause> start_ip_relay(Call& call, Leg& caller, const std::string& keys);
   struct RelayTarget {

@@ -40,11 +40,18 @@ std::string CallManager::gateway_uri(const callback::Destination& target, const 
   return callback::canonical(uri);
 }
 
+// The policy judges a number as the line that would dial it dials it: a free line that may (the job's own
+// first), else the job's or the first free one, whose refusal the job records.
+const Line* CallManager::job_line(const store::CallbackJob& job, const callback::Destination& target) const {
+  const auto may_dial = [&](const Line& l) { return policy_.judge(target, dialing_of(l)).allowed(); };
+  if (const Line* open = lines_.pick(job.line, may_dial)) return open;
+  return lines_.pick(job.line);
+}
+
 std::optional<EndCause> CallManager::dial(const store::CallbackJob& job) {
   const auto target = from_job_destination(job.destination);
   const bool pstn = target && target->kind() == callback::Destination::Kind::Pstn;
-  // The line first: the policy judges a number in the country of the line that would dial it.
-  const Line* line = pstn ? lines_.pick(job.line) : nullptr;
+  const Line* line = pstn ? job_line(job, *target) : nullptr;
   if (pstn && line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const std::string subject = "job " + std::to_string(job.id);
   const std::string entry = job.authorized_phone_id ? std::to_string(*job.authorized_phone_id) : "-";

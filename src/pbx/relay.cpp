@@ -96,6 +96,21 @@ std::optional<EndCause> CallManager::relay_capped(Call& call, const Leg& caller)
   return std::nullopt;
 }
 
+// A number is judged as the line it would leave on dials it: a free line that may dial it (a trunk opened
+// abroad), else the first free line, whose refusal the caller hears.
+const Line* CallManager::relay_line(const callback::ParsedDestination& target) const {
+  const auto room = [this](const Line& l) {
+    return l.max_relay_calls == 0 || relays_on(l.name) < l.max_relay_calls;
+  };
+  if (target) {
+    const auto may_dial = [&](const Line& l) {
+      return room(l) && policy_.judge(*target, dialing_of(l), callback::CallPurpose::Relay).allowed();
+    };
+    if (const Line* open = lines_.pick("", may_dial)) return open;
+  }
+  return lines_.pick("", room);
+}
+
 // The Request-URI of a number the policy allowed on `line`: its normalised form, never the keys pressed.
 std::string CallManager::line_uri(const Line& line, const std::string& number) {
   return "sip:" + number + "@" + line.gateway.str() +
@@ -117,12 +132,9 @@ std::optional<EndCause> CallManager::start_relay(Call& call, Leg& caller, const 
     return start_extension_call(call, caller, digits);
   }
   if (auto capped = relay_capped(call, caller)) return capped;
-  // The line first: a number is judged as the line it would leave on dials it.
-  const Line* line = lines_.pick("", [this](const Line& l) {
-    return l.max_relay_calls == 0 || relays_on(l.name) < l.max_relay_calls;
-  });
-  if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const auto target = callback::Destination::parse_pstn(digits);
+  const Line* line = relay_line(target);
+  if (line == nullptr) return EndCause{EndKind::NoLine, 0, ""};
   const std::string entry = call.entry_ref();
   const callback::LineDialing dialing = dialing_of(*line);
   const callback::OutgoingCall out{.purpose = callback::CallPurpose::Relay,

@@ -8,7 +8,8 @@ std::string HostPort::str() const {
 }
 
 callback::LineDialing dialing_of(const Line& line) {
-  return {line.country, line.strip_prefixes, line.allow_carrier_codes, line.dial_format};
+  return {line.country, line.strip_prefixes, line.allow_carrier_codes, line.dial_format,
+          line.allow_international};
 }
 
 callback::TollPolicy make_toll_policy(const callback::PolicySettings& policy,

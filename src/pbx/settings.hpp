@@ -35,7 +35,8 @@ struct Line {
   std::vector<std::string> strip_prefixes;
   bool allow_carrier_codes = false;
   callback::DialFormat dial_format = callback::DialFormat::E164;
-  int max_relay_calls = 0;  // relayed calls at once on this line; 0: as many as it has channels
+  bool allow_international = false;  // numbers abroad through this line only ([policy] allow_international)
+  int max_relay_calls = 0;           // relayed calls at once on this line; 0: as many as it has channels
 };
 
 // The toll-fraud policy's view of a line.

@@ -57,6 +57,10 @@ Reply error_reply(int status, const std::string& message, const std::string& fie
 json ApiHandlers::phone_json(const store::AuthorizedPhone& p) const {
   json j = to_json(p);
   j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.effective_default_delay_s());
+  // An entry stored before the policy refused its destination (the policy failed closed, a deny prefix was
+  // added) is flagged, not changed: the admin decides, and the dialer refuses it meanwhile.
+  if (auto refused = check_phone_policy(p, settings_.destination_policy))
+    j["destination_warning"] = refused->message;
   return j;
 }
 

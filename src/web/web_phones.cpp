@@ -30,6 +30,10 @@ std::string csv_value(const json& v) {
 json WebHandlers::phone_json(const store::AuthorizedPhone& p) const {
   json j = to_json(p);
   j["effective_callback_delay_s"] = p.callback_delay_s.value_or(settings_.effective_default_delay_s());
+  // An entry stored before the policy refused its destination (the policy failed closed, a deny prefix was
+  // added) is flagged, not changed: the admin decides, and the dialer refuses it meanwhile.
+  if (auto refused = check_phone_policy(p, settings_.destination_policy))
+    j["destination_warning"] = refused->message;
   // The same check POST and PUT answer with, so that the table can flag an entry that trusts nearly anyone
   // or (stored before the API refused such entries) can never match a caller.
   if (auto warning = caller_address_warning(p.caller_address)) j["warning"] = *warning;

@@ -153,6 +153,7 @@ function crudPage(cfg) {
         const el = form.elements[fd.name];
         const v = row ? row[fd.name] : fd.default;
         if (fd.type === 'checkbox') el.checked = !!v;
+        else if (fd.type === 'list') el.value = (v || []).join(', ');
         else el.value = v === null || v === undefined ? '' : v;
         if (fd.fixedOnEdit) el.disabled = !!row;
       }
@@ -167,6 +168,7 @@ function crudPage(cfg) {
         const el = form.elements[fd.name];
         if (fd.type === 'checkbox') body[fd.name] = el.checked;
         else if (fd.type === 'integer') body[fd.name] = el.value === '' ? null : (/^-?\d+$/.test(el.value) ? Number(el.value) : el.value);
+        else if (fd.type === 'list') body[fd.name] = splitList(el.value, ',');
         else if (fd.type === 'password' && el.value === '' && st.editing) continue;
         else body[fd.name] = el.value;
       }
@@ -217,9 +219,15 @@ function fieldInput(fd) {
   return h('label', {}, fd.label, input);
 }
 
+// "9, 8" (or one entry per line) -> ["9", "8"]: a list field's text as the API's array; the server judges each.
+function splitList(text, separator) {
+  return text.split(separator).map((s) => s.trim()).filter((s) => s !== '');
+}
+
 function fmt(v) {
   if (v === true) return 'yes';
   if (v === false) return 'no';
   if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.join(', ');
   return String(v);
 }

@@ -14,12 +14,13 @@ cbd.pages.phones = crudPage({
     {field: 'description', label: 'Description'},
     {field: 'callback_enabled', label: 'Call back'},
     {field: 'callback_type', label: 'Callback type'},
-    {field: 'callback_destination', label: 'Destination', render: (r) => r.callback_destination || h('span', {class: 'note'}, 'own number')},
+    {field: 'callback_destination', label: 'Destination', render: (r) => [r.callback_destination || h('span', {class: 'note'}, 'own number'),
+      r.destination_warning ? h('span', {class: 'warning destination-warning', title: r.destination_warning}, ' ⚠ ' + r.destination_warning.replace(/^callback_destination "[^"]*" /, '')) : null]},
     {field: 'callback_delay_s', label: 'Delay (s)', render: (r) => r.callback_delay_s ?? h('span', {class: 'note'}, `${r.effective_callback_delay_s} (default)`)},
   ],
   fields: [
     {name: 'caller_type', label: 'Caller type', type: 'select', options: ['pstn', 'sip', 'auto'], default: 'pstn', group: 'Caller Settings'},
-    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+15551234',
+    {name: 'caller_address', label: 'Caller address (* and ? wildcards)', group: 'Caller Settings', placeholder: '+12015551234',
       hint: async (v) => ((await api('GET', '/api/v1/authorized-phones/check?caller_address=' + encodeURIComponent(v))).data || {}).warning || ''},
     {name: 'login_extension', label: 'Login extension', group: 'Caller Settings'},
     {name: 'auto_call_relay', label: 'Auto call relay', type: 'checkbox', group: 'Caller Settings'},
@@ -163,15 +164,25 @@ cbd.pages.lines = crudPage({
     {field: 'channels', label: 'Channels busy / total', render: (r) => `${r.channels_busy ?? '?'} / ${r.channels}`},
     {field: 'inbound', label: 'Inbound route'},
     {field: 'answer_delay_s', label: 'Answer delay (s)'},
+    {field: 'country', label: 'Country', render: (r) => r.country || h('span', {class: 'note'}, '[policy]')},
+    {field: 'dial_format', label: 'Dials as'},
+    {field: 'strip_prefixes', label: 'Strips'},
   ],
   fields: [
-    {name: 'name', label: 'Name', fixedOnEdit: true},
-    {name: 'gateway', label: 'Gateway (IP:port)', placeholder: '192.0.2.10:5060'},
-    {name: 'transport', label: 'Transport', type: 'select', options: ['udp', 'tcp'], default: 'udp'},
-    {name: 'number', label: 'Number'},
-    {name: 'channels', label: 'Channels', type: 'integer', default: 1},
-    {name: 'inbound', label: 'Inbound route (auto-attendant, reject or extension:<number>)', default: 'auto-attendant'},
-    {name: 'answer_delay_s', label: 'Answer delay, s', type: 'integer', default: 8},
+    {name: 'name', label: 'Name', fixedOnEdit: true, group: 'Line'},
+    {name: 'gateway', label: 'Gateway (IP:port)', placeholder: '192.0.2.10:5060', group: 'Line'},
+    {name: 'transport', label: 'Transport', type: 'select', options: ['udp', 'tcp'], default: 'udp', group: 'Line'},
+    {name: 'number', label: 'Number', group: 'Line'},
+    {name: 'channels', label: 'Channels', type: 'integer', default: 1, group: 'Line'},
+    {name: 'inbound', label: 'Inbound route (auto-attendant, reject or extension:<number>)', default: 'auto-attendant', group: 'Line'},
+    {name: 'answer_delay_s', label: 'Answer delay, s', type: 'integer', default: 8, group: 'Line'},
+    // How the toll-fraud policy reads the numbers this line dials, and the form its gateway is sent.
+    {name: 'country', label: 'Country (ISO code such as US; empty: [policy] country)', placeholder: 'US', group: 'Dialing'},
+    {name: 'strip_prefixes', label: 'Outside-line prefixes to strip (comma-separated, e.g. 9)', type: 'list', default: [], group: 'Dialing'},
+    {name: 'allow_carrier_codes', label: 'Allow carrier access codes (101XXXX)', type: 'checkbox', default: false, group: 'Dialing'},
+    {name: 'allow_international', label: 'Allow international calls on this line', type: 'checkbox', default: false, group: 'Dialing'},
+    {name: 'dial_format', label: 'Number sent to the gateway', type: 'select', options: ['e164', 'national'], default: 'e164', group: 'Dialing'},
+    {name: 'max_relay_calls', label: 'Relayed calls at once (0: all channels)', type: 'integer', default: 0, group: 'Dialing'},
   ],
 });
 
@@ -186,7 +197,17 @@ const CALLBACK_FIELDS = [
   ['min_interval_s', 'Min interval between triggers, s (0-86400)'],
   ['max_call_duration_s', 'Max call duration, s (10-86400)'],
   ['line_wait_s', 'Wait for a free line, s (0-3600)'],
+  ['max_per_hour', 'Callbacks per caller per hour (0: no cap)'],
+  ['max_per_day', 'Callbacks per caller per day (0: no cap)'],
+  ['max_concurrent', 'Callbacks dialing at once (1-100000)'],
 ];
+
+// [policy] deny_prefixes, saved with the callback settings: one E.164 prefix per line, '?' one digit.
+function denyPrefixesField() {
+  return [h('label', {class: 'wide'}, 'Denied number prefixes, one per line (E.164, ? is one digit, e.g. +1???976)',
+    h('textarea', {name: 'deny_prefixes', id: 'field-deny_prefixes', rows: 6, spellcheck: 'false', autocomplete: 'off'})),
+  h('span', {class: 'field-error wide', 'data-error-for': 'deny_prefixes', id: 'error-deny_prefixes'})];
+}
 
 cbd.pages.settings = async (root) => {
   const msg = h('div', {class: 'message', role: 'status', 'aria-live': 'polite', id: 'message'});
@@ -194,12 +215,16 @@ cbd.pages.settings = async (root) => {
     CALLBACK_FIELDS.flatMap(([name, label]) => [h('label', {}, label,
       h('input', {name, id: 'field-' + name, type: 'text', inputmode: 'numeric', autocomplete: 'off'})),
     h('span', {class: 'field-error', 'data-error-for': name, id: 'error-' + name})]),
+    denyPrefixesField(),
     h('span', {class: 'field-error', 'data-error-for': ''}),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary', id: 'save-settings'}, 'Save')));
-  const fill = (cb) => { for (const [name] of CALLBACK_FIELDS) form.elements[name].value = cb[name]; };
+  const fill = (cb) => {
+    for (const [name] of CALLBACK_FIELDS) form.elements[name].value = cb[name];
+    form.elements.deny_prefixes.value = (cb.deny_prefixes || []).join('\n');
+  };
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = {};
+    const body = {deny_prefixes: splitList(form.elements.deny_prefixes.value, '\n')};
     for (const [name] of CALLBACK_FIELDS) {
       const v = form.elements[name].value;
       body[name] = /^-?\d+$/.test(v) ? Number(v) : v;
@@ -212,8 +237,9 @@ cbd.pages.settings = async (root) => {
   });
   root.append(h('h1', {}, 'Call Back settings'),
     h('p', {class: 'note', id: 'settings-note'}, 'What the server uses now. Until saved here, these are the ' +
-      'configuration file\'s [callback] table; once saved, the server keeps these (also across restarts and ' +
-      'reloads of the file). The login extension and destination patterns are set per entry and by [policy].'),
+      'configuration file\'s [callback] table and [policy] deny_prefixes; once saved, the server keeps these (also ' +
+      'across restarts and reloads of the file). A number starting with a denied prefix is never called back or ' +
+      'relayed. The login extension and destination patterns are set per entry and by [policy].'),
     msg, form);
   const r = await api('GET', '/api/v1/settings/callback');
   if (r.ok) fill(r.data);

@@ -158,12 +158,13 @@ TEST(CheckOutgoing, PassesTheParsedDestinationAndGivesTheParsersReason) {
 
 TEST(CheckOutgoing, AppliesTheTollPolicyAsTheLineDials) {
   const TollPolicy policy;
-  const LineDialing us{"US", {}, false, DialFormat::E164};
-  const LineDialing gb{"GB", {}, false, DialFormat::National};
+  const LineDialing us{"US", {}, false, DialFormat::E164, false};
+  const LineDialing gb{"GB", {}, false, DialFormat::National, false};
   const auto premium = Destination::parse_pstn("+19005550199");
   EXPECT_EQ(check_outgoing(policy, premium, {CallPurpose::Relay, &us, "", "", ""}).refused, "premium-rate");
   const auto london = Destination::parse_pstn("+442071234567");
-  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, &us, "", "", ""}).refused, "international");
+  EXPECT_EQ(check_outgoing(policy, london, {CallPurpose::Callback, &us, "", "", ""}).refused,
+            "international");
   const auto judged = check_outgoing(policy, london, {CallPurpose::Callback, &gb, "", "", ""});
   EXPECT_TRUE(judged.allowed());
   EXPECT_EQ(judged.number, "02071234567") << "the GB line dials it nationally";

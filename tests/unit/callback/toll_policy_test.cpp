@@ -19,72 +19,79 @@ struct Case {
 
 // The default policy: domestic and toll free only, and only numbers libphonenumber validates (fail closed).
 const Case kDefaultCases[] = {
-    {"+19005550199", "US", "premium-rate", ""},    // US premium 900, dialled once in production
-    {"19005550199", "US", "premium-rate", ""},     // the same, dialled nationally
-    {"9005550199", "US", "premium-rate", ""},      // ... and without the trunk prefix
-    {"+19765550100", "US", "invalid", ""},         // 976 is no area code in service
-    {"2019765555", "US", "denied-prefix", ""},     // a 976 exchange inside an ordinary area code
-    {"12019765555", "US", "denied-prefix", ""},    // ... with the trunk prefix
-    {"+12019765555", "US", "denied-prefix", ""},   // ... in E.164
-    {"2125551212", "US", "denied-prefix", ""},     // directory assistance, charged per call
-    {"+18005550100", "US", "", "+18005550100"},    // toll free
-    {"8005550100", "US", "", "+18005550100"},      // ... as keyed
-    {"+15551234567", "US", "invalid", ""},         // no 555 area code: fail closed
-    {"+15550100", "US", "too-short", ""},          // seven digits in E.164 is no number
-    {"5550100", "US", "too-short", ""},            // seven-digit local dialling: no area code, refused
-    {"+12125550199", "US", "", "+12125550199"},    // New York
-    {"12125550199", "US", "", "+12125550199"},     // the same, with the trunk prefix: sent normalised
-    {"2125550199", "US", "", "+12125550199"},      // ten digits
-    {"912125550199", "US", "invalid", ""},         // no outside-line prefix on a line that declares none
-    {"9195550199", "US", "", "+19195550199"},      // a 919 area code is a number, not a prefix
-    {"21255501990", "US", "invalid", ""},          // one digit too many
-    {"201555019", "US", "too-short", ""},          // one too few
-    {"2015550199123", "US", "invalid", ""},        // an extension's digits after the number
-    {"12", "US", "too-short", ""},                 // two digits
-    {"123", "US", "too-short", ""},                // three
-    {"0", "US", "invalid", ""},                    // the operator
-    {"00", "US", "too-short", ""},                 // ... operator-assisted
-    {"+882123456789", "US", "satellite", ""},      // international networks
-    {"+8816123456", "US", "satellite", ""},        // Iridium
-    {"+870772123456", "US", "satellite", ""},      // Inmarsat
-    {"011442071234567", "US", "international", ""},     // London through the NANP access prefix
-    {"011882123456789", "US", "satellite", ""},         // ... a satellite network the same way
-    {"0119005550199", "US", "invalid", ""},             // 011 then a NANP number: no such call
-    {"9011442071234567", "US", "invalid", ""},          // no outside-line prefix declared
-    {"00442071234567", "US", "invalid", ""},            // another plan's international prefix
-    {"0033142685300", "US", "invalid", ""},             // ... again
+    {"+19005550199", "US", "premium-rate", ""},      // US premium 900, dialled once in production
+    {"19005550199", "US", "premium-rate", ""},       // the same, dialled nationally
+    {"9005550199", "US", "premium-rate", ""},        // ... and without the trunk prefix
+    {"+19765550100", "US", "invalid", ""},           // 976 is no area code in service
+    {"2019765555", "US", "denied-prefix", ""},       // a 976 exchange inside an ordinary area code
+    {"12019765555", "US", "denied-prefix", ""},      // ... with the trunk prefix
+    {"+12019765555", "US", "denied-prefix", ""},     // ... in E.164
+    {"2125551212", "US", "denied-prefix", ""},       // directory assistance, charged per call
+    {"+18005550100", "US", "", "+18005550100"},      // toll free
+    {"8005550100", "US", "", "+18005550100"},        // ... as keyed
+    {"+15551234567", "US", "invalid", ""},           // no 555 area code: fail closed
+    {"+15550100", "US", "too-short", ""},            // seven digits in E.164 is no number
+    {"5550100", "US", "too-short", ""},              // seven-digit local dialling: no area code, refused
+    {"+12125550199", "US", "", "+12125550199"},      // New York
+    {"12125550199", "US", "", "+12125550199"},       // the same, with the trunk prefix: sent normalised
+    {"2125550199", "US", "", "+12125550199"},        // ten digits
+    {"912125550199", "US", "invalid", ""},           // no outside-line prefix on a line that declares none
+    {"9195550199", "US", "", "+19195550199"},        // a 919 area code is a number, not a prefix
+    {"21255501990", "US", "invalid", ""},            // one digit too many
+    {"201555019", "US", "too-short", ""},            // one too few
+    {"2015550199123", "US", "invalid", ""},          // an extension's digits after the number
+    {"12", "US", "too-short", ""},                   // two digits
+    {"123", "US", "too-short", ""},                  // three
+    {"0", "US", "invalid", ""},                      // the operator
+    {"00", "US", "too-short", ""},                   // ... operator-assisted
+    {"+882123456789", "US", "satellite", ""},        // international networks
+    {"+8816123456", "US", "satellite", ""},          // Iridium
+    {"+870772123456", "US", "satellite", ""},        // Inmarsat
+    {"011442071234567", "US", "international", ""},  // London through the NANP access prefix
+    {"011882123456789", "US", "satellite", ""},      // ... a satellite network the same way
+    {"0119005550199", "US", "invalid", ""},          // 011 then a NANP number: no such call
+    {"9011442071234567", "US", "invalid", ""},       // no outside-line prefix declared
+    {"00442071234567", "US", "invalid", ""},         // another plan's international prefix
+    {"0033142685300", "US", "invalid", ""},          // ... again
     {"1010288011442071234567", "US", "carrier-access-code", ""},  // carrier access code, then abroad
     {"10102889005550199", "US", "carrier-access-code", ""},       // ... then premium
     {"10102882125550199", "US", "carrier-access-code", ""},       // ... even domestic
-    {"00442071234567", "GB", "", "+442071234567"},      // 00 from a GB line to a GB number: domestic
-    {"0033142685300", "GB", "international", ""},       // 00 from a GB line to Paris
-    {"+442071234567", "GB", "", "+442071234567"},       // +44 from a GB line
-    {"02071234567", "GB", "", "+442071234567"},         // national form, sent in E.164
-    {"+442071234567", "US", "international", ""},       // +44 from a US line
-    {"+449098790000", "GB", "premium-rate", ""},        // UK 09
-    {"+447012345678", "GB", "premium-rate", ""},        // UK 070 personal numbers
-    {"+448712345678", "GB", "premium-rate", ""},        // UK 0871
-    {"+448001234567", "GB", "", "+448001234567"},       // UK freephone
-    {"+18095550199", "US", "international", ""},        // Dominican Republic, inside +1
-    {"18765550123", "US", "international", ""},         // Jamaica, inside +1, as keyed
-    {"+18765550100", "US", "international", ""},        // ... in E.164
-    {"+16135550199", "US", "international", ""},        // Canada is another country too
-    {"+16135550199", "CA", "", "+16135550199"},         // ... but not from a Canadian line
-    {"+12683456789", "US", "invalid", ""},              // Antigua range libphonenumber does not know
-    {"+999123456", "US", "invalid", ""},                // no such country code
-    {"911", "US", "emergency-number", ""},              // never a callback to emergency services
-    {"9911", "US", "too-short", ""},                    // ... nor a short string around it
+    {"00442071234567", "GB", "", "+442071234567"},  // 00 from a GB line to a GB number: domestic
+    {"0033142685300", "GB", "international", ""},   // 00 from a GB line to Paris
+    {"+442071234567", "GB", "", "+442071234567"},   // +44 from a GB line
+    {"02071234567", "GB", "", "+442071234567"},     // national form, sent in E.164
+    {"+442071234567", "US", "international", ""},   // +44 from a US line
+    {"+449098790000", "GB", "premium-rate", ""},    // UK 09
+    {"+447012345678", "GB", "premium-rate", ""},    // UK 070 personal numbers
+    {"+448712345678", "GB", "premium-rate", ""},    // UK 0871
+    {"+448001234567", "GB", "", "+448001234567"},   // UK freephone
+    {"+18095550199", "US", "international", ""},    // Dominican Republic, inside +1
+    {"18765550123", "US", "international", ""},     // Jamaica, inside +1, as keyed
+    {"+18765550100", "US", "international", ""},    // ... in E.164
+    {"+16135550199", "US", "international", ""},    // Canada is another country too
+    {"+16135550199", "CA", "", "+16135550199"},     // ... but not from a Canadian line
+    {"+12683456789", "US", "invalid", ""},          // Antigua range libphonenumber does not know
+    {"+999123456", "US", "invalid", ""},            // no such country code
+    {"911", "US", "emergency-number", ""},          // never a callback to emergency services
+    {"9911", "US", "too-short", ""},                // ... nor a short string around it
     {"112", "GB", "emergency-number", ""},
     {"999", "GB", "emergency-number", ""},
-    {"*6712125550199", "US", "feature-code", ""},       // a gateway may act on * and #
+    {"*6712125550199", "US", "feature-code", ""},         // a gateway may act on * and #
     {"*67+12125550199", "US", "invalid-characters", ""},  // '+' only leads
     {"12125550199#", "US", "feature-code", ""},
     {"2125550199#9005550199", "US", "feature-code", ""},
-    {"1900CALLNOW", "US", "invalid-characters", ""},    // letters
+    {"1900CALLNOW", "US", "invalid-characters", ""},  // letters
     {"+1 212 555 0199", "US", "invalid-characters", ""},
     {"", "US", "invalid-characters", ""},
     {"+", "US", "invalid-characters", ""},
 };
+
+LineDialing us() {
+  return {"US", {}, false, DialFormat::E164, false};
+}
+LineDialing gb() {
+  return {"GB", {}, false, DialFormat::E164, false};
+}
 
 TEST(TollPolicy, DefaultPolicyTable) {
   const TollPolicy policy;
@@ -100,7 +107,7 @@ TEST(TollPolicy, DefaultPolicyTable) {
 
 TEST(TollPolicy, OutsideLinePrefixesAreExplicitPerLine) {
   const TollPolicy policy;
-  LineDialing line{"US", {"9", "81"}, false, DialFormat::E164};
+  LineDialing line{"US", {"9", "81"}, false, DialFormat::E164, false};
   EXPECT_EQ(policy.judge_number("92125550199", line).number, "+12125550199");
   EXPECT_EQ(policy.judge_number("912125550199", line).number, "+12125550199");
   EXPECT_EQ(policy.judge_number("812125550199", line).number, "+12125550199") << "the longest prefix";
@@ -115,8 +122,8 @@ TEST(TollPolicy, OutsideLinePrefixesAreExplicitPerLine) {
 
 TEST(TollPolicy, CarrierAccessCodesOnlyWhereTheLineAllowsThem) {
   const TollPolicy policy;
-  const LineDialing closed{"US", {}, false, DialFormat::E164};
-  const LineDialing open{"US", {}, true, DialFormat::E164};
+  const LineDialing closed{"US", {}, false, DialFormat::E164, false};
+  const LineDialing open{"US", {}, true, DialFormat::E164, false};
   EXPECT_EQ(policy.judge_number("10102882125550199", closed).refused, "carrier-access-code");
   EXPECT_EQ(policy.judge_number("10102882125550199", open).number, "+12125550199");
   EXPECT_EQ(policy.judge_number("10102889005550199", open).refused, "premium-rate");
@@ -128,13 +135,22 @@ TEST(TollPolicy, NationalDialFormat) {
   PolicySettings s;
   s.allow_international = true;
   const TollPolicy policy(s);
-  const LineDialing us{"US", {}, false, DialFormat::National};
-  const LineDialing gb{"GB", {}, false, DialFormat::National};
+  const LineDialing us{"US", {}, false, DialFormat::National, false};
+  const LineDialing gb{"GB", {}, false, DialFormat::National, false};
   EXPECT_EQ(policy.judge_number("+12125550199", us).number, "2125550199");
   EXPECT_EQ(policy.judge_number("+442071234567", us).number, "011442071234567") << "abroad: 011";
   EXPECT_EQ(policy.judge_number("+442071234567", gb).number, "02071234567");
   EXPECT_EQ(policy.judge_number("+12125550199", gb).number, "0012125550199") << "abroad: 00";
   EXPECT_EQ(policy.judge_number("+442071234567", gb).e164, "+442071234567");
+}
+
+TEST(TollPolicy, OneLineMayBeOpenedAbroad) {
+  const TollPolicy policy;
+  LineDialing trunk{"US", {}, false, DialFormat::E164, true};
+  EXPECT_EQ(policy.judge_number("011442071234567", trunk).number, "+442071234567");
+  EXPECT_EQ(policy.judge_number("+449098790000", trunk).refused, "premium-rate") << "premium stays shut";
+  EXPECT_EQ(policy.judge_number("+882123456789", trunk).refused, "satellite");
+  EXPECT_EQ(policy.judge_number("011442071234567", us()).refused, "international") << "other lines stay shut";
 }
 
 TEST(TollPolicy, DenyPrefixesAreTheAdminsList) {
@@ -155,13 +171,6 @@ TEST(TollPolicy, DenyPrefixesAreTheAdminsList) {
   EXPECT_TRUE(is_valid_strip_prefix("9"));
   EXPECT_FALSE(is_valid_strip_prefix("+9"));
   EXPECT_FALSE(is_valid_strip_prefix("99999"));
-}
-
-LineDialing us() {
-  return {"US", {}, false, DialFormat::E164};
-}
-LineDialing gb() {
-  return {"GB", {}, false, DialFormat::E164};
 }
 
 TEST(TollPolicy, PolicyCountryIsTheDefaultForLinesWithoutOne) {

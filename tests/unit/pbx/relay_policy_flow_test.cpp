@@ -1,9 +1,9 @@
 // Call Relay under the toll-fraud policy, as whole calls through the call core: what the line is sent for the
 // keys a caller presses (the normalised number, the line's own prefixes and format), and the caps on
 // relayed calls per caller and per line.
-#include "unit/pbx/relay_flow.hpp"
-
 #include <algorithm>
+
+#include "unit/pbx/relay_flow.hpp"
 
 namespace callbackd::pbx::testing {
 namespace {
@@ -63,6 +63,20 @@ TEST_F(RelayPolicyFlow, ALinesOutsidePrefixIsStrippedAndItsNationalFormatSent) {
   EXPECT_EQ(relay_invites().size(), 1u) << "international behind the prefix: refused";
 }
 
+TEST_F(RelayPolicyFlow, AnInternationalNumberLeavesOnTheLineOpenedAbroad) {
+  Line trunk = settings.lines[0];
+  trunk.name = "trunk";
+  trunk.gateway = {"127.0.0.1", 5080};
+  trunk.allow_international = true;
+  settings.lines.push_back(trunk);
+  extension("201", true);
+  const LegId caller = answered_callback("201", true);
+  relay_and_end(caller, "011442071234567#");
+  EXPECT_EQ(relay_invites().back().text, "sip:+442071234567@127.0.0.1:5080") << "not on the closed fxo1";
+  relay_and_end(caller, "2125550199#");
+  EXPECT_EQ(relay_invites().back().text, "sip:+12125550199@127.0.0.1:5070") << "domestic: the first line";
+}
+
 TEST_F(RelayPolicyFlow, TheCallersHourlyCapRefusesTheNextRelayedCall) {
   settings.policy.max_relay_calls_per_hour = 2;
   extension("201", true);
@@ -90,9 +104,8 @@ TEST_F(RelayPolicyFlow, ALinesRelayCapKeepsChannelsForCallbacks) {
   press(second, "2015550124#");
   const auto to_second = [this] {
     const auto all = sip.all("invite");
-    return std::count_if(all.begin(), all.end(), [](const SignalOp& op) {
-      return op.text == "sip:+12015550124@127.0.0.1:5070";
-    });
+    return std::count_if(all.begin(), all.end(),
+                         [](const SignalOp& op) { return op.text == "sip:+12015550124@127.0.0.1:5070"; });
   };
   EXPECT_EQ(to_second(), 0) << "no INVITE beyond the line's max_relay_calls";
   EXPECT_EQ(manager->lines().in_use("fxo1"), 3) << "the fourth channel stays for callbacks";

@@ -52,14 +52,14 @@ class PolicyApiTest : public ::testing::Test {
 
 TEST_F(PolicyApiTest, PremiumAndInternationalDestinationsAre400AndNotStored) {
   expect_refused(post(phone("+12015550100", "+19005550199")), "premium-rate");
-  expect_refused(post(phone("+15550101", "011 44 20 7123 4567")), "international");
-  expect_refused(post(phone("+15550102", "sip:+882123456789@carrier.example;user=phone")), "satellite");
+  expect_refused(post(phone("+12015550101", "011 44 20 7123 4567")), "international");
+  expect_refused(post(phone("+12015550102", "sip:+882123456789@carrier.example;user=phone")), "satellite");
   EXPECT_TRUE(store_->list_phones().empty());
 }
 
 TEST_F(PolicyApiTest, TheCallersOwnNumberIsJudgedWhenTheDestinationIsEmpty) {
   expect_refused(post(phone("+18765550100", "")), "international");
-  const auto pattern = post(phone("+1555*", ""));
+  const auto pattern = post(phone("+1201555*", ""));
   ASSERT_TRUE(pattern);
   EXPECT_EQ(pattern->status, 201) << "a pattern's callbacks are judged per caller, when they are dialled";
 }
@@ -73,6 +73,29 @@ TEST_F(PolicyApiTest, DomesticDestinationIsStoredAndAPutCannotMakeItPremium) {
   expect_refused(client_->Put(path, phone("+12015550100", "+19005550199").dump(), "application/json"),
                  "premium-rate");
   EXPECT_EQ(store_->get_phone(id)->callback_destination, "+12015550123");
+}
+
+// An entry stored before today's rules refused its destination is listed with a warning, never changed.
+TEST_F(PolicyApiTest, AStoredDestinationThePolicyNowRefusesIsFlaggedInListsAndUnchanged) {
+  const auto created = post(phone("+12015550100", "+12015550123"));
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const auto id = json::parse(created->body)["id"].get<std::int64_t>();
+  auto stored = *store_->get_phone(id);
+  EXPECT_FALSE(json::parse(created->body).contains("destination_warning"));
+  stored.callback_destination = "5550123";  // what an older version accepted
+  ASSERT_TRUE(store_->update_phone(stored));
+  const auto listed = client_->Get("/api/v1/authorized-phones");
+  ASSERT_TRUE(listed);
+  const json list = json::parse(listed->body);
+  ASSERT_EQ(list.size(), 1U);
+  EXPECT_NE(list[0].value("destination_warning", "").find("refused by the toll-fraud policy: too-short"),
+            std::string::npos)
+      << list[0];
+  const auto one = client_->Get("/api/v1/authorized-phones/" + std::to_string(id));
+  ASSERT_TRUE(one);
+  EXPECT_TRUE(json::parse(one->body).contains("destination_warning"));
+  EXPECT_EQ(store_->get_phone(id)->callback_destination, "5550123") << "flagged, not changed";
 }
 
 }  // namespace
