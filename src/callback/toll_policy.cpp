@@ -230,7 +230,7 @@ NumberInfo TollPolicy::classify(std::string_view dial, const LineDialing& given)
 }
 
 std::string TollPolicy::refusal(const NumberInfo& info, const LineDialing& line) const {
-  const auto reason = std::string(to_string(info.kind));
+  auto reason = std::string(to_string(info.kind));
   switch (info.kind) {
     case NumberClass::Domestic:
     case NumberClass::TollFree:
