@@ -69,7 +69,7 @@ std::vector<AaAction> Attendant::handle(const AaEvent& ev) {
       if (const char key = normalize_key(ev.digit); key != 0) return on_digit(key);
       return {};  // not a key a caller could have pressed
     case AaEvent::Kind::PlaybackDone:
-      if (answering_) return enter(state_, {});  // the caller heard why: the prompt of the step again
+      if (answering_) return answer_heard();
       // The goodbye ends the call; elsewhere the response timer keeps running: the caller may still press.
       if (phase_ == AaPhase::Goodbye) {
         transition(AaPhase::Done, state_);
@@ -98,7 +98,7 @@ std::vector<AaAction> Attendant::on_start() {
 }
 
 std::vector<AaAction> Attendant::on_digit(char key) {
-  if (answering_) return {};
+  if (answering_ || discarding_) return discard(key);
   Actions actions;
   if (!barged_ &&
       (phase_ == AaPhase::Menu || phase_ == AaPhase::LoginExtension || phase_ == AaPhase::LoginPassword)) {
@@ -197,7 +197,8 @@ std::vector<AaAction> Attendant::end_login_entry() {
 }
 
 std::vector<AaAction> Attendant::on_timeout() {
-  if (answering_) return enter(state_, {});  // the end of the answer was never reported
+  // The end of the answer was never reported, or the caller stopped keying the entry that was dropped.
+  if (answering_ || discarding_) return enter(state_, {});
   switch (phase_) {
     case AaPhase::Menu:
       return collected_.empty() ? nothing_entered() : end_entry();
@@ -213,6 +214,26 @@ std::vector<AaAction> Attendant::on_timeout() {
     default:
       return {};  // a stale timer
   }
+}
+
+// A key while the answer to a dialled entry plays, or of an entry begun then: dropped up to its '#', which
+// says "invalid" so the caller knows to key the number again.
+std::vector<AaAction> Attendant::discard(char key) {
+  if (key == '#') {
+    const bool entry_dropped = std::exchange(discarding_, false);
+    if (answering_) return {};  // the end of what was keyed before the answer: nothing of it is left
+    return entry_dropped ? enter(state_, {"invalid"}) : Actions{};
+  }
+  discarding_ = true;
+  return answering_ ? Actions{} : Actions{arm(menu_->digit_timeout_ms)};
+}
+
+// The caller heard why the call did not happen: the step's prompt again, unless it is keying on, into an
+// entry that is being dropped.
+std::vector<AaAction> Attendant::answer_heard() {
+  answering_ = false;
+  if (discarding_) return {arm(menu_->digit_timeout_ms)};
+  return enter(state_, {});
 }
 
 std::vector<AaAction> Attendant::nothing_entered() {
@@ -263,6 +284,7 @@ std::vector<AaAction> Attendant::enter(const std::string& state, std::vector<std
   collected_.clear();
   barged_ = false;
   answering_ = false;
+  discarding_ = false;
   lead.insert(lead.end(), s->prompts.begin(), s->prompts.end());
   return {simple(AaAction::Kind::CancelTimer), play(std::move(lead)), arm(menu_->response_timeout_ms)};
 }

@@ -135,6 +135,8 @@ class Attendant {
   Actions connect(MenuAction kind, std::string target);
   Actions start_login(std::vector<std::string> lead);
   Actions goodbye(std::vector<std::string> prompts);
+  Actions discard(char key);
+  Actions answer_heard();
   Actions nothing_entered();
   Actions start_remote(RemoteFeature feature);
   Actions remote_login_accepted(const AaEvent& ev);
@@ -150,6 +152,9 @@ class Attendant {
   // A dialled entry came back refused (or busy, ...): keys until the caller has heard why belong to that
   // entry ('#' ended the number) and are dropped, never read as the next number.
   bool answering_ = false;
+  // A key was dropped so: the entry it began is dropped to its '#' (or the digit timeout), never read from
+  // the middle as another number.
+  bool discarding_ = false;
   int silences_ = 0;  // response timeouts in a row
   std::optional<std::string> logged_in_;
   bool relay_allowed_ = false;

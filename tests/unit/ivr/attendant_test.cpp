@@ -53,6 +53,30 @@ TEST(Attendant, KeysAfterTheHashOfARefusedNumberAreDroppedUntilTheRefusalIsHeard
   EXPECT_EQ(c->target, "2125550199");
 }
 
+// A number begun while the refusal played is dropped to its '#', never dialled from where the keys were heard
+// again: "00442079460000" keyed too soon must not become a call to "2079460000".
+TEST(Attendant, AnEntryBegunDuringTheRefusalIsDroppedToItsHash) {
+  Session r({"201", true, true, false});
+  r.keys("123#");
+  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Refused});
+  EXPECT_TRUE(r.keys("00442").empty());
+  r.last = r.aa.handle({AaEvent::Kind::PlaybackDone});
+  EXPECT_TRUE(played(r.last).empty()) << "no prompt over the caller's keys";
+  const auto rest = r.keys("079460000#");
+  EXPECT_EQ(find(rest, Kind::Connect), nullptr);
+  EXPECT_EQ(played(r.last), (std::vector<std::string>{"invalid", "relay-enter-number"}));
+  r.keys("2125550199#");
+  ASSERT_NE(find(r.last, Kind::Connect), nullptr);
+  // Keying stopped halfway instead: the digit timeout ends the dropped entry and the prompt comes again.
+  r.last = r.aa.handle({AaEvent::Kind::CallResult, 0, LoginOutcome::Rejected, false, CallOutcome::Refused});
+  r.keys("0044");
+  r.last = r.aa.handle({AaEvent::Kind::PlaybackDone});
+  r.last = r.aa.handle({AaEvent::Kind::Timeout});
+  EXPECT_EQ(played(r.last), std::vector<std::string>{"relay-enter-number"});
+  r.keys("2125550199#");
+  ASSERT_NE(find(r.last, Kind::Connect), nullptr);
+}
+
 TEST(Attendant, StarEightAsksForTheLoginAndNeverRepeatsThePassword) {
   Session r;
   r.keys("*8");
