@@ -6,7 +6,7 @@ For each size N a fresh callbackd gets one wildcard entry "+1555*" -> sip:caller
 line fxo1 has N + 10 channels and the relay caps are opened to N. sipp sends N ring-once triggers from the
 gateway (distinct callers); once they are done, a sipp UAS takes the gateway's port as the far end. Every
 callback is answered by a sipp UAS whose SDP points at its own Python RTP stream (one socket per call), which,
-once the server's RTP reaches it, keys 5550123# as RFC 4733 and then sends a steady 1 kHz PCMU tone; the
+once the server's RTP reaches it, keys 2015550123# as RFC 4733 and then sends a steady 1 kHz PCMU tone; the
 relayed call goes through the line to the far UAS, whose SDP points at another stream sending a 500 Hz PCMA
 tone. So every call is the whole thing users compare: callback, attendant, DTMF, policy, far INVITE, and RTP
 relayed both ways with PCMU<->PCMA transcoding.
@@ -30,7 +30,7 @@ from common import (BenchContext, ProcSampler, Server, Sipp, arg_parser, caller_
 from media import alaw_decode, alaw_encode, tone_samples, ulaw_decode, ulaw_encode, zero_crossing_hz
 from server import LINE_NUMBER
 
-DIALLED = "5550123#"
+DIALLED = "2015550123#"  # a valid US number: the policy fails closed (5550123 is refused)
 CALLER_HZ, FAR_HZ = 1000, 500  # periods of 8 and 16 samples: every 20 ms frame of each tone is the same
 FRAME_S = 0.020
 KEYS = "0123456789*#"
@@ -195,8 +195,10 @@ def run_size(args, calls):
                      callback={"min_interval_s": 0, "ring_timeout_s": 30, "max_concurrent": calls + 10,
                                "max_per_hour": 0, "max_per_day": 0},
                      sip_options={"max_calls": 4 * calls + 100},
-                     # Every callback goes to the one caller UAS URI, which the relay cap counts as one caller.
+                     # Every callback goes to the one caller UAS URI, which the relay caps count as one caller
+                     # (so no hourly or daily cap either: 0).
                      policy_options={"max_relay_calls": calls + 10, "max_relay_calls_per_caller": min(100, calls),
+                                     "max_relay_calls_per_hour": 0, "max_relay_calls_per_day": 0,
                                      "max_relay_duration_s": 3600}).start()
         setup(srv)
         caller_port = free_port_block(2)

@@ -49,14 +49,14 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
   });
 
   await run('add a trusted caller', async () => {
-    await addPhone(page, '+15551001', 'Alice mobile');
-    await waitText(page, '#records tbody', '+15551001');
-    await addPhone(page, '+15551002', 'Bob desk');
-    await waitText(page, '#records tbody', '+15551002');
+    await addPhone(page, '+12015551001', 'Alice mobile');
+    await waitText(page, '#records tbody', '+12015551001');
+    await addPhone(page, '+12015551002', 'Bob desk');
+    await waitText(page, '#records tbody', '+12015551002');
   });
 
   await run('a duplicate shows the API error beside the field', async () => {
-    await addPhone(page, '+15551001', 'again');
+    await addPhone(page, '+12015551001', 'again');
     await waitText(page, '#error-caller_address', 'The record already exists');
     await shot(page, 'phone-form-error');
     await page.keyboard.press('Escape');
@@ -65,11 +65,11 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
   await run('edit needs exactly one selected record', async () => {
     await page.click('#edit');
     await waitText(page, '#message', 'No records selected');
-    await (await rowCheckbox(page, '+15551001')).check();
-    await (await rowCheckbox(page, '+15551002')).check();
+    await (await rowCheckbox(page, '+12015551001')).check();
+    await (await rowCheckbox(page, '+12015551002')).check();
     await page.click('#edit');
     await waitText(page, '#message', 'One record should be selected');
-    await (await rowCheckbox(page, '+15551002')).uncheck();
+    await (await rowCheckbox(page, '+12015551002')).uncheck();
     await page.click('#edit');
     await page.fill('#field-description', 'Alice new mobile');
     await page.click('#save');
@@ -98,7 +98,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
 
   await run('a CSV with a bad row imports nothing and names the row', async () => {
     const before = (await rest('GET', '/api/v1/authorized-phones')).data.length;
-    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+15552001,good,true\nbogus,+15552002,bad,true\n';
+    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+12015552001,good,true\nbogus,+12015552002,bad,true\n';
     await page.setInputFiles('#import-file', {name: 'phones.csv', mimeType: 'text/csv', buffer: Buffer.from(csv)});
     await waitText(page, '#import-report', 'Row 3, caller_type');
     await waitText(page, '#message', 'nothing was imported');
@@ -108,7 +108,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
   });
 
   await run('a good CSV imports every row', async () => {
-    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+15552001,good,true\nsip,carol@example.com,"Carol, SIP",false\n';
+    const csv = 'caller_type,caller_address,description,callback_enabled\npstn,+12015552001,good,true\nsip,carol@example.com,"Carol, SIP",false\n';
     await page.setInputFiles('#import-file', {name: 'phones.csv', mimeType: 'text/csv', buffer: Buffer.from(csv)});
     await waitText(page, '#message', 'Imported 2 entries');
     await waitText(page, '#records tbody', 'carol@example.com');
@@ -117,12 +117,12 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
   await run('delete with checkboxes', async () => {
     await page.click('#delete');
     await waitText(page, '#message', 'No records selected');
-    await (await rowCheckbox(page, '+15551002')).check();
+    await (await rowCheckbox(page, '+12015551002')).check();
     await page.click('#delete');
     await waitText(page, '#message', 'Deleted 1 record(s)');
-    await page.waitForFunction(() => !document.querySelector('#records tbody').textContent.includes('+15551002'));
+    await page.waitForFunction(() => !document.querySelector('#records tbody').textContent.includes('+12015551002'));
     const left = (await rest('GET', '/api/v1/authorized-phones')).data.map((p) => p.caller_address);
-    expect(!left.includes('+15551002'), 'entry must be deleted on the server');
+    expect(!left.includes('+12015551002'), 'entry must be deleted on the server');
   });
 
   await run('search and sort on the server', async () => {
@@ -181,10 +181,22 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await shot(page, 'line-form-error');
     expect((await rest('GET', '/api/v1/lines/fxo1')).data.channels === 1, 'the refused change must not be saved');
     await page.fill('#field-channels', '3');
+    await page.fill('#field-strip_prefixes', '9, 9x');
+    await page.click('#save');
+    await waitText(page, '#error-strip_prefixes', 'must be 1 to 4 digits (an outside-line prefix such as "9"), got "9x"');
+    expect(await text(page, '#error-channels') === '', 'only the field at fault shows the error');
+    await page.fill('#field-strip_prefixes', '9');
     await page.click('#save');
     await waitText(page, '#message', 'Saved');
     await waitText(page, '#records tbody tr[data-key=fxo1]', '0 / 3');
-    expect((await rest('GET', '/api/v1/lines/fxo1')).data.channels === 3, 'the server must have 3 channels');
+    const line = (await rest('GET', '/api/v1/lines/fxo1')).data;
+    expect(line.channels === 3, 'the server must have 3 channels');
+    expect(JSON.stringify(line.strip_prefixes) === '["9"]' && line.dial_format === 'e164' && line.country === '' &&
+      line.allow_carrier_codes === false && line.max_relay_calls === 0, 'the dialing keys as saved: ' + JSON.stringify(line));
+    await (await rowCheckbox(page, 'fxo1')).check();
+    await page.click('#edit');
+    expect(await page.inputValue('#field-strip_prefixes') === '9', 'the form shows the saved list');
+    await page.keyboard.press('Escape');
     await shot(page, 'lines');
   });
 
@@ -199,6 +211,38 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await waitText(page, '#message', 'Saved');
     expect((await rest('GET', '/api/v1/settings/callback')).data.max_attempts === 2, 'the server must have 2 attempts');
     await shot(page, 'settings');
+  });
+
+  await run('edit the denied prefixes: a bad one is refused beside the field, a good list is applied and kept', async () => {
+    // The file has no [policy] deny_prefixes: the shipped list (callback::default_deny_prefixes()), NANP 976 among it.
+    const shipped = (await rest('GET', '/api/v1/settings/callback')).data.deny_prefixes.join('\n');
+    expect(shipped.includes('+1???976'), 'the shipped list is shown until an admin saves one: ' + shipped);
+    await page.waitForFunction((want) => document.querySelector('#field-deny_prefixes')?.value === want, shipped);
+    const phone = (destination) => rest('POST', '/api/v1/authorized-phones', {caller_type: 'pstn',
+      caller_address: '+12125550101', callback_type: 'pstn', callback_destination: destination});
+    const allowed = await phone('+12015550123');
+    expect(allowed.status === 201, 'a New Jersey number passes the shipped list: ' + JSON.stringify(allowed));
+    await rest('DELETE', '/api/v1/authorized-phones/' + allowed.data.id);
+    await page.fill('#field-deny_prefixes', shipped + '\n+1201x55');
+    await page.click('#save-settings');
+    await waitText(page, '#error-deny_prefixes', 'must be \'+\' then up to 15 digits or \'?\'');
+    await waitText(page, '#error-deny_prefixes', 'got "+1201x55"');
+    await shot(page, 'settings-deny-prefix-error');
+    const before = (await rest('GET', '/api/v1/settings/callback')).data.deny_prefixes;
+    expect(before.join('\n') === shipped, 'the refused list must not be saved: ' + before);
+    await page.fill('#field-deny_prefixes', shipped + '\n\n  +1201555  \n');  // blank lines and spaces are dropped
+    await page.click('#save-settings');
+    await waitText(page, '#message', 'Saved');
+    expect(await text(page, '#error-deny_prefixes') === '', 'the error is gone once saved');
+    const saved = (await rest('GET', '/api/v1/settings/callback')).data.deny_prefixes;
+    expect(saved.join('\n') === shipped + '\n+1201555', 'the server must have the new list: ' + saved);
+    // Applied at once: the REST API's policy refuses a destination under the new prefix.
+    const denied = await phone('+12015550123');
+    expect(denied.status === 400 && denied.data.field === 'callback_destination' && denied.data.error.includes('denied-prefix'),
+      'the new prefix must be denied at once: ' + JSON.stringify(denied));
+    await page.reload();
+    await page.waitForFunction((want) => document.querySelector('#field-deny_prefixes')?.value === want, shipped + '\n+1201555');
+    await page.waitForFunction(() => document.querySelector('#field-max_attempts')?.value === '2');
   });
 
   await run('call records page filters on the server', async () => {
@@ -289,6 +333,7 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     expect(has('api-token', 'create', 'extension', '201'), 'the REST API\'s change must name the token');
     expect(has('admin', 'replace', 'line', 'fxo1', 'channels: 1 → 3'), 'the line edit must be logged: ' + rows.join('\n'));
     expect(has('admin', 'replace', 'callback-settings', 'max_attempts: 1 → 2'), 'the settings change must be logged');
+    expect(has('admin', 'replace', 'callback-settings', 'deny_prefixes', '+1201555'), 'the deny_prefixes change must be logged: ' + rows.join('\n'));
     await page.selectOption('#audit-filters [name=entity]', 'prompt');
     await page.click('#audit-filters button[type=submit]');
     await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => r.textContent.includes('prompt')));

@@ -30,7 +30,7 @@ def _expect(srv, method, path, status, body=None, **kw):
 
 def _phones(srv):
     base = "/api/v1/authorized-phones"
-    made, _ = _expect(srv, "POST", base, 201, {"caller_type": "pstn", "caller_address": "+15551010",
+    made, _ = _expect(srv, "POST", base, 201, {"caller_type": "pstn", "caller_address": "+12015551010",
                                                "description": "Alice", "callback_enabled": True})
     broad, _ = _expect(srv, "POST", base, 201, {"caller_address": "+1*"})
     check("warning" in broad, f"a broad pattern carries a warning: {broad}")
@@ -56,11 +56,11 @@ def _phones(srv):
     quiet, _ = _expect(srv, "GET", f"{base}/check?caller_address=%2B1809555*", 200)
     check(quiet == {}, f"a narrow pattern has no warning: {quiet}")
     _expect(srv, "GET", f"{base}/{made['id']}", 200)
-    _expect(srv, "PUT", f"{base}/{made['id']}", 200, {"caller_address": "+15551011"})
+    _expect(srv, "PUT", f"{base}/{made['id']}", 200, {"caller_address": "+12015551011"})
     _expect(srv, "PUT", f"{base}/{made['id']}", 409, {"caller_address": "+1*"})
     _expect(srv, "GET", f"{base}/export", 200)
-    _expect(srv, "POST", f"{base}/import", 201, raw_body=b"caller_address\n+15552001\n", content_type="text/csv")
-    bad, _ = _expect(srv, "POST", f"{base}/import", 400, raw_body=b"caller_type,caller_address\nfax,+15552002\n",
+    _expect(srv, "POST", f"{base}/import", 201, raw_body=b"caller_address\n+12015552001\n", content_type="text/csv")
+    bad, _ = _expect(srv, "POST", f"{base}/import", 400, raw_body=b"caller_type,caller_address\nfax,+12015552002\n",
                      content_type="text/csv")
     check(bad["rows"][0]["row"] == 2, f"the bad row is named: {bad}")
     _expect(srv, "DELETE", f"{base}/{broad['id']}", 204)
@@ -75,7 +75,7 @@ def _extensions(srv):
     _expect(srv, "GET", "/api/v1/extensions/201", 200)
     _expect(srv, "PUT", "/api/v1/extensions/201", 200, {"name": "Front desk"})
     made, _ = _expect(srv, "POST", "/api/v1/authorized-phones", 201,
-                      {"caller_address": "+15553000", "login_extension": "201"})
+                      {"caller_address": "+12015553000", "login_extension": "201"})
     _expect(srv, "DELETE", "/api/v1/extensions/201", 409)
     _expect(srv, "DELETE", f"/api/v1/authorized-phones/{made['id']}", 204)
     _expect(srv, "DELETE", "/api/v1/extensions/201", 204)
@@ -87,11 +87,11 @@ def _seed_rows(db_path):
     t0 = 1764547200  # 2025-12-01T00:00:00Z
     with sqlite3.connect(db_path) as db:
         db.execute("INSERT INTO callback_jobs (caller, destination, line, state, attempts, created_at, due_at) "
-                   "VALUES ('+15559999', '+15559999', 'fxo1', 'pending', 0, ?, ?)", (t0, int(time.time()) + day))
-        rows = [(t0 + 3600, "+15550001", "+15550100", "triggered"),
-                (t0 + day + 60, "+15550002", "+15550100", "answered"),
-                (t0 + 2 * day, "+15550003", "+15550100", "failed: 503 Service Unavailable"),
-                (t0 + 2 * day + 10, "+15550001", "sip:bob@example.com", "busy")]
+                   "VALUES ('+12015559999', '+12015559999', 'fxo1', 'pending', 0, ?, ?)", (t0, int(time.time()) + day))
+        rows = [(t0 + 3600, "+12015550001", "+12015550100", "triggered"),
+                (t0 + day + 60, "+12015550002", "+12015550100", "answered"),
+                (t0 + 2 * day, "+12015550003", "+12015550100", "failed: 503 Service Unavailable"),
+                (t0 + 2 * day + 10, "+12015550001", "sip:bob@example.com", "busy")]
         db.executemany("INSERT INTO call_records (direction, line, caller, callee, started_at, result) "
                        "VALUES ('inbound', 'fxo1', ?, ?, ?, ?)", [(c, e, t, r) for t, c, e, r in rows])
 
@@ -106,7 +106,7 @@ def _jobs_and_records(srv):
     base = "/api/v1/call-records"
     cases = {"": 4, "?from=2025-12-02": 3, "?to=2025-12-01": 1, "?from=2025-12-02&to=2025-12-02": 1,
              "?from=2025-12-01T01:00:01Z": 3, "?number=0001": 2, "?number=bob@": 1, "?result=failed": 1,
-             "?result=503": 0, "?number=%2B15550001&result=busy": 1, "?limit=2": 2, "?offset=3": 1}
+             "?result=503": 0, "?number=%2B12015550001&result=busy": 1, "?limit=2": 2, "?offset=3": 1}
     for query, want in cases.items():
         got, _ = _expect(srv, "GET", base + query, 200)
         check(len(got) == want, f"GET {base}{query}: {len(got)} records, expected {want}: {got}")
@@ -159,9 +159,9 @@ def _session(srv):
     login, headers = _expect(srv, "POST", "/api/v1/session", 200, {"name": ADMIN, "password": PASSWORD}, token=None)
     cookie = {"Cookie": headers["Set-Cookie"].split(";")[0]}
     _expect(srv, "GET", "/api/v1/session", 200, token=None, headers=cookie)
-    _expect(srv, "POST", "/api/v1/authorized-phones", 403, {"caller_address": "+15554000"}, token=None,
+    _expect(srv, "POST", "/api/v1/authorized-phones", 403, {"caller_address": "+12015554000"}, token=None,
             headers=cookie)
-    _expect(srv, "POST", "/api/v1/authorized-phones", 201, {"caller_address": "+15554000"}, token=None,
+    _expect(srv, "POST", "/api/v1/authorized-phones", 201, {"caller_address": "+12015554000"}, token=None,
             headers=dict(cookie, **{"X-CSRF-Token": login["csrf_token"]}))
     _expect(srv, "DELETE", "/api/v1/session", 204, token=None,
             headers=dict(cookie, **{"X-CSRF-Token": login["csrf_token"]}))
@@ -180,7 +180,7 @@ def _lines(srv):
     base = "/api/v1/lines"
     lines, _ = _expect(srv, "GET", base, 200)
     check([l["name"] for l in lines] == ["fxo1"] and lines[0]["channels_busy"] == 0, f"the file's line: {lines}")
-    new = {"name": "fxo9", "gateway": "127.0.0.1:5999", "number": "+15550199", "channels": 0}
+    new = {"name": "fxo9", "gateway": "127.0.0.1:5999", "number": "+12015550199", "channels": 0}
     bad, _ = _expect(srv, "POST", base, 400, new)
     check(bad.get("field") == "channels" and "between 1 and 1000" in bad["error"], f"channels 0: {bad}")
     _expect(srv, "GET", f"{base}/fxo9", 404)

@@ -120,7 +120,7 @@ def baresip_relay_to_extension(ctx):
     frequency where it arrives: baresip's 1000 Hz tone in the caller's RTP, the caller's 600 Hz tone in what
     baresip decoded (its sndfile recording); a 5 that baresip sends as RFC 4733 reaches the caller as payload
     type 101; the extension leg's call record is answered."""
-    caller_number = "+15551030"
+    caller_number = "+12015551030"
     with Server(ctx) as srv:
         _add_extension(srv, "202")
         phone = Baresip(ctx, "desk", "202", srv.sip_target, password=PASSWORD, regint=600, tone_hz=PHONE_HZ)

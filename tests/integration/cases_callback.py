@@ -37,10 +37,10 @@ def trigger_expect_callback(ctx):
     with Server(ctx) as srv:
         # Variant 1: a sip: destination is called directly.
         uas_port = free_port_block(2)
-        srv.add_phone("+15551001", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551001", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         uas = callee(ctx, "callee-sip", "callback-answer-expect-ack.xml", uas_port,
                      keys={"rtp_port": free_port_block(2)})
-        trigger = ring_once(ctx, srv, "+15551001", name="trigger-sip")
+        trigger = ring_once(ctx, srv, "+12015551001", name="trigger-sip")
         uas.expect_success(allow_server_bye=True)
         invite = received_invite(uas)
         check(invite.request_uri.startswith(f"sip:callee@127.0.0.1:{uas_port}"),
@@ -52,19 +52,19 @@ def trigger_expect_callback(ctx):
         check(job["last_result"] == "answered", f"job {job}: expected last_result answered")
 
         # Variant 2: empty destination -> sip:<caller number>@<line gateway>, back to the gateway's port.
-        srv.add_phone("+15551002", "", delay_s=3, callback_type="pstn")
-        trigger = ring_once(ctx, srv, "+15551002", name="trigger-pstn")
+        srv.add_phone("+12015551002", "", delay_s=3, callback_type="pstn")
+        trigger = ring_once(ctx, srv, "+12015551002", name="trigger-pstn")
         uas = callee(ctx, "callee-gateway", "callback-answer-expect-ack.xml", srv.gateway_port,
                      keys={"rtp_port": free_port_block(2)})
         uas.expect_success(allow_server_bye=True)
         invite = received_invite(uas)
         user_host = invite.request_uri.split(";")[0]
-        check(user_host == f"sip:+15551002@{srv.gateway}",
-              f"callback request-URI {invite.request_uri}, expected sip:+15551002@{srv.gateway}")
+        check(user_host == f"sip:+12015551002@{srv.gateway}",
+              f"callback request-URI {invite.request_uri}, expected sip:+12015551002@{srv.gateway}")
         check_sdp_offer(invite)
         elapsed = check_callback_timing(trigger, invite, 3)
         ctx.log(f"pstn: callback INVITE {elapsed:.3f} s after CANCEL")
-        srv.wait_job(lambda j: j["state"] == "answered" and "+15551002" in j.get("destination", ""), 5,
+        srv.wait_job(lambda j: j["state"] == "answered" and "+12015551002" in j.get("destination", ""), 5,
                      "answered (caller's number through the line)")
 
 
@@ -73,10 +73,10 @@ def callback_answered_expect_prompt_audio(ctx):
     """An answered callback gets the Auto Attendant's welcome prompt as paced, non-silent PCMU RTP."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551003", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551003", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         with RtpReceiver() as rtp:
             uas = callee(ctx, "callee", "callback-answer-expect-ack.xml", uas_port, keys={"rtp_port": rtp.port})
-            ring_once(ctx, srv, "+15551003")
+            ring_once(ctx, srv, "+12015551003")
             uas.expect_success(allow_server_bye=True)
             time.sleep(0.2)
         _, server_port = check_sdp_offer(received_invite(uas))
@@ -110,8 +110,8 @@ def _dtmf_call(ctx, srv, caller, scenario, method):
 def dtmf_expect_recognised(ctx):
     """Digits 1 5 9 # from the callee are recognised once each, as RFC 4733 events and as in-band tones."""
     with Server(ctx) as srv:
-        _dtmf_call(ctx, srv, "+15551007", "dtmf-rfc4733-expect-recognised.xml", "rfc4733")
-        _dtmf_call(ctx, srv, "+15551008", "dtmf-inband-expect-recognised.xml", "inband")
+        _dtmf_call(ctx, srv, "+12015551007", "dtmf-rfc4733-expect-recognised.xml", "rfc4733")
+        _dtmf_call(ctx, srv, "+12015551008", "dtmf-inband-expect-recognised.xml", "inband")
 
 
 @case("callee-busy-expect-failed-busy")
@@ -119,9 +119,9 @@ def callee_busy_expect_failed_busy(ctx):
     """The callee answers 486: the server ACKs it and the job ends failed with last_result busy."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         uas = callee(ctx, "callee-busy", "callback-busy-expect-ack.xml", uas_port)
-        ring_once(ctx, srv, "+15551006")
+        ring_once(ctx, srv, "+12015551006")
         uas.expect_success()
         job = srv.wait_job(lambda j: j["state"] in ("failed", "answered", "cancelled"), 5, "finished")
         check(job["state"] == "failed" and job["last_result"] == "busy",
@@ -134,10 +134,10 @@ def no_cancel_expect_attendant_answer(ctx):
     """A call left ringing is answered by the Auto Attendant after answer_delay_s, with prompt audio; no callback."""
     with Server(ctx, answer_delay_s=2) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551005", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551005", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         with RtpReceiver() as rtp:
             caller = Sipp(ctx, "caller", "no-cancel-expect-answer.xml", srv.gateway_port, remote=srv.sip_target,
-                          rows=[[from_uri("+15551005", srv.gateway_port), "X-Test: no-cancel"]],
+                          rows=[[from_uri("+12015551005", srv.gateway_port), "X-Test: no-cancel"]],
                           keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=20)
             caller.run(timeout=30)
             caller.expect_success()
@@ -168,9 +168,9 @@ def tcp_line_expect_callback(ctx):
     """A gateway on TCP: its ring-once INVITE arrives over TCP (from an ephemeral port, matched to the line by
     address), and with the line's transport "tcp" the callback to the caller goes back over TCP."""
     with Server(ctx, line_options={"transport": "tcp"}) as srv:
-        srv.add_phone("+15552301", "", delay_s=2, callback_type="pstn")
+        srv.add_phone("+12015552301", "", delay_s=2, callback_type="pstn")
         trigger = Sipp(ctx, "trigger-tcp", "ring-once-expect-487.xml", srv.gateway_port, remote=srv.sip_target,
-                       rows=[[from_uri("+15552301", srv.gateway_port), "X-Test: tcp"]], service=LINE_NUMBER,
+                       rows=[[from_uri("+12015552301", srv.gateway_port), "X-Test: tcp"]], service=LINE_NUMBER,
                        timeout_s=20, extra=("-t", "t1"))
         trigger.run(timeout=30)
         trigger.expect_success()
@@ -180,11 +180,11 @@ def tcp_line_expect_callback(ctx):
         _wait_tcp_listen(srv.gateway_port)
         uas.expect_success()
         invite = received_invite(uas)
-        check(invite.request_uri.startswith(f"sip:+15552301@127.0.0.1:{srv.gateway_port};transport=tcp"),
+        check(invite.request_uri.startswith(f"sip:+12015552301@127.0.0.1:{srv.gateway_port};transport=tcp"),
               f"callback request-URI {invite.request_uri}: expected the caller at the gateway, transport=tcp")
         with open(uas.message_file) as f:
             check("TCP message received" in f.read(), "the callback did not arrive over TCP")
-        job = srv.wait_job(lambda j: j["caller"] == "+15552301" and j["state"] == "failed", 5, "busy over TCP")
+        job = srv.wait_job(lambda j: j["caller"] == "+12015552301" and j["state"] == "failed", 5, "busy over TCP")
         check(job["last_result"] == "busy", f"job {job}: expected busy")
 
 
@@ -193,12 +193,12 @@ def busy_line_expect_callback_when_free(ctx):
     """A PSTN callback that falls due while the line's only channel carries another call waits for the line
     (no attempt spent) and is dialed once that call hangs up."""
     with Server(ctx, answer_delay_s=1, channels=1) as srv:
-        srv.add_phone("+15552401", "", delay_s=2, callback_type="pstn")
-        trigger = ring_once(ctx, srv, "+15552401", name="trigger")
+        srv.add_phone("+12015552401", "", delay_s=2, callback_type="pstn")
+        trigger = ring_once(ctx, srv, "+12015552401", name="trigger")
         # Another caller takes the line over TCP (matched to the line by address): answered by the attendant
         # after 1 s, it hangs up 3 s later, after the callback fell due.
         holder = Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2), remote=srv.sip_target,
-                      rows=[[from_uri("+15559000", srv.gateway_port), "X-Test: holder"]], service=LINE_NUMBER,
+                      rows=[[from_uri("+12015559000", srv.gateway_port), "X-Test: holder"]], service=LINE_NUMBER,
                       keys={"rtp_port": free_port_block(2)}, timeout_s=20, extra=("-t", "t1")).start()
         uas = callee(ctx, "callee-gateway", "callback-busy-expect-ack.xml", srv.gateway_port, timeout_s=30)
         holder.expect_success(allow_server_bye=True)
@@ -208,7 +208,7 @@ def busy_line_expect_callback_when_free(ctx):
         check(bye is not None, f"the line holder never hung up\n  {holder.summary()}")
         check(invite.when > bye.when, f"callback INVITE at {invite.when} before the line was free at {bye.when}")
         check("every line is busy, waiting" in srv.log_text(), "the wait for a free line must be logged")
-        job = srv.wait_job(lambda j: j["caller"] == "+15552401" and j["state"] == "failed", 5, "after the wait")
+        job = srv.wait_job(lambda j: j["caller"] == "+12015552401" and j["state"] == "failed", 5, "after the wait")
         check(job["attempts"] == 1 and job["last_result"] == "busy",
               f"job {job}: expected one attempt (waiting costs none) ending busy")
         check((invite.when - cancel_time(trigger)).total_seconds() > 2.5, "the callback did not wait for the line")
@@ -256,12 +256,12 @@ def uploaded_prompt_expect_played(ctx):
         status, reply, _ = srv.request_full("PUT", "/api/v1/prompts/en/welcome", raw_body=_tone_wav(),
                                             content_type="audio/wav")
         check(status == 200 and reply["custom"], f"upload -> {status} {reply}")
-        tone, loud = _answered_callback_audio(ctx, srv, "+15551021", "callee-tone")
+        tone, loud = _answered_callback_audio(ctx, srv, "+12015551021", "callee-tone")
         ctx.log(f"after upload: {tone} of {loud} loud packets are the 1 kHz tone")
         check(loud >= 50 and tone >= 0.9 * loud, f"the call must play the uploaded tone: {tone} of {loud}")
         status, _, _ = srv.request_full("DELETE", "/api/v1/prompts/en/welcome")
         check(status == 200, f"restore -> {status}")
-        tone, loud = _answered_callback_audio(ctx, srv, "+15551022", "callee-speech")
+        tone, loud = _answered_callback_audio(ctx, srv, "+12015551022", "callee-speech")
         ctx.log(f"after restore: {tone} of {loud} loud packets are the 1 kHz tone")
         check(loud >= 10 and tone <= 0.5 * loud, f"the call must play the spoken default again: {tone} of {loud}")
 
@@ -270,7 +270,7 @@ def store_entry_directly(srv, caller, destination):
     """An entry as an older version (or a hand edit) stored it: the API now refuses such a destination, so the
     entry is stored with a harmless one and the row changed in the database, to prove the dialer's own check."""
     import sqlite3
-    entry = srv.add_phone(caller, "+15550123", delay_s=2)
+    entry = srv.add_phone(caller, "+12015550123", delay_s=2)
     with sqlite3.connect(srv.db_path, timeout=5) as db:
         db.execute("UPDATE authorized_phones SET callback_destination = ? WHERE id = ?", (destination, entry["id"]))
 
@@ -301,10 +301,10 @@ def premium_destination_expect_refused_no_invite(ctx):
     triggers, and no INVITE reaches the gateway; the job fails 'refused: <reason>', never retried, with a
     call record; the API refuses to store such a destination (400, field callback_destination)."""
     with Server(ctx, callback={"max_attempts": 3}) as srv:
-        check_refused_without_invite(ctx, srv, "+15551031", "+19005550199", "premium-rate")
-        check_refused_without_invite(ctx, srv, "+15551032", "011442071234567", "international")
+        check_refused_without_invite(ctx, srv, "+12015551031", "+19005550199", "premium-rate")
+        check_refused_without_invite(ctx, srv, "+12015551032", "011442071234567", "international")
         status, body = srv.request("POST", "/api/v1/authorized-phones",
-                                   {"caller_type": "pstn", "caller_address": "+15551033", "callback_enabled": True,
+                                   {"caller_type": "pstn", "caller_address": "+12015551033", "callback_enabled": True,
                                     "callback_type": "pstn", "callback_destination": "+19005550199"})
         check(status == 400 and body.get("field") == "callback_destination" and "premium-rate" in body["error"],
               f"POST of a premium destination -> {status} {body}, expected 400 naming callback_destination")

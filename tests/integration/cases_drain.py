@@ -28,14 +28,14 @@ def _held_call(ctx, srv, rtp, scenario, caller):
 
 def _second_line():
     port = free_port_block(2)
-    return port, {"name": "fxo2", "gateway": f"127.0.0.1:{port}", "number": "+15550102", "channels": 2,
+    return port, {"name": "fxo2", "gateway": f"127.0.0.1:{port}", "number": "+12015550102", "channels": 2,
                   "inbound": "auto-attendant", "answer_delay_s": 1}
 
 
 def _expect_new_call_refused(srv, gateway_port):
     client = BurstClient(srv.sip_port, src_port=gateway_port)
     try:
-        call = client.send("+15559101", sdp=SDP)
+        call = client.send("+12015559101", sdp=SDP)
         client.wait_all(5)
         final = client.finals.get(call) or b""
     finally:
@@ -59,7 +59,7 @@ def sigterm_drain_expect_call_kept_then_exit_0(ctx):
     port2, line2 = _second_line()
     with Server(ctx, answer_delay_s=1, extra_lines=[line2], sip_options={"shutdown_grace_s": 30}) as srv:
         with RtpReceiver() as rtp:
-            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-kept.xml", "+15551201")
+            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-kept.xml", "+12015551201")
             _wait_answered(srv)
             srv.proc.send_signal(signal.SIGTERM)
             time.sleep(0.3)
@@ -80,7 +80,7 @@ def sigterm_short_grace_expect_bye_at_grace_end(ctx):
     once, not never), and exits 0."""
     with Server(ctx, answer_delay_s=1, sip_options={"shutdown_grace_s": 2}) as srv:
         with RtpReceiver() as rtp:
-            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-bye.xml", "+15551202")
+            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-bye.xml", "+12015551202")
             _wait_answered(srv)
             srv.proc.send_signal(signal.SIGTERM)
             sent = time.monotonic()
@@ -98,7 +98,7 @@ def second_sigterm_expect_bye_at_once(ctx):
     grace: the server's BYE comes within about a second of it, and the process exits 0."""
     with Server(ctx, answer_delay_s=1, sip_options={"shutdown_grace_s": 30}) as srv:
         with RtpReceiver() as rtp:
-            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-bye.xml", "+15551203")
+            caller = _held_call(ctx, srv, rtp, "answered-hold-expect-bye.xml", "+12015551203")
             _wait_answered(srv)
             srv.proc.send_signal(signal.SIGTERM)
             time.sleep(1.0)

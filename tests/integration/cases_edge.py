@@ -34,11 +34,11 @@ def unknown_caller_expect_no_callback(ctx):
     """Ring-once calls from numbers not in the database (one a prefix of a trusted number) make no callback."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15559999", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
-        for caller in ("+15552001", "+1555999"):
+        srv.add_phone("+12015559999", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        for caller in ("+12015552001", "+1201555999"):
             ring_once(ctx, srv, caller, name=f"unknown-{caller[1:]}", scenario="ring-once-expect-no-answer.xml")
             expect_no_callback(ctx, srv, [uas_port, srv.gateway_port], 2.5, f"unknown caller {caller}")
-        _control_callback(ctx, srv, "+15559999", uas_port)
+        _control_callback(ctx, srv, "+12015559999", uas_port)
 
 
 @case("sip-caller-from-line-expect-callback")
@@ -70,19 +70,19 @@ def withheld_caller_expect_no_callback(ctx):
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
         destination = f"sip:callee@127.0.0.1:{uas_port}"
-        srv.add_phone("+1555*", destination, delay_s=1)
+        srv.add_phone("+1201555*", destination, delay_s=1)
         _try_add_phone(ctx, srv, "*", destination)
         _try_add_phone(ctx, srv, "anonymous", destination)
         variants = [
             ("anonymous", "sip:anonymous@anonymous.invalid", "X-Test: withheld"),
-            ("privacy-id", from_uri("+15553001", srv.gateway_port), "Privacy: id"),
+            ("privacy-id", from_uri("+12015553001", srv.gateway_port), "Privacy: id"),
             ("no-user", from_uri("", srv.gateway_port), "X-Test: withheld"),
         ]
         for label, uri, header in variants:
             ring_once(ctx, srv, uri, name=f"withheld-{label}", extra_header=header,
                       scenario="ring-once-expect-no-answer.xml")
             expect_no_callback(ctx, srv, [uas_port, srv.gateway_port], 2.5, f"withheld caller ({label})")
-        _control_callback(ctx, srv, "+15553002", uas_port)
+        _control_callback(ctx, srv, "+12015553002", uas_port)
 
 
 @case("non-gateway-source-expect-403")
@@ -90,10 +90,10 @@ def non_gateway_source_expect_403(ctx):
     """An INVITE from a trusted number but not from a line's gateway ip:port is refused with 403; no callback."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551004", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551004", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         rogue_port = free_port_block(2)
         caller = Sipp(ctx, "rogue", "invite-expect-403.xml", rogue_port, remote=srv.sip_target,
-                      rows=[[from_uri("+15551004", srv.gateway_port), "X-Test: rogue"]],
+                      rows=[[from_uri("+12015551004", srv.gateway_port), "X-Test: rogue"]],
                       service=LINE_NUMBER, timeout_s=15)
         caller.run(timeout=25)
         caller.expect_success()
@@ -117,7 +117,7 @@ def rest_api_validation(ctx):
     """REST 401/400/404/409 through real HTTP: missing or wrong token, invalid fields, unknown ids, duplicates."""
     with Server(ctx) as srv:
         base = "/api/v1/authorized-phones"
-        good = {"caller_type": "pstn", "caller_address": "+15551010", "callback_enabled": True,
+        good = {"caller_type": "pstn", "caller_address": "+12015551010", "callback_enabled": True,
                 "callback_type": "sip", "callback_destination": "sip:callee@127.0.0.1:5099", "callback_delay_s": 2}
         _expect_error(srv, "GET", base, None, 401, token=None)
         _expect_error(srv, "GET", base, None, 401, token="not-the-admin-token-at-all")
@@ -133,13 +133,13 @@ def rest_api_validation(ctx):
         check(status == 200 and fetched == created, f"GET {base}/{created['id']} -> {status} {fetched}")
 
         _expect_error(srv, "POST", base, good, 409)
-        _expect_error(srv, "POST", base, dict(good, caller_address="+15551011", caller_type="fax"), 400,
+        _expect_error(srv, "POST", base, dict(good, caller_address="+12015551011", caller_type="fax"), 400,
                       field="caller_type")
-        _expect_error(srv, "POST", base, dict(good, caller_address="+15551012", callback_type="pigeon"), 400,
+        _expect_error(srv, "POST", base, dict(good, caller_address="+12015551012", callback_type="pigeon"), 400,
                       field="callback_type")
-        _expect_error(srv, "POST", base, dict(good, caller_address="+15551013", callback_delay_s="soon"), 400,
+        _expect_error(srv, "POST", base, dict(good, caller_address="+12015551013", callback_delay_s="soon"), 400,
                       field="callback_delay_s")
-        _expect_error(srv, "POST", base, dict(good, caller_address="+15551014", callback_delay_s=-5), 400,
+        _expect_error(srv, "POST", base, dict(good, caller_address="+12015551014", callback_delay_s=-5), 400,
                       field="callback_delay_s")
         missing = {k: v for k, v in good.items() if k != "caller_address"}
         _expect_error(srv, "POST", base, missing, 400, field="caller_address")

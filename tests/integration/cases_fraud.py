@@ -7,7 +7,7 @@ import threading
 import time
 import urllib.parse
 
-from cases_relay import DIALLED, _relay_caller
+from cases_relay import DIALLED, DIALLED_E164, _relay_caller
 from flows import UdpWatch, callee, received_invite, ring_once, wait_bound
 from media import RtpPeer
 from registry import case
@@ -15,12 +15,19 @@ from server import Server, check, free_port_block
 from sipp import Sipp
 
 PAUSE = [0] * 8000  # 1 s of silence after each entry: the refusal is posted at once and a key barges in
+# After a refused relay number the keys are discarded until the refusal prompt (number-refused, 2.1 s) has
+# played, so the next number is keyed 3 s after the '#': keyed earlier, its first digits would be lost.
+REFUSED_PAUSE = [0] * 8000 * 3
 
 # What a fraudster keys at the relay prompt of a US line, and the class the policy must refuse it as.
+# The case's line has strip_prefixes = ["9"] (an outside-line prefix), so that 9011... is read as 011... and
+# refused as international; without it 9011... is not a number at all ("invalid").
 FRAUD_DIALS = [
     ("19005550199", "premium-rate"),         # NANP 900: premium rate
     ("011442079460000", "international"),   # 011: the NANP international prefix
-    ("00442079460000", "international"),    # 00: the ITU international prefix
+    # 00, the ITU international prefix, is no access prefix on a US line: the policy fails closed and refuses
+    # 00442079460000 as a number it cannot read ("invalid"); it was "international" before it failed closed.
+    ("00442079460000", "invalid"),
     ("9011442079460000", "international"),  # 9 for an outside line, then 011
     ("18765550123", "international"),       # +1 876 is Jamaica: a +1 area code outside the US plan
 ]
@@ -49,13 +56,13 @@ def relay_fraud_dial_strings(ctx):
     number, the class it was refused as and the called-back phone that dialled it."""
     script = []
     for digits, _ in FRAUD_DIALS:
-        script += [("dtmf", digits + "#"), ("audio", PAUSE)]
+        script += [("dtmf", digits + "#"), ("audio", REFUSED_PAUSE)]
     script += [("dtmf", DIALLED + "#")]
-    with Server(ctx) as srv:
-        caller, caller_peer = _relay_caller(ctx, srv, "+15551060", script)
-        entry = _entry_id(srv, "+15551060")
+    with Server(ctx, line_options={"strip_prefixes": ["9"]}) as srv:
+        caller, caller_peer = _relay_caller(ctx, srv, "+12015551060", script)
+        entry = _entry_id(srv, "+12015551060")
         try:
-            ring_once(ctx, srv, "+15551060", name="trigger")
+            ring_once(ctx, srv, "+12015551060", name="trigger")
             far = Sipp(ctx, "relay-far", "relay-far-answer-pcma-expect-bye.xml", srv.gateway_port,
                        keys={"rtp_port": free_port_block(2)}, timeout_s=90).start()
             wait_bound(srv.gateway_port)
@@ -68,8 +75,8 @@ def relay_fraud_dial_strings(ctx):
         caller.expect_success(allow_server_bye=True)
         far.expect_success(allow_server_bye=True)
     invites = far.messages_of("received", "INVITE")
-    check(len(invites) == 1 and invites[0].request_uri.split(";")[0] == f"sip:{DIALLED}@{srv.gateway}",
-          f"the gateway must get one INVITE, for {DIALLED}: got {[i.request_uri for i in invites]}")
+    check(len(invites) == 1 and invites[0].request_uri.split(";")[0] == f"sip:{DIALLED_E164}@{srv.gateway}",
+          f"the gateway must get one INVITE, for {DIALLED_E164}: got {[i.request_uri for i in invites]}")
     refused = [e for e in _security_events(srv, "destination-refused") if e.get("purpose") == "relay"]
     got = [(e.get("destination"), e.get("reason")) for e in refused]
     ctx.log(f"refused relay destinations: {got}")
@@ -77,7 +84,8 @@ def relay_fraud_dial_strings(ctx):
     # A called-back caller is named by the address its callback reached (pbx/call.hpp: caller_number).
     check(all(e.get("for", "").startswith("sip:mobile@127.0.0.1:") for e in refused),
           f"each event names the caller it refused: {refused}")
-    check(all(e.get("entry") == entry for e in refused), f"each event names +15551060's entry {entry}: {refused}")
+    check(all(e.get("entry") == entry for e in refused),
+          f"each event names +12015551060's entry {entry}: {refused}")
 
 
 def _login_call(ctx, srv, ports, caller_number, script, gateway_hook=None):
@@ -105,11 +113,11 @@ def _login_call(ctx, srv, ports, caller_number, script, gateway_hook=None):
 
 @case("phone-login-lockout-expect-locked-then-expires")
 def phone_login_lockout(ctx):
-    """Five wrong passwords for extension 201 from +15551061: the server says goodbye and hangs up, logging five
-    phone-login-failed events and one phone-lockout. While the lockout lasts (lockout_s = 30 here) the right
-    password gets nowhere: +15551061 is hung up at once, and +15551062 (another caller ID, same extension) logs in
-    with it and dials, and no INVITE reaches the line. After the lockout +15551061 logs in with the right password
-    and its relayed call reaches the line."""
+    """Five wrong passwords for extension 201 from +12015551061: the server says goodbye and hangs up, logging
+    five phone-login-failed events and one phone-lockout. While the lockout lasts (lockout_s = 30 here) the right
+    password gets nowhere: +12015551061 is hung up at once, and +12015551062 (another caller ID, same extension)
+    logs in with it and dials, and no INVITE reaches the line. After the lockout +12015551061 logs in with the
+    right password and its relayed call reaches the line."""
     password = "4096271835"  # long enough that no timestamp or port in the log holds it by chance
     lock_s = 30
     right = [("dtmf", "201#"), ("audio", PAUSE), ("dtmf", password + "#"), ("audio", PAUSE),
@@ -124,18 +132,18 @@ def phone_login_lockout(ctx):
                                    {"number": "201", "name": "Desk", "password": password,
                                     "allow_call_relay": True})
         check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
-        first = _login_call(ctx, srv, ports, "+15551061", wrong)
+        first = _login_call(ctx, srv, ports, "+12015551061", wrong)
         locked_at = first.first("received", method="BYE").when
         failed = _security_events(srv, "phone-login-failed")
         lockouts = _security_events(srv, "phone-lockout")
         check(len(failed) == 5 and all(e.get("extension") == "201" for e in failed),
               f"five phone-login-failed events for 201, got {failed}")
         # A called-back caller is counted by the address its callback reached (pbx/call.hpp: caller_number).
-        check(len(lockouts) == 1 and lockouts[0].get("caller") == f"sip:mobile@127.0.0.1:{ports['+15551061']}",
-              f"one phone-lockout, of +15551061's phone: {lockouts}")
-        entry = _entry_id(srv, "+15551061")
+        check(len(lockouts) == 1 and lockouts[0].get("caller") == f"sip:mobile@127.0.0.1:{ports['+12015551061']}",
+              f"one phone-lockout, of +12015551061's phone: {lockouts}")
+        entry = _entry_id(srv, "+12015551061")
         check(lockouts[0].get("entry") == entry and all(e.get("entry") == entry for e in failed),
-              f"the events name +15551061's entry {entry}: {lockouts} {failed}")
+              f"the events name +12015551061's entry {entry}: {lockouts} {failed}")
 
         # The gateway's port is watched while each locked-out call goes on (not during the triggers, which
         # the gateway sends from that port).
@@ -149,12 +157,12 @@ def phone_login_lockout(ctx):
                 w.close()
 
         try:
-            again = _login_call(ctx, srv, ports, "+15551061", right, watch_gateway)
+            again = _login_call(ctx, srv, ports, "+12015551061", right, watch_gateway)
             stop_watching()
             held = (again.first("received", method="BYE").when - again.first("sent", status=200).when)
             check(held.total_seconds() < 8,
                   f"a locked-out caller is let go at once: hung up {held.total_seconds():.1f} s after answering")
-            _login_call(ctx, srv, ports, "+15551062", right, watch_gateway)
+            _login_call(ctx, srv, ports, "+12015551062", right, watch_gateway)
             time.sleep(1)
         finally:
             stop_watching()
@@ -176,7 +184,7 @@ def phone_login_lockout(ctx):
 
         def last_call():
             try:
-                _login_call(ctx, srv, ports, "+15551061", right, start_far)
+                _login_call(ctx, srv, ports, "+12015551061", right, start_far)
             except Exception as e:  # noqa: BLE001  (re-raised below, in the case's thread)
                 errors.append(e)
 
@@ -192,5 +200,5 @@ def phone_login_lockout(ctx):
         check(far, "the trigger after the lockout never ran")
         far[0].expect_success(allow_server_bye=True)
     invite = received_invite(far[0])
-    check(invite.request_uri.split(";")[0] == f"sip:{DIALLED}@{srv.gateway}",
+    check(invite.request_uri.split(";")[0] == f"sip:{DIALLED_E164}@{srv.gateway}",
           f"after the lockout the relayed call must reach the line: {invite.request_uri}")

@@ -47,14 +47,14 @@ def gateway_silent_expect_line_down_callback_elsewhere_then_up(ctx):
     gw2_port = free_port_block(2)
     srv = Server(ctx, channels=1, sip_options={"keepalive_s": 1, "keepalive_failures": 2},
                  callback={"line_wait_s": 2},
-                 extra_lines=[{"name": "fxo2", "gateway": f"127.0.0.1:{gw2_port}", "number": "+15550200",
+                 extra_lines=[{"name": "fxo2", "gateway": f"127.0.0.1:{gw2_port}", "number": "+12015550200",
                                "channels": 1, "inbound": "auto-attendant", "answer_delay_s": 2}])
     gw1 = FakeGateway(srv.gateway_port).start()
     gw2 = FakeGateway(gw2_port).start()
     try:
         with srv:
-            srv.add_phone("+15552501", "", delay_s=1, callback_type="pstn")
-            srv.add_phone("+15552502", "", delay_s=1, callback_type="pstn")
+            srv.add_phone("+12015552501", "", delay_s=1, callback_type="pstn")
+            srv.add_phone("+12015552502", "", delay_s=1, callback_type="pstn")
             time.sleep(1.5)
             check(gw1.options() and gw2.options(), f"no OPTIONS reached the gateways: {gw1.requests} {gw2.requests}")
             check(line_state(srv, "fxo1") is True and line_state(srv, "fxo2") is True, "lines not up at start")
@@ -65,12 +65,12 @@ def gateway_silent_expect_line_down_callback_elsewhere_then_up(ctx):
             check(metric_line_up(srv, "fxo1") == 0 and metric_line_up(srv, "fxo2") == 1,
                   "callbackd_line_up does not show fxo1 down and fxo2 up")
 
-            ring_once(ctx, srv, "+15552501", name="trigger-fxo1-down")
-            job = srv.wait_job(lambda j: j["caller"] == "+15552501" and j["state"] == "failed", 10,
+            ring_once(ctx, srv, "+12015552501", name="trigger-fxo1-down")
+            job = srv.wait_job(lambda j: j["caller"] == "+12015552501" and j["state"] == "failed", 10,
                                "dialed over fxo2")
             check(job["last_result"] == "busy", f"job {job}: expected busy from fxo2's gateway")
             invites = gw2.invites()
-            check(any(f"sip:+15552501@127.0.0.1:{gw2_port}" in i for i in invites),
+            check(any(f"sip:+12015552501@127.0.0.1:{gw2_port}" in i for i in invites),
                   f"fxo2's gateway got no callback INVITE: {gw2.requests}")
             status, records = srv.request("GET", "/api/v1/call-records")
             check(status == 200, f"GET /api/v1/call-records -> {status}")
@@ -81,8 +81,8 @@ def gateway_silent_expect_line_down_callback_elsewhere_then_up(ctx):
             gw2.stop()
             wait_line(srv, "fxo2", False, 6)
             sent = len(gw2.invites())
-            ring_once(ctx, srv, "+15552502", name="trigger-no-line-up")
-            job = srv.wait_job(lambda j: j["caller"] == "+15552502" and j["state"] == "failed", 10,
+            ring_once(ctx, srv, "+12015552502", name="trigger-no-line-up")
+            job = srv.wait_job(lambda j: j["caller"] == "+12015552502" and j["state"] == "failed", 10,
                                "failed without a line")
             check(job["last_result"] == "failed: no line with a free channel",
                   f"job {job}: expected 'failed: no line with a free channel'")

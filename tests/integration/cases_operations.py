@@ -25,7 +25,7 @@ FILTER = os.path.join(HERE, "..", "..", "contrib", "fail2ban", "filter.d", "call
 # on a line of its own (CR LF, the server's timestamp and level); %3A is ':', which a SIP user part cannot hold.
 FORGED_TEXT = ('2026-12-02 00%3A00%3A00.000 warning security%3A sip-forbidden from=6.6.6.6 port=%225060%22 '
                'from_uri=%22sip%3Ax%40y%22')
-FORGED_USER = "+15551234%0D%0A" + FORGED_TEXT.replace(" ", "%20")
+FORGED_USER = "+12015551234%0D%0A" + FORGED_TEXT.replace(" ", "%20")
 OWN_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (trace|debug|info|warning|error) leg \d+: ")
 EVENT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} warning security: (\S+) from=(\S+)", re.M)
 
@@ -43,7 +43,7 @@ def _check_no_forged_line(ctx, log):
     for line in carriers:
         check(OWN_LINE.match(line) is not None,
               f"the forged text is not inside one of the server's own lines: {line!r}")
-    check(any("+15551234\\x0d\\x0a2026" in line for line in carriers),
+    check(any("+12015551234\\x0d\\x0a2026" in line for line in carriers),
           "the decoded caller number is not logged with its CR LF shown as \\x0d\\x0a:\n" + "\n".join(carriers))
     ctx.log(f"forged caller number: logged escaped on the server's own lines; {len(events)} real event(s), none "
             "for 6.6.6.6")
@@ -61,7 +61,7 @@ def log_injection_expect_escaped(ctx):
 def _stranger_invite(ctx, srv):
     rogue_port = free_port_block(2)
     caller = Sipp(ctx, "stranger", "invite-expect-403.xml", rogue_port, remote=srv.sip_target,
-                  rows=[[from_uri("+15559999", rogue_port), "X-Test: stranger"]],
+                  rows=[[from_uri("+12015559999", rogue_port), "X-Test: stranger"]],
                   service=LINE_NUMBER, timeout_s=15)
     caller.run(timeout=25)
     caller.expect_success()
@@ -203,7 +203,7 @@ def sighup_during_call_expect_kept(ctx):
         new_gateway = free_port_block(2)
         with RtpReceiver() as rtp:
             caller = Sipp(ctx, "caller", "answered-hold-expect-kept.xml", srv.gateway_port, remote=srv.sip_target,
-                          rows=[[from_uri("+15551005", srv.gateway_port), "X-Test: sighup"]],
+                          rows=[[from_uri("+12015551005", srv.gateway_port), "X-Test: sighup"]],
                           keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=30).start()
             offset = _wait_log_offset(srv, "Offered -> Answered", 10)
             _rewrite_for_reload(srv, new_gateway)
@@ -222,7 +222,7 @@ def sighup_during_call_expect_kept(ctx):
         check(" debug " not in srv.log_text()[offset:before], "debug lines before the reload to log_level = debug")
         bye = caller.first("received", status=200)
         check(bye is not None, f"the caller's BYE got no 200\n  {caller.summary()}")
-        ring_once(ctx, srv, "+15551099", name="new-line", from_port=new_gateway)
+        ring_once(ctx, srv, "+12015551099", name="new-line", from_port=new_gateway)
         check("call on line fxo2 from" in srv.log_since(before), "the new line fxo2 did not take the call")
         ctx.log("SIGHUP twice during an answered call: call kept to the caller's BYE (200), log level, lines and "
                 "callback settings applied; the new line takes calls")
@@ -231,7 +231,7 @@ def sighup_during_call_expect_kept(ctx):
 def _rewrite_for_reload(srv, new_gateway):
     srv.log_level = "debug"
     srv.callback["ring_timeout_s"] = 20
-    srv.extra_lines.append({"name": "fxo2", "gateway": f"127.0.0.1:{new_gateway}", "number": "+15550101",
+    srv.extra_lines.append({"name": "fxo2", "gateway": f"127.0.0.1:{new_gateway}", "number": "+12015550101",
                             "channels": 1, "inbound": "auto-attendant", "answer_delay_s": 5})
     text = srv.config_text()
     text = text.replace("[sip]\n", '[sip]\nuser_agent = "callbackd-reloaded"\n', 1)
@@ -292,15 +292,15 @@ def metrics_expect_prometheus_text(ctx):
     shows in callbackd_active_legs and the line's channels in use; failed web logins and a lockout count."""
     with Server(ctx, answer_delay_s=1) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551006", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         uas = callee(ctx, "callee-busy", "callback-busy-expect-ack.xml", uas_port)
-        ring_once(ctx, srv, "+15551006")
+        ring_once(ctx, srv, "+12015551006")
         uas.expect_success()
         srv.wait_job(lambda j: j["state"] == "failed", 10, "failed (busy)")
         _web_logins(ctx, srv)
         with RtpReceiver() as rtp:
             caller = Sipp(ctx, "held", "answered-hold-expect-kept.xml", srv.gateway_port, remote=srv.sip_target,
-                          rows=[[from_uri("+15551007", srv.gateway_port), "X-Test: metrics"]],
+                          rows=[[from_uri("+12015551007", srv.gateway_port), "X-Test: metrics"]],
                           keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=30).start()
             _wait_log(srv, 0, "Offered -> Answered", 10)
             status, ctype, text = _get(srv, "/metrics")
@@ -411,13 +411,13 @@ def edited_line_expect_callback_at_new_gateway(ctx):
                 "inbound": "auto-attendant", "answer_delay_s": srv.answer_delay_s}
         status, reply = srv.request("PUT", "/api/v1/lines/fxo1", line)
         check(status == 200 and reply["gateway"] == line["gateway"], f"PUT line -> {status} {reply}")
-        srv.add_phone("+15552401", "", delay_s=1, callback_type="pstn")
-        ring_once(ctx, srv, "+15552401", name="trigger-new-gateway", from_port=new_port)
+        srv.add_phone("+12015552401", "", delay_s=1, callback_type="pstn")
+        ring_once(ctx, srv, "+12015552401", name="trigger-new-gateway", from_port=new_port)
         uas = callee(ctx, "callee-new-gateway", "callback-answer-expect-ack.xml", new_port,
                      keys={"rtp_port": free_port_block(2)})
         uas.expect_success(allow_server_bye=True)
         invite = uas.first("received", method="INVITE")
-        check(invite is not None and invite.request_uri.startswith(f"sip:+15552401@127.0.0.1:{new_port}"),
+        check(invite is not None and invite.request_uri.startswith(f"sip:+12015552401@127.0.0.1:{new_port}"),
               f"callback INVITE at the new gateway: {invite and invite.request_uri}\n  {uas.summary()}")
         srv.wait_job(lambda j: j["state"] == "answered", 5, "answered through the edited line")
         before = srv.log_size()

@@ -24,12 +24,12 @@ def overload_expect_503_then_recover(ctx):
     are cancelled, a trusted caller's ring-once trigger is called back as usual."""
     with Server(ctx, answer_delay_s=30, sip_options={"max_calls": 2}) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+1555300*", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+1201555300*", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         client = BurstClient(srv.sip_port, src_port=srv.gateway_port)
         try:
-            held = [client.send("+15559001", sdp=SDP), client.send("+15559002", sdp=SDP)]
+            held = [client.send("+12015559001", sdp=SDP), client.send("+12015559002", sdp=SDP)]
             time.sleep(1.0)
-            extra = client.send("+15559003", sdp=SDP)
+            extra = client.send("+12015559003", sdp=SDP)
             client.wait_all(5, skip=held)
             refused = client.finals.get(extra)
             check(status_of(refused) == 503, f"the call beyond max_calls got {refused!r}, expected 503")
@@ -48,10 +48,10 @@ def overload_expect_503_then_recover(ctx):
             client.close()
         status, records = srv.request("GET", "/api/v1/call-records")
         check(status == 200, f"GET /api/v1/call-records -> {status}")
-        check(not any(r.get("caller") == "+15559003" for r in records),
+        check(not any(r.get("caller") == "+12015559003" for r in records),
               f"the overload 503 wrote a call record: {records}")
         uas = callee(ctx, "callee-after-overload", "callback-busy-expect-ack.xml", uas_port)
-        ring_once(ctx, srv, "+15553001", name="trigger-after-overload")
+        ring_once(ctx, srv, "+12015553001", name="trigger-after-overload")
         uas.expect_success()
         received_invite(uas)
 
@@ -100,19 +100,19 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
     after the flood a new trigger is taken and called back within 5 s, and the server's RSS is back below
     3x its baseline + 50 MB."""
     flood_port, hold_port = free_port_block(2), free_port_block(2)
-    lines = [{"name": "flood", "gateway": f"127.0.0.1:{flood_port}", "number": "+15550300", "channels": 1000,
+    lines = [{"name": "flood", "gateway": f"127.0.0.1:{flood_port}", "number": "+12015550300", "channels": 1000,
               "inbound": "auto-attendant", "answer_delay_s": 30},
-             {"name": "hold", "gateway": f"127.0.0.1:{hold_port}", "number": "+15550400", "channels": 1,
+             {"name": "hold", "gateway": f"127.0.0.1:{hold_port}", "number": "+12015550400", "channels": 1,
               "inbound": "auto-attendant", "answer_delay_s": 1}]
     with Server(ctx, answer_delay_s=30, extra_lines=lines, log_level="info",
                 sip_options={"max_calls": 20}) as srv:
         u1, u2 = free_port_block(2), free_port_block(2)
-        srv.add_phone("+15553201", f"sip:callee@127.0.0.1:{u1}", delay_s=1)
-        srv.add_phone("+15553202", f"sip:callee@127.0.0.1:{u2}", delay_s=1)
+        srv.add_phone("+12015553201", f"sip:callee@127.0.0.1:{u1}", delay_s=1)
+        srv.add_phone("+12015553202", f"sip:callee@127.0.0.1:{u2}", delay_s=1)
         baseline = _rss_kb(srv)
         with RtpReceiver() as rtp:
             held = Sipp(ctx, "held", "answered-hold-20s-expect-kept.xml", hold_port, remote=srv.sip_target,
-                        rows=[[f"sip:+15551301@127.0.0.1:{hold_port}", "X-Test: held"]],
+                        rows=[[f"sip:+12015551301@127.0.0.1:{hold_port}", "X-Test: held"]],
                         keys={"rtp_port": rtp.port}, service=LINE_NUMBER, timeout_s=40).start()
             time.sleep(2.0)  # answered after 1 s, the prompt playing
             cb1 = callee(ctx, "callee-during-flood", "callback-busy-expect-ack.xml", u1)
@@ -121,7 +121,7 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
                          trace=False).start()
             flood_start = time.monotonic()
             time.sleep(2.0)
-            refused_tries = _trigger_until_taken(ctx, srv, "+15553201", "trigger-during-flood")
+            refused_tries = _trigger_until_taken(ctx, srv, "+12015553201", "trigger-during-flood")
             flood_code = flood.wait(timeout=55)
             flood_end = time.monotonic()
             peak = _rss_kb(srv)
@@ -140,7 +140,7 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
         check(gap < 100, f"the held call's audio stopped for {gap:.0f} ms during the flood")
         cb2 = callee(ctx, "callee-after-flood", "callback-busy-expect-ack.xml", u2)
         after = time.monotonic()
-        _trigger_until_taken(ctx, srv, "+15553202", "trigger-after-flood")
+        _trigger_until_taken(ctx, srv, "+12015553202", "trigger-after-flood")
         cb2.expect_success()
         recovered = (received_invite(cb2).when.timestamp() - time.time()) + time.monotonic() - after
         ctx.log(f"recovery: the trigger after the flood was called back {recovered:.1f} s after it was made "

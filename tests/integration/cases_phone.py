@@ -175,7 +175,7 @@ def phone_invite_extension(ctx):
         with RtpReceiver() as callee_rtp:
             uas = Sipp(ctx, "callee", "callback-answer-expect-ack.xml", port, keys={"rtp_port": callee_rtp.port})
             _call_extension(ctx, srv, uas, rtp)
-        for target, expected in (("203", 480), ("15551234567", 404)):
+        for target, expected in (("203", 480), ("12015551234", 404)):
             status, reason, _, _, _ = Caller(srv, "201").call_with(target, PASSWORD)
             check(status == expected, f"201 calling {target} -> {status} {reason}, expected {expected}")
         ctx.log("an extension with no phone gets 480, a PSTN number 404")

@@ -12,7 +12,8 @@ from registry import case
 from server import LINE_NUMBER, Server, check, free_port_block
 from sipp import Sipp
 
-DIALLED = "5550123"
+DIALLED = "2015550123"  # keyed at the relay prompt: a valid US number (the policy fails closed)
+DIALLED_E164 = "+12015550123"  # what the line's gateway is sent: the normalised number, never the keys
 
 
 def _caller_pcap(path):
@@ -33,11 +34,11 @@ def relay_expect_bridged_transcoded(ctx):
                                     "allow_call_relay": True})
         check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
         caller_port = free_port_block(2)
-        srv.add_phone("+15551020", f"sip:mobile@127.0.0.1:{caller_port}", delay_s=1, login_extension="201")
+        srv.add_phone("+12015551020", f"sip:mobile@127.0.0.1:{caller_port}", delay_s=1, login_extension="201")
         cwd = ctx.tempdir("relay-caller")
         _caller_pcap(os.path.join(cwd, "relay-caller.pcap"))
         caller = callee(ctx, "relay-caller", "relay-caller-dial-expect-bridge.xml", caller_port, cwd=cwd)
-        ring_once(ctx, srv, "+15551020", name="trigger")
+        ring_once(ctx, srv, "+12015551020", name="trigger")
         with RtpReceiver() as rtp:
             far = Sipp(ctx, "relay-far", "relay-far-answer-pcma-expect-bye.xml", srv.gateway_port,
                        keys={"rtp_port": rtp.port}, timeout_s=30).start()
@@ -47,8 +48,8 @@ def relay_expect_bridged_transcoded(ctx):
             time.sleep(0.2)
             packets = rtp.snapshot()
         invite = received_invite(far)
-        check(invite.request_uri.split(";")[0] == f"sip:{DIALLED}@{srv.gateway}",
-              f"relay request-URI {invite.request_uri}, expected sip:{DIALLED}@{srv.gateway}")
+        check(invite.request_uri.split(";")[0] == f"sip:{DIALLED_E164}@{srv.gateway}",
+              f"relay request-URI {invite.request_uri}, expected sip:{DIALLED_E164}@{srv.gateway}")
         check(f"<sip:{LINE_NUMBER}@" in (invite.header("From") or ""),
               f"relayed call's From {invite.header('From')!r}: must be the line's number {LINE_NUMBER}")
         check_sdp_offer(invite)
@@ -123,10 +124,10 @@ def relay_early_media_expect_far_audio_before_answer(ctx):
     and the same stream carries on after the answer."""
     with Server(ctx) as srv:
         far_peer = _far_peer()
-        caller, caller_peer = _relay_caller(ctx, srv, "+15551021",
+        caller, caller_peer = _relay_caller(ctx, srv, "+12015551021",
                                             [("audio", dtmf_samples(DIALLED + "#", lead_ms=0, tail_ms=300))])
         try:
-            ring_once(ctx, srv, "+15551021", name="trigger")
+            ring_once(ctx, srv, "+12015551021", name="trigger")
             far = Sipp(ctx, "relay-far", "relay-far-early-media-then-answer-expect-bye.xml", srv.gateway_port,
                        keys={"rtp_port": far_peer.port}, timeout_s=60).start()
             wait_bound(srv.gateway_port)
@@ -163,13 +164,13 @@ def relay_ip_destination_expect_bridged(ctx):
         keys = f"201*127*0*0*1*{uas_port}#"
         far_peer = _far_peer()
         bridged = far_peer._first
-        caller, caller_peer = _relay_caller(ctx, srv, "+15551022", [
+        caller, caller_peer = _relay_caller(ctx, srv, "+12015551022", [
             ("audio", dtmf_samples(keys, lead_ms=0, tail_ms=300)), ("wait_for", bridged),
             ("audio", tone_samples(CALLER_HZ, 4000))])
         try:
             far = callee(ctx, "relay-ip-uas", "relay-far-answer-pcma-pt96-expect-bye.xml", uas_port,
                          keys={"rtp_port": far_peer.port}, timeout_s=60)
-            ring_once(ctx, srv, "+15551022", name="trigger")
+            ring_once(ctx, srv, "+12015551022", name="trigger")
             bridged.wait(25)
             time.sleep(4.5)
             heard_by_caller, heard_by_far = caller_peer.snapshot(), far_peer.snapshot()
@@ -196,17 +197,17 @@ def relay_expect_audio_both_ways_digits_and_star_star(ctx):
     caller (PCMU), each checked by its frequency; the caller's RFC 4733 5 (payload type 101 on its leg)
     reaches the far end as payload type 96, the far leg's; then ** hangs up the far leg (BYE) and puts the
     caller back at the relay prompt, where it dials again and a second INVITE reaches the gateway."""
-    again = "5550124"
+    again, again_e164 = "2015550124", "+12015550124"
     with Server(ctx) as srv:
         far_peer = _far_peer(seconds=20)
         bridged = far_peer._first
-        caller, caller_peer = _relay_caller(ctx, srv, "+15551023", [
+        caller, caller_peer = _relay_caller(ctx, srv, "+12015551023", [
             ("audio", dtmf_samples(DIALLED + "#", lead_ms=0, tail_ms=300)), ("wait_for", bridged),
             ("audio", tone_samples(CALLER_HZ, 3000)), ("dtmf", "5"), ("audio", tone_samples(CALLER_HZ, 1000)),
             ("mark", "star-star"), ("dtmf", "**"), ("audio", [0] * 8000 * 2),
             ("audio", dtmf_samples(again + "#", lead_ms=0, tail_ms=300))])
         try:
-            ring_once(ctx, srv, "+15551023", name="trigger")
+            ring_once(ctx, srv, "+12015551023", name="trigger")
             far = Sipp(ctx, "relay-far", "relay-far-answer-pcma-pt96-expect-bye.xml", srv.gateway_port,
                        keys={"rtp_port": far_peer.port}, calls=2, timeout_s=60).start()
             wait_bound(srv.gateway_port)
@@ -225,7 +226,7 @@ def relay_expect_audio_both_ways_digits_and_star_star(ctx):
         far.expect_success(allow_server_bye=True)
     invites = far.messages_of("received", "INVITE")
     check(len(invites) == 2, f"expected a second far INVITE after **, got {len(invites)}\n  {far.summary()}")
-    check(invites[1].request_uri.split(";")[0] == f"sip:{again}@{srv.gateway}",
+    check(invites[1].request_uri.split(";")[0] == f"sip:{again_e164}@{srv.gateway}",
           f"second request-URI {invites[1].request_uri}")
     byes = far.messages_of("received", "BYE")
     check(byes and byes[0].when < invites[1].when, f"** must send the first far leg a BYE\n  {far.summary()}")

@@ -81,20 +81,21 @@ def remote_star6_change(ctx):
     an audit row names the extension, the caller ID, old and new value, and the gateway gets the callback to the
     new destination within 45 s of the hang-up."""
     with Server(ctx) as srv:
-        phone, caller = _called_back(ctx, srv, "+15551030",
-                                     _keys("*6", f"201#{PASSWORD}#", "2", "#", "5553003#", "1"))
-        _measured_callback(ctx, srv, caller, "5553003", "*6 change")
+        phone, caller = _called_back(ctx, srv, "+12015551030",
+                                     _keys("*6", f"201#{PASSWORD}#", "2", "#", "2015553003#", "1"))
+        # Keyed 2015553003: stored and called back as the number it is, in E.164.
+        _measured_callback(ctx, srv, caller, "+12015553003", "*6 change")
         status, row = srv.request("GET", f"/api/v1/authorized-phones/{phone['id']}")
-        check(status == 200 and row["callback_destination"] == "5553003" and row["callback_type"] == "pstn",
+        check(status == 200 and row["callback_destination"] == "+12015553003" and row["callback_type"] == "pstn",
               f"the entry after *6: {status} {row}")
         rows = _audit(srv)
         check(len(rows) == 1, f"one audit row of the change by phone, got {rows}")
         audit = rows[0]
-        check(audit["actor"] == "phone:201" and audit["source"] == "+15551030" and audit["action"] == "replace",
+        check(audit["actor"] == "phone:201" and audit["source"] == "+12015551030" and audit["action"] == "replace",
               f"audit row {audit}")
         check(audit["old"]["callback_destination"].startswith("sip:mobile@")
-              and audit["new"]["callback_destination"] == "5553003", f"audit old/new {audit}")
-        job = srv.wait_job(lambda j: j["destination"] == "5553003", 5, "to 5553003")
+              and audit["new"]["callback_destination"] == "+12015553003", f"audit old/new {audit}")
+        job = srv.wait_job(lambda j: j["destination"] == "+12015553003", 5, "to +12015553003")
         check(job["one_time"] is False, f"a *6 job is not one-time: {job}")
 
 
@@ -104,18 +105,18 @@ def remote_star6_add(ctx):
     and the extension as its login, the audit row says create; the calling phone is not that caller, so no
     callback is placed."""
     with Server(ctx) as srv:
-        _called_back(ctx, srv, "+15551031",
-                     _keys("*6", f"201#{PASSWORD}#", "1", "15552002#", "1", "5553005#", "1"))
+        _called_back(ctx, srv, "+12015551031",
+                     _keys("*6", f"201#{PASSWORD}#", "1", "12015552002#", "1", "2015553005#", "1"))
         time.sleep(1)
         status, phones = srv.request("GET", "/api/v1/authorized-phones")
         items = phones["items"] if isinstance(phones, dict) else phones
-        added = [p for p in items if p["caller_address"] == "15552002"]
+        added = [p for p in items if p["caller_address"] == "12015552002"]
         check(len(added) == 1, f"the new entry after *6 1: {items}")
         check(added[0]["callback_enabled"] and added[0]["login_extension"] == "201"
-              and added[0]["callback_destination"] == "5553005", f"new entry {added[0]}")
+              and added[0]["callback_destination"] == "+12015553005", f"new entry {added[0]}")
         rows = _audit(srv)
         check(len(rows) == 1 and rows[0]["action"] == "create" and rows[0]["old"] is None, f"audit {rows}")
-        check(not [j for j in srv.callbacks() if j["destination"] == "5553005"],
+        check(not [j for j in srv.callbacks() if j["destination"] in ("2015553005", "+12015553005")],
               f"no callback for another phone's entry: {srv.callbacks()}")
 
 
@@ -124,12 +125,12 @@ def remote_star5_one_time(ctx):
     """*5, a destination, 1: nothing changes in the Authorized Phones Database (no audit row either), the job is
     marked one_time, and the gateway gets the callback within 45 s of the hang-up."""
     with Server(ctx) as srv:
-        phone, caller = _called_back(ctx, srv, "+15551032", _keys("*5", f"201#{PASSWORD}#", "5553004#", "1"))
-        _measured_callback(ctx, srv, caller, "5553004", "*5 one-time")
+        phone, caller = _called_back(ctx, srv, "+12015551032", _keys("*5", f"201#{PASSWORD}#", "2015553004#", "1"))
+        _measured_callback(ctx, srv, caller, "+12015553004", "*5 one-time")  # keyed 2015553004, sent in E.164
         status, row = srv.request("GET", f"/api/v1/authorized-phones/{phone['id']}")
         check(status == 200 and row == phone, f"*5 must not change the entry: {row} (was {phone})")
         check(not _audit(srv), f"*5 writes no audit row: {_audit(srv)}")
-        job = srv.wait_job(lambda j: j["destination"] == "5553004", 5, "to 5553004")
+        job = srv.wait_job(lambda j: j["destination"] == "+12015553004", 5, "to +12015553004")
         check(job["one_time"] is True, f"the *5 job is one-time: {job}")
 
 
@@ -146,14 +147,14 @@ def remote_star5_line_busy(ctx):
             # gateway's UDP port stays free for the callback).
             holders.append(Sipp(ctx, "line-holder", "no-cancel-expect-answer.xml", free_port_block(2),
                                 remote=srv.sip_target,
-                                rows=[[from_uri("+15559001", srv.gateway_port), "X-Test: holder"]],
+                                rows=[[from_uri("+12015559001", srv.gateway_port), "X-Test: holder"]],
                                 service=LINE_NUMBER, keys={"rtp_port": free_port_block(2)}, timeout_s=60,
                                 extra=("-t", "t1")).start())
 
-        _, caller = _called_back(ctx, srv, "+15551034", _keys("*5", f"201#{PASSWORD}#", "5553009#", "1"),
+        _, caller = _called_back(ctx, srv, "+12015551034", _keys("*5", f"201#{PASSWORD}#", "2015553009#", "1"),
                                  after_trigger=take_the_line)
         holder = holders[0]
-        elapsed = _measured_callback(ctx, srv, caller, "5553009", "*5 with every line busy")
+        elapsed = _measured_callback(ctx, srv, caller, "+12015553009", "*5 with every line busy")
         holder.expect_success(allow_server_bye=True)
         freed = holder.first("sent", method="BYE")
         hung_up = caller.first("received", method="BYE")
@@ -162,7 +163,7 @@ def remote_star5_line_busy(ctx):
               f"up at {freed and freed.when}, the caller at {hung_up.when}\n  {holder.summary()}")
         check(elapsed > (freed.when - hung_up.when).total_seconds(),
               f"the callback INVITE came {elapsed:.1f} s after the hang-up, before the line was free")
-        job = srv.wait_job(lambda j: j["destination"] == "5553009", 5, "to 5553009")
+        job = srv.wait_job(lambda j: j["destination"] == "+12015553009", 5, "to +12015553009")
         check(job["one_time"] is True, f"the *5 job is one-time: {job}")
 
 
@@ -171,7 +172,7 @@ def remote_refused(ctx):
     """A wrong password first (the login is asked again), then the right one and a premium destination: the policy
     refuses it, nothing is written (entry, audit, job) and no callback INVITE reaches the gateway."""
     with Server(ctx) as srv:
-        phone, _ = _called_back(ctx, srv, "+15551033",
+        phone, _ = _called_back(ctx, srv, "+12015551033",
                                 _keys("*6", "201#55555#", f"201#{PASSWORD}#", "2", "#", "19005550199#", "1"))
         # The gateway's port is free again once the trigger is over; a callback would come 3 s after the hang-up.
         with UdpWatch([srv.gateway_port]) as watch:
@@ -193,13 +194,13 @@ def remote_star6_lockout(ctx):
     locked, so nothing is written (entry, audit, job) and no callback INVITE reaches the gateway."""
     with Server(ctx, callback={"min_interval_s": 0},
                 attendant_options={"lockout_failures": 3, "lockout_s": 120}) as srv:
-        guesser, _ = _called_back(ctx, srv, "+15551035", _keys("*6", "201#11111#", "201#22222#", "201#33333#"))
+        guesser, _ = _called_back(ctx, srv, "+12015551035", _keys("*6", "201#11111#", "201#22222#", "201#33333#"))
         lockouts = _security_events(srv, "phone-lockout")
         check(len(lockouts) == 1 and lockouts[0].get("extension") == "201"
               and lockouts[0].get("entry") == str(guesser["id"]),
               f"one phone-lockout of extension 201 naming entry {guesser['id']}: {lockouts}")
-        phone, _ = _called_back(ctx, srv, "+15551036",
-                                _keys("*6", f"201#{PASSWORD}#", "2", "#", "5553010#", "1"))
+        phone, _ = _called_back(ctx, srv, "+12015551036",
+                                _keys("*6", f"201#{PASSWORD}#", "2", "#", "2015553010#", "1"))
         with UdpWatch([srv.gateway_port]) as watch:
             time.sleep(6)  # a callback would come 3 s after the hang-up
         invites = [text for _, _, text in watch.seen if text.startswith("INVITE ")]
@@ -207,7 +208,8 @@ def remote_star6_lockout(ctx):
         status, row = srv.request("GET", f"/api/v1/authorized-phones/{phone['id']}")
         check(status == 200 and row == phone, f"a locked-out login must not change the entry: {row}")
         check(not _audit(srv), f"no audit row: {_audit(srv)}")
-        check(not [j for j in srv.callbacks() if j["destination"] == "5553010"], f"no job: {srv.callbacks()}")
+        check(not [j for j in srv.callbacks() if j["destination"] in ("2015553010", "+12015553010")],
+              f"no job: {srv.callbacks()}")
 
 
 # The tone uploaded as the "remote-unavailable" prompt, so the case can tell it apart: well above the voice prompts'
@@ -243,10 +245,10 @@ def remote_auto_call_relay_entry(ctx):
                                             raw_body=_tone_wav(hz=UNAVAILABLE_HZ, ms=1000),
                                             content_type="audio/wav")
         check(status == 200 and reply["custom"], f"upload of remote-unavailable -> {status} {reply}")
-        _setup(srv, "+15551040", free_port_block(2))
-        srv.add_phone("+15551041", "+15551041", login_extension="201", auto_call_relay=True)
-        offered = _unavailable_after_star6(ctx, srv, "+15551040")
-        relay = _unavailable_after_star6(ctx, srv, "+15551041")
+        _setup(srv, "+12015551040", free_port_block(2))
+        srv.add_phone("+12015551041", "+12015551041", login_extension="201", auto_call_relay=True)
+        offered = _unavailable_after_star6(ctx, srv, "+12015551040")
+        relay = _unavailable_after_star6(ctx, srv, "+12015551041")
         ctx.log(f"unavailable tone packets after *6: {offered} (auto_call_relay off), {relay} (on)")
         check(offered < 10, f"an entry without auto_call_relay is offered *6: {offered} unavailable tone packets")
         check(relay >= 35, f"an auto_call_relay entry must hear remote-unavailable (1 s): {relay} tone packets")

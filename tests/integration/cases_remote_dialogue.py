@@ -27,7 +27,7 @@ def remote_not_offered_expect_unavailable_prompt(ctx):
                        lead_ms=500)
         try:
             caller = Sipp(ctx, "caller", "attendant-caller-keys-expect-answer.xml", srv.gateway_port,
-                          remote=srv.sip_target, rows=[[from_uri("+15557001", srv.gateway_port), "X-Test: remote"]],
+                          remote=srv.sip_target, rows=[[from_uri("+12015557001", srv.gateway_port), "X-Test: remote"]],
                           keys={"rtp_port": peer.port}, service=LINE_NUMBER, timeout_s=30)
             caller.run(timeout=40)
             caller.expect_success(allow_server_bye=True)

@@ -30,18 +30,18 @@ def store_locked_expect_callback_after(ctx):
     is called back, and the next trigger works as usual."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+1555200*", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+1201555200*", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         lock = WriteLock(srv.db_path)
         try:
             offset = srv.log_size()
-            ring_once(ctx, srv, "+15552001", name="trigger-while-locked")
-            wanted = "callback for '+15552001' not stored yet, storage unavailable"
+            ring_once(ctx, srv, "+12015552001", name="trigger-while-locked")
+            wanted = "callback for '+12015552001' not stored yet, storage unavailable"
             deadline = time.monotonic() + 10
             while wanted not in srv.log_since(offset) and time.monotonic() < deadline:
                 time.sleep(0.2)
             check(wanted in srv.log_since(offset), "a trigger that cannot be stored yet must be logged as such")
             status, body = srv.request("POST", "/api/v1/authorized-phones", {
-                "caller_type": "pstn", "caller_address": "+15559876", "callback_enabled": True})
+                "caller_type": "pstn", "caller_address": "+12015559876", "callback_enabled": True})
             check(status == 503 and "storage unavailable" in str(body),
                   f"POST while the database is locked -> {status} {body}, expected 503 storage unavailable")
             status, body = srv.request("GET", "/api/v1/authorized-phones")
@@ -52,14 +52,14 @@ def store_locked_expect_callback_after(ctx):
         check(srv.alive(), "the server died while its database was locked")
         uas.expect_success()
         received_invite(uas)
-        job = srv.wait_job(lambda j: j["caller"] == "+15552001" and j["state"] == "failed", 10, "for +15552001")
+        job = srv.wait_job(lambda j: j["caller"] == "+12015552001" and j["state"] == "failed", 10, "for +12015552001")
         check(job["last_result"] == "busy", f"job {job}: expected last_result busy")
 
         uas = callee(ctx, "callee-after-lock", "callback-busy-expect-ack.xml", uas_port)
-        ring_once(ctx, srv, "+15552002", name="trigger-after-lock")
+        ring_once(ctx, srv, "+12015552002", name="trigger-after-lock")
         uas.expect_success()
         received_invite(uas)
-        srv.wait_job(lambda j: j["caller"] == "+15552002" and j["state"] == "failed", 5, "for +15552002")
+        srv.wait_job(lambda j: j["caller"] == "+12015552002" and j["state"] == "failed", 5, "for +12015552002")
 
 
 @case("restart-expect-pending-job-dialed")
@@ -67,8 +67,8 @@ def restart_expect_pending_job_dialed(ctx):
     """A job still pending when the server stops (SIGTERM) is in the database and is dialed after the restart."""
     with Server(ctx) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15552101", f"sip:callee@127.0.0.1:{uas_port}", delay_s=6)
-        ring_once(ctx, srv, "+15552101", name="trigger-before-restart")
+        srv.add_phone("+12015552101", f"sip:callee@127.0.0.1:{uas_port}", delay_s=6)
+        ring_once(ctx, srv, "+12015552101", name="trigger-before-restart")
         job = srv.wait_job(lambda j: j["state"] == "pending", 3, "pending before the restart")
         srv.stop_expect_clean()
         uas = callee(ctx, "callee-after-restart", "callback-busy-expect-ack.xml", uas_port)
@@ -89,8 +89,8 @@ def dead_callee_expect_failed_no_response(ctx):
         silent.bind(("127.0.0.1", 0))  # bound, so no ICMP error: the INVITEs vanish like into a dead gateway
         try:
             port = silent.getsockname()[1]
-            srv.add_phone("+15552201", f"sip:callee@127.0.0.1:{port}", delay_s=0)
-            ring_once(ctx, srv, "+15552201", name="trigger-to-silence")
+            srv.add_phone("+12015552201", f"sip:callee@127.0.0.1:{port}", delay_s=0)
+            ring_once(ctx, srv, "+12015552201", name="trigger-to-silence")
             job = srv.wait_job(lambda j: j["state"] == "failed", 12, "failed after the ring timeout")
             check(job["last_result"].startswith("failed: no response from sip:callee@127.0.0.1"),
                   f"job {job}: expected last_result 'failed: no response from ...'")
@@ -106,7 +106,7 @@ def _answered_then_silent(srv):
     from hostile_sip import SDP, invite
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", srv.gateway_port))
-    inv, _ = invite(srv.sip_port, f"127.0.0.1:{srv.gateway_port};rport", caller="+15558000", sdp=SDP,
+    inv, _ = invite(srv.sip_port, f"127.0.0.1:{srv.gateway_port};rport", caller="+12015558000", sdp=SDP,
                     contact=f"127.0.0.1:{srv.gateway_port}")
     sock.sendto(inv, ("127.0.0.1", srv.sip_port))
     sock.settimeout(5)
@@ -144,7 +144,7 @@ def shutdown_silent_peer_expect_clean_exit(ctx):
         check("dialog(s) still open at shutdown, dropped" in log, "the silent peer's dialog was not dropped")
         check("did not finish its shutdown" not in log, "the SIP stack was left mid-shutdown")
         with sqlite3.connect(srv.db_path) as db:
-            rows = db.execute("SELECT result FROM call_records WHERE caller = '+15558000'").fetchall()
+            rows = db.execute("SELECT result FROM call_records WHERE caller = '+12015558000'").fetchall()
         check(rows and rows[0][0] == "answered by attendant", f"call record of the silent peer's call: {rows}")
         ctx.log(f"stopped in {took:.1f} s with the peer silent; call record {rows[0][0]!r}")
 
@@ -174,8 +174,8 @@ def crash_while_ringing_expect_no_second_invite_until_settled(ctx):
 
         try:
             port = far.getsockname()[1]
-            srv.add_phone("+15552301", f"sip:callee@127.0.0.1:{port}", delay_s=0)
-            ring_once(ctx, srv, "+15552301", name="trigger-before-crash")
+            srv.add_phone("+12015552301", f"sip:callee@127.0.0.1:{port}", delay_s=0)
+            ring_once(ctx, srv, "+12015552301", name="trigger-before-crash")
             first = call_ids(3)
             check(len(first) == 1, f"expected the first callback INVITE before the crash, got {first}")
             srv.kill()

@@ -30,7 +30,7 @@ def hostile_via_expect_survive(ctx):
     OPTIONS, and a real trigger afterwards is called back."""
     with Server(ctx, answer_delay_s=1) as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15551009", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015551009", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         for gap in GAPS_S:
             jobs = [lambda v=v: two_packets_udp(srv.sip_port, v, gap) for v in HOSTILE_VIAS]
             jobs += [lambda v=v: two_packets_tcp(srv.sip_port, v, gap) for v in HOSTILE_VIAS]
@@ -44,7 +44,7 @@ def hostile_via_expect_survive(ctx):
                     "UDP gateway) survived")
         _alive_and_answering(ctx, srv, "every hostile Via")
         time.sleep(1.5)  # the gateway's hostile INVITEs hold channels until the attendant's answer (1 s) refuses them
-        _control_callback(ctx, srv, "+15551009", uas_port)
+        _control_callback(ctx, srv, "+12015551009", uas_port)
 
 
 def _expect_exact_phrases(ctx, client, status, skip=()):
@@ -75,19 +75,19 @@ def reject_phrases_expect_exact(ctx):
     no byte of the server's memory in it; then a trigger over TCP is refused the same way."""
     rej_port, busy_port = free_port_block(2), free_port_block(2)
     lines = [
-        {"name": "rej", "gateway": f"127.0.0.1:{rej_port}", "number": "+15550200", "channels": 4,
+        {"name": "rej", "gateway": f"127.0.0.1:{rej_port}", "number": "+12015550200", "channels": 4,
          "inbound": "reject", "answer_delay_s": 1},
-        {"name": "busy", "gateway": f"127.0.0.1:{busy_port}", "number": "+15550300", "channels": 1,
+        {"name": "busy", "gateway": f"127.0.0.1:{busy_port}", "number": "+12015550300", "channels": 1,
          "inbound": "auto-attendant", "answer_delay_s": 300},
     ]
     with Server(ctx, answer_delay_s=1, channels=1000, extra_lines=lines, log_level="info") as srv:
         strangers = [BurstClient(srv.sip_port) for _ in range(4)]
         rej, busy, no_sdp = (BurstClient(srv.sip_port, p) for p in (rej_port, busy_port, srv.gateway_port))
-        holder = busy.send("+15557000", sdp=SDP)  # rings for 300 s, holding the busy line's channel
+        holder = busy.send("+12015557000", sdp=SDP)  # rings for 300 s, holding the busy line's channel
         time.sleep(0.3)
-        jobs = [lambda c=c: _burst(c, "+15557001", 100) for c in strangers]
-        jobs += [lambda: _burst(rej, "+15557002", 200), lambda: _burst(busy, "+15557003", 200),
-                 lambda: _burst(no_sdp, "+15557004", 200)]
+        jobs = [lambda c=c: _burst(c, "+12015557001", 100) for c in strangers]
+        jobs += [lambda: _burst(rej, "+12015557002", 200), lambda: _burst(busy, "+12015557003", 200),
+                 lambda: _burst(no_sdp, "+12015557004", 200)]
         run_parallel(jobs)
         try:
             for c in strangers:

@@ -24,7 +24,7 @@ def _throttled_total(srv):
 
 def _flood(client, count, sent):
     for i in range(count):
-        client.send("+15557001")
+        client.send("+12015557001")
         sent.append(time.monotonic())
         if i % 25 == 24:
             time.sleep(0.005)  # loopback's socket buffers, not the server, would drop a faster burst
@@ -38,7 +38,7 @@ def stranger_flood_expect_throttled_gateway_trigger_called_back(ctx):
     back; the gateway's host is never throttled."""
     with Server(ctx, log_level="info") as srv:
         uas_port = free_port_block(2)
-        srv.add_phone("+15553101", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        srv.add_phone("+12015553101", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
         uas = callee(ctx, "callee-during-flood", "callback-busy-expect-ack.xml", uas_port)
         check(_throttled_total(srv) == 0, "throttled before any stranger sent anything")
         stranger = BurstClient(srv.sip_port, src_host="127.0.0.2")
@@ -47,7 +47,7 @@ def stranger_flood_expect_throttled_gateway_trigger_called_back(ctx):
         flood = threading.Thread(target=_flood, args=(stranger, FLOOD, sent), daemon=True)
         flood.start()
         try:
-            ring_once(ctx, srv, "+15553101", name="trigger-during-flood")
+            ring_once(ctx, srv, "+12015553101", name="trigger-during-flood")
             flood.join(timeout=30)
             duration = sent[-1] - started
             stranger.wait_all(10)
@@ -63,5 +63,5 @@ def stranger_flood_expect_throttled_gateway_trigger_called_back(ctx):
         check(throttled <= FLOOD - 100, f"{throttled} throttled: the burst of 100 must pass")
         uas.expect_success()
         check(uas.first("received", method="INVITE") is not None, "the trusted caller was not called back")
-        job = srv.wait_job(lambda j: j["caller"] == "+15553101" and j["state"] == "failed", 5, "busy")
+        job = srv.wait_job(lambda j: j["caller"] == "+12015553101" and j["state"] == "failed", 5, "busy")
         check(job["last_result"] == "busy", f"job {job}: expected busy")

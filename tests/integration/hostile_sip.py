@@ -32,7 +32,7 @@ HOSTILE_VIAS = [
 ]
 
 
-def invite(target_port, sentby, transport="UDP", call_id=None, branch=None, caller="+15551001", sdp=None,
+def invite(target_port, sentby, transport="UDP", call_id=None, branch=None, caller="+12015551001", sdp=None,
            contact="127.0.0.1"):
     """(INVITE, its ACK): same Call-ID, branch and CSeq number, as a client sends for a non-2xx final answer."""
     call_id = call_id or uuid.uuid4().hex + "@hostile"

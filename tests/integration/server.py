@@ -13,7 +13,7 @@ import urllib.request
 import openapi_check
 
 ADMIN_TOKEN = "integration-test-token-0123456789"
-LINE_NUMBER = "+15550100"
+LINE_NUMBER = "+12015550100"
 
 
 class TestFailure(AssertionError):
