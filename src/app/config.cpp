@@ -137,7 +137,9 @@ class Reader {
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.only_keys(t, "sip.",
               {"listen", "user_agent", "max_calls", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s",
-               "shutdown_grace_s", "keepalive_s", "keepalive_failures", "stranger_rate", "stranger_burst"});
+               "shutdown_grace_s", "keepalive_s", "keepalive_failures", "stranger_rate", "stranger_burst",
+               "auth_source_failures", "auth_source_window_s", "auth_lockout_failures",
+               "auth_lockout_window_s", "auth_lockout_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);
   r.integer(t, "sip.", "max_calls", c.max_calls, 1, 100000);
@@ -155,6 +157,11 @@ void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.integer(t, "sip.", "keepalive_failures", c.keepalive_failures, 1, 100);
   r.integer(t, "sip.", "stranger_rate", c.stranger_rate, 0, 100000);
   r.integer(t, "sip.", "stranger_burst", c.stranger_burst, 1, 1000000);
+  r.integer(t, "sip.", "auth_source_failures", c.auth_source_failures, 0, 1000);
+  r.integer(t, "sip.", "auth_source_window_s", c.auth_source_window_s, 1, 86400);
+  r.integer(t, "sip.", "auth_lockout_failures", c.auth_lockout_failures, 0, 1000);
+  r.integer(t, "sip.", "auth_lockout_window_s", c.auth_lockout_window_s, 1, 86400);
+  r.integer(t, "sip.", "auth_lockout_s", c.auth_lockout_s, 1, 86400);
 }
 
 void read_media(Reader& r, const toml::table& t, MediaConfig& c) {

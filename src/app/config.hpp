@@ -26,6 +26,13 @@ struct SipConfig {
   // (sip/source_throttle.hpp): a token bucket of stranger_burst refilled at stranger_rate per second; 0: off.
   int stranger_rate = 20;
   int stranger_burst = 100;
+  // Digest password guessing (registrar/digest_guard.hpp): wrong passwords per source within a window
+  // before its credentials go unchecked, and per extension before its digest is locked; 0: off.
+  int auth_source_failures = 5;
+  int auth_source_window_s = 60;
+  int auth_lockout_failures = 10;
+  int auth_lockout_window_s = 600;
+  int auth_lockout_s = 900;
 };
 
 struct MediaConfig {

@@ -8,7 +8,13 @@
 namespace callbackd::app {
 
 registrar::RegistrarSettings registrar_settings(const SipConfig& c) {
-  return {c.realm, std::chrono::seconds(c.nonce_ttl_s), c.min_expires_s, c.max_expires_s};
+  registrar::DigestGuardSettings guard;
+  guard.source_failures = c.auth_source_failures;
+  guard.source_window = std::chrono::seconds(c.auth_source_window_s);
+  guard.lockout_failures = c.auth_lockout_failures;
+  guard.lockout_window = std::chrono::seconds(c.auth_lockout_window_s);
+  guard.lockout = std::chrono::seconds(c.auth_lockout_s);
+  return {c.realm, std::chrono::seconds(c.nonce_ttl_s), c.min_expires_s, c.max_expires_s, guard};
 }
 
 registrar::Ha1Lookup store_ha1_lookup(pbx::StorePort& store) {

@@ -17,7 +17,8 @@ namespace {
 
 constexpr std::string_view kSipPrefix = "sip:";
 constexpr std::size_t kMinPstnDigits = 2;
-constexpr std::size_t kMaxPstnDigits = 20;
+constexpr std::size_t kMaxPstnDigits = 20;  // a national number with an international prefix in front
+constexpr std::size_t kMaxE164Digits = 15;  // ITU-T E.164: a '+' number has at most 15 digits
 // Fewer literal digits than this in a wildcard pattern trusts whole countries or more.
 constexpr std::size_t kMinLiteralDigits = 4;
 constexpr std::size_t kMinLiteralSipChars = 4;
@@ -141,15 +142,29 @@ bool is_valid_pstn_number(std::string_view number) {
   const auto n = normalize_number(number);
   std::string_view digits = n;
   if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
-  return digits.size() >= kMinPstnDigits && digits.size() <= kMaxPstnDigits &&
+  const std::size_t max = n.starts_with('+') ? kMaxE164Digits : kMaxPstnDigits;
+  return digits.size() >= kMinPstnDigits && digits.size() <= max &&
          std::all_of(digits.begin(), digits.end(), is_digit);
 }
 
+bool is_pstn_pattern(std::string_view pattern) {
+  const auto p = normalize_number(pattern);
+  std::string_view rest = p;
+  if (rest.starts_with('+')) rest.remove_prefix(1);
+  return !rest.empty() &&
+         std::all_of(rest.begin(), rest.end(), [](char c) { return is_digit(c) || is_wildcard(c); });
+}
+
 bool wildcard_match(std::string_view pattern, std::string_view address) {
-  const auto addr_norm = normalize_number(address);
-  if (looks_like_pstn(addr_norm)) {
-    return glob(normalize_number(pattern), addr_norm, std::string_view::npos);
+  // A number pattern names phone numbers and nothing else: "+1777*" must not match the SIP address
+  // "sip:+1777attacker@evil.example" (whose callback would go to a host the caller chose), nor a caller ID of
+  // letters, wildcards or 500 digits. A SIP pattern, in turn, never matches a phone number.
+  const bool number_pattern = is_pstn_pattern(pattern);
+  if (is_valid_pstn_number(address)) {
+    return number_pattern &&
+           glob(normalize_number(pattern), normalize_number(address), std::string_view::npos);
   }
+  if (number_pattern || looks_like_pstn(normalize_number(address))) return false;
   const auto pat = strip_sip_prefix(pattern);
   const auto addr = strip_sip_prefix(address);
   const auto at = addr.find('@');

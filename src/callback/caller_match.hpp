@@ -12,11 +12,16 @@
 namespace callbackd::callback {
 
 // '*' matches any run of characters (possibly empty), '?' exactly one. PSTN numbers are compared after
-// normalisation (visual separators " -.()" removed), so "+1 555-0100" matches "+15550100".
+// normalisation (visual separators " -.()" removed), so "+1 555-0100" matches "+15550100". A number pattern
+// (is_pstn_pattern) matches only a valid PSTN number, a SIP pattern only an address that is none.
 bool wildcard_match(std::string_view pattern, std::string_view address);
 
-// A PSTN caller number as it arrives from a line: optional '+', then 2..20 digits.
+// A PSTN caller number as it arrives from a line: optional '+', then 2..20 digits (at most 15 after '+',
+// E.164's limit).
 bool is_valid_pstn_number(std::string_view number);
+// An Authorized Phones Database address of the number kind: '+'? then digits, '*' and '?' (separators
+// dropped), e.g. "+1777*". Such an entry names phone numbers only.
+bool is_pstn_pattern(std::string_view pattern);
 std::string normalize_number(std::string_view number);
 
 enum class CallerIdStatus { Valid, Withheld, Malformed };

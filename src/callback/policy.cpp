@@ -73,10 +73,16 @@ TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
 }
 
 ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::string_view caller_number) {
-  const std::string_view dest =
-      phone.callback_destination.empty() ? caller_number : phone.callback_destination;
-  if (dest.empty()) return {std::nullopt, "no destination and no caller number"};
-  return Destination::parse(dest, phone.callback_type);
+  if (!phone.callback_destination.empty()) {
+    return Destination::parse(phone.callback_destination, phone.callback_type);
+  }
+  if (caller_number.empty()) return {std::nullopt, "no destination and no caller number"};
+  // A number entry's caller is called back at that number through a line, whatever the trigger's From host
+  // was: "auto" must not read an address the caller wrote as the place to call.
+  if (phone.callback_type == store::CallbackType::Auto && is_pstn_pattern(phone.caller_address)) {
+    return Destination::parse_pstn(caller_number);
+  }
+  return Destination::parse(caller_number, phone.callback_type);
 }
 
 Judgement check_outgoing(const TollPolicy& policy, const ParsedDestination& target,

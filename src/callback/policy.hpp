@@ -50,7 +50,8 @@ TriggerDecision screen_trigger(const TriggerInput& in, const CallerId& id,
                                const store::AuthorizedPhone* phone);
 
 // Where the callback goes: the entry's destination, or the caller's own number when it is empty, read by the
-// one destination parser under the entry's callback_type; a refusal carries the reason.
+// one destination parser under the entry's callback_type (an "auto" number entry's caller as a PSTN number,
+// never as a SIP address); a refusal carries the reason.
 ParsedDestination resolve_destination(const store::AuthorizedPhone& phone, std::string_view caller_number);
 
 // One outgoing call as check_outgoing() needs to judge and report it.

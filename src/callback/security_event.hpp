@@ -36,6 +36,12 @@ enum class SecurityEvent {
   // A trusted caller's relayed call refused by [policy] max_relay_calls_per_hour / _per_day (from: the leg's
   // peer, the line's gateway for a called-back caller; the filter does not match it).
   RelayCapReached,
+  // [sip] auth_source_failures wrong digest passwords from one address within auth_source_window_s: its
+  // credentials go unchecked until the window has room (registrar/digest_guard.hpp).
+  SipAuthThrottled,
+  // [sip] auth_lockout_failures wrong digest passwords for one extension, from any addresses: its digest is
+  // locked for auth_lockout_s (from: the address of the guess that locked it).
+  SipDigestLockout,
 };
 
 constexpr std::string_view to_string(SecurityEvent e) {
@@ -64,6 +70,10 @@ constexpr std::string_view to_string(SecurityEvent e) {
       return "remote-destination-refused";
     case SecurityEvent::RelayCapReached:
       return "relay-cap-reached";
+    case SecurityEvent::SipAuthThrottled:
+      return "sip-auth-throttled";
+    case SecurityEvent::SipDigestLockout:
+      return "sip-digest-lockout";
   }
   return "unknown";
 }

@@ -64,6 +64,14 @@ bool LocationService::has_source(const std::string& ip) const {
   return false;
 }
 
+bool LocationService::bound_from(const std::string& extension, const std::string& ip) const {
+  const auto it = bindings_.find(extension);
+  if (it == bindings_.end()) return false;
+  const auto now = clock_.now();
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const Binding& b) { return b.expires_at > now && b.where.source_ip == ip; });
+}
+
 std::map<std::string, std::vector<Contact>> LocationService::all() const {
   std::map<std::string, std::vector<Contact>> out;
   for (const auto& [extension, list] : bindings_) {

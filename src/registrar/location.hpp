@@ -46,6 +46,8 @@ class LocationService {
   bool registered(const std::string& extension) const { return !contacts(extension).empty(); }
   // Whether a live binding was registered from this address (the SIP throttle trusts it).
   bool has_source(const std::string& ip) const;
+  // Whether the extension has a live binding registered from this address.
+  bool bound_from(const std::string& extension, const std::string& ip) const;
   // Every registered extension with its contacts (for the API).
   std::map<std::string, std::vector<Contact>> all() const;
 

@@ -73,6 +73,7 @@ Registrar::Registrar(RegistrarSettings settings, const callback::ClockSource& cl
       lookup_(std::move(lookup)),
       nonces_(std::move(nonce_secret), settings_.nonce_ttl),
       location_(clock),
+      guard_(settings_.guard, clock),
       dummy_password_(random_text()) {}
 
 Registrar::~Registrar() {
@@ -98,6 +99,22 @@ void Registrar::fail(const DigestRequest& req, const std::string& user, const ch
   done({false, {}, challenge(req, false)});
 }
 
+void Registrar::guessed_wrong(const DigestRequest& req, const std::string& user) {
+  const auto& g = settings_.guard;
+  const auto changed = guard_.guessed_wrong(user, req.source_ip);
+  if (changed.source_throttled) {
+    callback::log_security_event(callback::SecurityEvent::SipAuthThrottled, req.source_ip,
+                                 {{"failures", std::to_string(g.source_failures)},
+                                  {"seconds", std::to_string(g.source_window.count())}});
+  }
+  if (changed.extension_locked) {
+    callback::log_security_event(callback::SecurityEvent::SipDigestLockout, req.source_ip,
+                                 {{"user", user},
+                                  {"failures", std::to_string(g.lockout_failures)},
+                                  {"seconds", std::to_string(g.lockout.count())}});
+  }
+}
+
 void Registrar::handle(const sip::RegisterRequest& req, sip::RegisterResponder respond) {
   const DigestRequest digest{"REGISTER",    req.request_uri, req.to_user,       req.authorization,
                              req.source_ip, req.source_port, ChallengeKind::Www};
@@ -114,6 +131,11 @@ void Registrar::authenticate(const DigestRequest& req, DigestDone done) {
   if (const char* why = malformed(*creds, req, settings_.realm)) return fail(req, creds->username, why, done);
   const NonceCheck nonce = nonces_.check(creds->nonce, clock_.now(), req.source_ip);
   if (nonce == NonceCheck::Invalid) return fail(req, creds->username, "nonce not ours", done);
+  const bool bound_here = location_.bound_from(creds->username, req.source_ip);
+  // No event per refused attempt: the guesses that led here were logged, and a flood must not become one.
+  if (guard_.gate(creds->username, req.source_ip, bound_here) != DigestGuard::Gate::Check) {
+    return done({false, {}, challenge(req, false)});
+  }
   lookup_(creds->username, [this, alive = alive_, req, creds = *creds, stale = nonce == NonceCheck::Stale,
                             done = std::move(done)](const std::optional<std::string>& ha1) {
     if (*alive) verified(req, creds, stale, ha1, done);
@@ -126,6 +148,7 @@ void Registrar::verified(const DigestRequest& req, const DigestCredentials& cred
   const std::string dummy = store::digest_ha1(creds.username, settings_.realm, dummy_password_);
   const std::string expected = digest_response(ha1.value_or(dummy), req.method, creds);
   if (!equal_secret(expected, lower(creds.response)) || !ha1) {
+    guessed_wrong(req, creds.username);
     return fail(req, creds.username, "wrong credentials", done);
   }
   // RFC 2617 3.2.1: the password was right, only the nonce is old; the phone retries without asking anyone.

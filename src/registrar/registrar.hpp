@@ -6,6 +6,8 @@
 // No enumeration: every failure (unknown extension, wrong password, bad nonce, replay, malformed header)
 // gets the same answer as a first request without credentials, a fresh 401 challenge, after the same work
 // (a dummy H(A1) stands in for an unknown extension), and is logged as a sip-digest-failed security event.
+// Wrong passwords are limited per extension and per source (digest_guard.hpp): beyond the limits the same
+// challenge comes back without the credentials being checked.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "registrar/digest.hpp"
+#include "registrar/digest_guard.hpp"
 #include "registrar/location.hpp"
 #include "registrar/nonce.hpp"
 #include "sip/sip_stack.hpp"
@@ -26,6 +29,7 @@ struct RegistrarSettings {
   std::chrono::seconds nonce_ttl{300};
   int min_expires_s = 60;
   int max_expires_s = 3600;
+  DigestGuardSettings guard;  // password guessing: per-extension lockout, per-source limit
 };
 
 // Which challenge a request gets: REGISTER is answered by us as its registrar (401, WWW-Authenticate), an
@@ -79,6 +83,7 @@ class Registrar {
   sip::SipReply challenge(const DigestRequest& req, bool stale) const;
   void fail(const DigestRequest& req, const std::string& user, const char* reason,
             const DigestDone& done) const;
+  void guessed_wrong(const DigestRequest& req, const std::string& user);
   void verified(const DigestRequest& req, const DigestCredentials& creds, bool stale,
                 const std::optional<std::string>& ha1, const DigestDone& done);
   bool fresh_count(const std::string& nonce, const std::string& nc);
@@ -90,6 +95,7 @@ class Registrar {
   Ha1Lookup lookup_;
   NonceSigner nonces_;
   LocationService location_;
+  DigestGuard guard_;
   std::string dummy_password_;  // random: the dummy H(A1) of an unknown extension matches no response
   std::map<std::string, std::uint32_t>
       last_nc_;  // per nonce; keys start with the issue time, so oldest first

@@ -59,10 +59,7 @@ bool is_run(std::string_view s, int step) {
 }  // namespace
 
 bool is_valid_pstn_pattern(std::string_view pattern) {
-  const std::string p = callback::normalize_number(pattern);
-  if (p.empty() || p.size() > kMaxPstnPattern) return false;
-  const std::string_view rest = p[0] == '+' ? std::string_view(p).substr(1) : std::string_view(p);
-  return all_of(rest, is_digit, true);
+  return callback::normalize_number(pattern).size() <= kMaxPstnPattern && callback::is_pstn_pattern(pattern);
 }
 
 bool is_valid_sip_pattern(std::string_view pattern) {

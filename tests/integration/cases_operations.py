@@ -99,10 +99,12 @@ def _fail2ban_regex(log_path):
 @case("fail2ban-expect-events-matched")
 def fail2ban_expect_events_matched(ctx):
     """A real log with every security event (sip-forbidden from a stranger, sip-digest-failed for a REGISTER with a
-    wrong password, api-unauthorized for a wrong token, web-login-failed, web-login-throttled) and a forged caller
+    wrong password, and with limits of one guess the sip-auth-throttled and sip-digest-lockout it causes,
+    api-unauthorized for a wrong token, web-login-failed, web-login-throttled) and a forged caller
     number: fail2ban-regex with the shipped filter matches each event once, from 127.0.0.1, and nothing for the
     forged 6.6.6.6."""
-    with Server(ctx, log_level="info", sip_options={"realm": REALM}) as srv:
+    sip = {"realm": REALM, "auth_source_failures": 1, "auth_lockout_failures": 1}
+    with Server(ctx, log_level="info", sip_options=sip) as srv:
         _stranger_invite(ctx, srv)
         _wrong_digest(ctx, srv)
         status, _ = srv.request("GET", "/api/v1/callbacks", token="wrong-token-0123456789")
@@ -115,8 +117,8 @@ def fail2ban_expect_events_matched(ctx):
     _check_no_forged_line(ctx, log)
     events = EVENT_LINE.findall(log)
     kinds = sorted({kind for kind, _ in events})
-    check(kinds == ["api-unauthorized", "sip-digest-failed", "sip-forbidden", "web-login-failed",
-                    "web-login-throttled"],
+    check(kinds == ["api-unauthorized", "sip-auth-throttled", "sip-digest-failed", "sip-digest-lockout",
+                    "sip-forbidden", "web-login-failed", "web-login-throttled"],
           f"security events in the log: {kinds}")
     check(sum(1 for k, _ in events if k == "api-unauthorized") == 1,
           f"expected one api-unauthorized (the wrong token only), got {events}")

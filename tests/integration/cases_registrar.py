@@ -20,11 +20,12 @@ def _md5(text):
 class Phone:
     """A SIP phone speaking raw UDP from its own port, so each message's bytes are ours to choose and read."""
 
-    def __init__(self, srv, user):
+    def __init__(self, srv, user, host="127.0.0.1"):
         self.srv = srv
         self.user = user
+        self.host = host
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.settimeout(5)
         self.port = self.sock.getsockname()[1]
         self.call_id = uuid.uuid4().hex
@@ -34,9 +35,9 @@ class Phone:
         """Sends one REGISTER; returns (status, reason, [(name, value)]) of the final response."""
         self.cseq += 1
         uri = f"sip:{self.srv.sip_target}"
-        contacts = [f"<sip:{self.user}@127.0.0.1:{self.port}>"] if contacts is None else contacts
+        contacts = [f"<sip:{self.user}@{self.host}:{self.port}>"] if contacts is None else contacts
         lines = [f"REGISTER {uri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bK{uuid.uuid4().hex};rport",
+                 f"Via: SIP/2.0/UDP {self.host}:{self.port};branch=z9hG4bK{uuid.uuid4().hex};rport",
                  "Max-Forwards: 70",
                  f"From: <sip:{self.user}@{REALM}>;tag=t{self.call_id[:8]}",
                  f"To: <sip:{self.user}@{REALM}>",

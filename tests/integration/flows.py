@@ -91,14 +91,15 @@ def sdp_media(message):
 
 
 class UdpWatch:
-    """Listens on some UDP ports and records every datagram (to prove that no INVITE went somewhere)."""
+    """Listens on some UDP ports (a port on 127.0.0.1, or a (host, port)) and records every datagram (to prove
+    that no INVITE went somewhere)."""
 
     def __init__(self, ports):
         self.seen = []
         self._socks = []
         for p in ports:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", p))
+            s.bind(p if isinstance(p, tuple) else ("127.0.0.1", p))
             s.settimeout(0.1)
             self._socks.append(s)
         self._stop = threading.Event()

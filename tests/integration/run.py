@@ -39,6 +39,7 @@ import cases_security  # noqa: E402,F401
 import cases_throttle  # noqa: E402,F401
 import cases_phone  # noqa: E402,F401
 import cases_dialplan  # noqa: E402,F401
+import cases_screening  # noqa: E402,F401
 from context import Context  # noqa: E402
 from registry import CASES  # noqa: E402
 from server import TestFailure  # noqa: E402

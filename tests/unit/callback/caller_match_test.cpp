@@ -75,8 +75,10 @@ TEST(PstnNumber, Validity) {
   EXPECT_TRUE(is_valid_pstn_number("15550123"));
   EXPECT_TRUE(is_valid_pstn_number("+1 (555) 012-3"));
   EXPECT_TRUE(is_valid_pstn_number("12"));
-  EXPECT_TRUE(is_valid_pstn_number("+" + std::string(20, '9')));
-  EXPECT_FALSE(is_valid_pstn_number("+" + std::string(21, '9')));
+  EXPECT_TRUE(is_valid_pstn_number("+" + std::string(15, '9')));
+  EXPECT_FALSE(is_valid_pstn_number("+" + std::string(16, '9')));
+  EXPECT_TRUE(is_valid_pstn_number(std::string(20, '9')));
+  EXPECT_FALSE(is_valid_pstn_number(std::string(21, '9')));
   EXPECT_FALSE(is_valid_pstn_number("1"));
   EXPECT_FALSE(is_valid_pstn_number("+"));
   EXPECT_FALSE(is_valid_pstn_number(""));
@@ -243,6 +245,37 @@ TEST(FindTrustedCaller, TieGoesToLowestId) {
   const auto* p = find_trusted_caller(phones, "+15550123");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->id, 4);
+}
+
+// A number pattern names phone numbers only: a SIP address whose user starts with its digits, a caller ID
+// with letters, wildcards of its own or too many digits is no number it may match.
+TEST(WildcardMatch, NumberPatternMatchesOnlyValidNumbers) {
+  EXPECT_TRUE(wildcard_match("+1777*", "+17775550100"));
+  EXPECT_FALSE(wildcard_match("+1777*", "sip:+1777attacker@127.0.0.3"));
+  EXPECT_FALSE(wildcard_match("+1777*", "+1777attacker@127.0.0.3"));
+  EXPECT_FALSE(wildcard_match("+1666*", "+1666ABC1234"));
+  EXPECT_FALSE(wildcard_match("+1666*", "+1666" + std::string(496, '5')));
+  EXPECT_FALSE(wildcard_match("+1666*", "+1666*"));
+  EXPECT_FALSE(wildcard_match("+1666*", "+1666?234"));
+  EXPECT_FALSE(wildcard_match("*", "sip:alice@example.com"));
+  // And a SIP pattern never matches a number.
+  EXPECT_FALSE(wildcard_match("*@example.com", "+17775550100"));
+}
+
+TEST(FindTrustedCaller, NumberEntryIgnoresSipCallersThatLookLikeIt) {
+  const std::vector<store::AuthorizedPhone> phones{phone(1, "+1777*"), phone(2, "sip:*@127.0.0.3")};
+  EXPECT_EQ(find_trusted_caller(phones, "+17775550100")->id, 1);
+  EXPECT_EQ(find_trusted_caller(phones, "sip:+1777attacker@127.0.0.3")->id, 2);
+  EXPECT_EQ(find_trusted_caller({phone(1, "+1777*")}, "sip:+1777attacker@127.0.0.3"), nullptr);
+}
+
+TEST(PstnNumber, PlusNumbersHaveAtMostFifteenDigits) {
+  EXPECT_TRUE(is_valid_pstn_number("+123456789012345"));
+  EXPECT_FALSE(is_valid_pstn_number("+1234567890123456"));
+  EXPECT_TRUE(is_valid_pstn_number("01112015550100123"));
+  EXPECT_TRUE(is_pstn_pattern("+1 777 *"));
+  EXPECT_FALSE(is_pstn_pattern("+1777*@host"));
+  EXPECT_FALSE(is_pstn_pattern("+"));
 }
 
 TEST(OverbroadPattern, Detects) {

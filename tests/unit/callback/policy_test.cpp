@@ -133,6 +133,15 @@ TEST(ResolveDestination, EmptyDestinationIsCallersOwnNumber) {
   EXPECT_FALSE(resolve_destination(entry(1, "+1555*"), ""));
 }
 
+// A number entry's caller is called at that number, never at an address in its From: an "auto" entry with no
+// destination reads the caller as a PSTN number, and one that is none is refused, not dialled as a SIP URI.
+TEST(ResolveDestination, NumberEntryCallsTheNumberNeverTheFromHost) {
+  EXPECT_FALSE(resolve_destination(entry(1, "+1777*"), "sip:+1777attacker@127.0.0.3"));
+  EXPECT_FALSE(resolve_destination(entry(1, "+1777*"), "sip:alice@example.com"));
+  expect_target(resolve_destination(entry(1, "sip:*@example.com"), "sip:alice@example.com"), Kind::SipUri,
+                "sip:alice@example.com");
+}
+
 TEST(ResolveDestination, AutoSipUri) {
   expect_target(
       resolve_destination(entry(1, "x", true, store::CallbackType::Auto, "sip:bob@10.0.0.2:5062"), "+1"),

@@ -20,7 +20,7 @@ class RegistrarTest : public ::testing::Test {
  protected:
   RegistrarTest()
       : registrar_(
-            {kRealm, seconds(300), 60, 3600}, clock_,
+            {kRealm, seconds(300), 60, 3600, {}}, clock_,
             [this](const std::string& n, const std::function<void(const std::optional<std::string>&)>& done) {
               auto it = ha1_.find(n);
               done(it == ha1_.end() ? std::nullopt : std::optional<std::string>(it->second));
@@ -196,6 +196,35 @@ TEST_F(RegistrarTest, AContactThatCannotBeEchoedSafelyIs400) {
   auto r = request("201");
   r.contacts[0].uri = "sip:201@10.0.0.5>;evil=\"x";
   EXPECT_EQ(authenticated(r, "s3cret-pw").status, 400);
+}
+
+}  // namespace
+}  // namespace callbackd::registrar
+
+namespace callbackd::registrar {
+namespace {
+
+// The guard in the registrar: past the limits even the right password gets the same challenge, without the
+// credentials being checked, and what is locked says nothing about which extensions exist.
+TEST_F(RegistrarTest, WrongPasswordsThrottleTheSourceThenLockTheExtension) {
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(authenticated(request("201"), "guess-" + std::to_string(i)).status, 401);
+  EXPECT_EQ(authenticated(request("201"), "s3cret-pw").status, 401);  // this source is throttled
+  auto elsewhere = request("201");
+  elsewhere.source_ip = "192.0.2.8";
+  EXPECT_EQ(authenticated(elsewhere, "s3cret-pw").status, 200);
+  // Five more guesses from other addresses lock 201 everywhere but where its phone is registered.
+  for (int i = 0; i < 5; ++i) {
+    auto r = request("201");
+    r.source_ip = "198.51.100." + std::to_string(i + 1);
+    EXPECT_EQ(authenticated(r, "guess").status, 401);
+  }
+  auto third = request("201");
+  third.source_ip = "203.0.113.9";
+  EXPECT_EQ(authenticated(third, "s3cret-pw").status, 401);
+  EXPECT_EQ(authenticated(elsewhere, "s3cret-pw").status, 200);
+  clock_.advance(std::chrono::seconds(900));
+  EXPECT_EQ(authenticated(third, "s3cret-pw").status, 200);
 }
 
 }  // namespace
