@@ -76,6 +76,7 @@ pbx::PbxSettings pbx_settings(const Config& c, std::shared_ptr<const ivr::Menu> 
   s.sip_listen = c.sip.listen;
   s.sip_realm = c.sip.realm;
   s.max_calls = static_cast<std::size_t>(c.sip.max_calls);
+  s.line_reserve = c.sip.line_reserve;
   s.language = c.media.language;
   s.callback = c.callback;
   s.attendant.menu = std::move(menu);

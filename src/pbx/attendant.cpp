@@ -228,9 +228,10 @@ void CallManager::verify_login(Call& call, Leg& leg, const std::string& extensio
       [extension, password, realm = settings_.sip_realm, entry = call.caller_entry](store::Store& s) {
         const auto ext = s.get_extension(extension);
         // An unknown extension is checked against a hash of nothing anyone knows: it takes as long as a
-        // wrong password and answers the same, so the login tells no one which extensions exist.
-        const store::Extension nobody{"", "", "", false, store::digest_ha1("-", realm, "-"), false};
-        const bool match = store::verify_extension_password(ext ? *ext : nobody, password, realm);
+        // wrong PIN and answers the same, so the login tells no one which extensions exist.
+        store::Extension nobody;
+        nobody.pin_hash = store::kNobodysPinHash;
+        const bool match = store::verify_extension_pin(ext ? *ext : nobody, password, realm);
         if (!ext || !match) return LoginCheck{};
         return LoginCheck{true, ext->allow_call_relay, may_configure(s, *ext, entry)};
       },

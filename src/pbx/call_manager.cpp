@@ -13,6 +13,13 @@ bool awaits_trigger(const Leg& leg) {
          !leg.cause;
 }
 
+OverloadSettings overload_settings(const PbxSettings& s) {
+  OverloadSettings o;
+  o.max_calls = s.max_calls;
+  o.line_reserve = s.line_reserve;
+  return o;
+}
+
 }  // namespace
 
 CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
@@ -21,7 +28,7 @@ CallManager::CallManager(CallManagerDeps deps, PbxSettings settings)
       lines_(settings_.lines),
       policy_(make_toll_policy(settings_.policy, settings_.lines)),
       jobs_(deps_.loop, deps_.store, deps_.clock, settings_.callback, *this),
-      overload_(deps_.loop, deps_.clock, OverloadSettings{settings_.max_calls}),
+      overload_(deps_.loop, deps_.clock, overload_settings(settings_)),
       logins_(settings_.attendant.lockout_failures, std::chrono::seconds(settings_.attendant.lockout_s)) {
   // o= session ids unique across restarts (RFC 4566 suggests an NTP timestamp).
   next_sdp_session_ = static_cast<std::uint64_t>(now_unix()) * 1000;

@@ -14,7 +14,8 @@ void CallManager::on_invite(LegId id, const sip::InviteInfo& info) {
   // A call that does not come from a line's gateway is a phone's, which proves its extension (phone.cpp),
   // or a stranger's, refused. Never an open relay.
   if (line == nullptr && !authenticate_) return reject_inbound(id, info, "", 403);
-  if (auto why = overload_.refuse(call_of_.size(), deps_.store.backlog())) {
+  const auto line_in_use = line != nullptr ? std::optional<int>(lines_.in_use(line->name)) : std::nullopt;
+  if (auto why = overload_.refuse(call_of_.size(), deps_.store.backlog(), line_in_use)) {
     // No record and no log line per call: under overload each would add to the load that caused it.
     overload_.refused(*why);
     return deps_.sip.reject(id, 503);

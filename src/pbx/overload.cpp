@@ -34,8 +34,11 @@ void Overload::probe() {
   probe_timer_.start(kProbeEvery, [this] { probe(); });
 }
 
-std::optional<std::string> Overload::refuse(std::size_t legs, std::size_t store_backlog) {
+std::optional<std::string> Overload::refuse(std::size_t legs, std::size_t store_backlog,
+                                            std::optional<int> line_in_use) {
   if (draining_) return "draining before shutdown";
+  // The reserve adds at most line_reserve legs per line to max_calls, and a flooded line has used its own.
+  if (line_in_use && *line_in_use < settings_.line_reserve) return std::nullopt;
   if (legs >= settings_.max_calls) return "calls at the limit (" + std::to_string(settings_.max_calls) + ")";
   if (store_backlog >= settings_.max_store_backlog) {
     return "store behind by " + std::to_string(store_backlog) + " calls";

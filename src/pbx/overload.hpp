@@ -19,6 +19,9 @@ struct OverloadSettings {
   std::size_t max_store_backlog = 5000;         // store calls queued on the worker
   std::chrono::milliseconds max_loop_lag{250};  // a probe this late means the loop is overloaded...
   std::chrono::milliseconds lag_hold{5000};     // ...and new calls are refused this long after it
+  // Channels of each line that stay open past the guard ([sip] line_reserve): a flood on one line must not
+  // cost a trusted caller on another line the callback. 0: none.
+  int line_reserve = 2;
 };
 
 class Overload {
@@ -29,8 +32,11 @@ class Overload {
   void stop();
   // From now on every new call is refused: the server is draining before it stops (SIGTERM).
   void drain() { draining_ = true; }
-  // Why a new call must be refused now; nullopt when it may come in.
-  std::optional<std::string> refuse(std::size_t legs, std::size_t store_backlog);
+  // Why a new call must be refused now; nullopt when it may come in. `line_in_use`: the channels busy on the
+  // line it came from (nullopt for a phone's call); below line_reserve a line's call comes in anyway, unless
+  // the server is draining.
+  std::optional<std::string> refuse(std::size_t legs, std::size_t store_backlog,
+                                    std::optional<int> line_in_use = std::nullopt);
   // Counts a refusal; one summary line per second says how many, not one line per refused call.
   void refused(const std::string& why);
 

@@ -73,6 +73,7 @@ struct PbxSettings {
   HostPort sip_listen;           // for our own From/Contact URIs
   std::string sip_realm;         // the digest realm extension passwords are hashed for (the phone login)
   std::size_t max_calls = 1000;  // legs at once; a new call beyond gets 503 (pbx/overload.hpp)
+  int line_reserve = 2;          // channels per line that a call may still take past the guard
   std::string language = "en";
   CallbackSettings callback;
   AttendantSettings attendant;

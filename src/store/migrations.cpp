@@ -157,21 +157,30 @@ ALTER TABLE callback_jobs ADD COLUMN one_time INTEGER NOT NULL DEFAULT 0;
 // "sip:" scheme and fold case (caller_keys); the keys of existing rows are computed again.
 constexpr const char* kMigration9 = "UPDATE authorized_phones SET exact_key = NULL, pattern_prefix = NULL;";
 
+// Version 10: the keypad PIN apart from the SIP password (issue 24). password_hash now holds the PIN's PBKDF2
+// hash (a pre-6 row's one old password was the keypad's, so it stays). A row whose one password lives only
+// as H(A1) keeps logging in by keypad with it until it gets a PIN or a new password.
+constexpr const char* kMigration10 = R"sql(
+ALTER TABLE extensions ADD COLUMN keypad_sip_password INTEGER NOT NULL DEFAULT 0;
+UPDATE extensions SET keypad_sip_password = 1 WHERE password_hash = '' AND digest_ha1 != '';
+)sql";
+
 struct Migration {
   const char* sql;
   void (*after)(Db&);  // C++ part run in the same transaction, or nullptr
 };
 
 // Append new migrations here; never edit a released one.
-constexpr std::array<Migration, 9> kMigrations{{{kMigration1, nullptr},
-                                                {kMigration2, backfill_keys},
-                                                {kMigration3, nullptr},
-                                                {kMigration4, nullptr},
-                                                {kMigration5, nullptr},
-                                                {kMigration6, nullptr},
-                                                {kMigration7, nullptr},
-                                                {kMigration8, nullptr},
-                                                {kMigration9, backfill_keys}}};
+constexpr std::array<Migration, 10> kMigrations{{{kMigration1, nullptr},
+                                                 {kMigration2, backfill_keys},
+                                                 {kMigration3, nullptr},
+                                                 {kMigration4, nullptr},
+                                                 {kMigration5, nullptr},
+                                                 {kMigration6, nullptr},
+                                                 {kMigration7, nullptr},
+                                                 {kMigration8, nullptr},
+                                                 {kMigration9, backfill_keys},
+                                                 {kMigration10, nullptr}}};
 
 int current_version(Db& db) {
   Statement st(db, kSelectVersion);

@@ -118,9 +118,10 @@ std::string digest_ha1(std::string_view number, std::string_view realm, std::str
   return md5_hex(a1);
 }
 
-bool verify_extension_password(const Extension& e, std::string_view password, std::string_view realm) {
-  if (e.digest_ha1.empty()) return verify_password(password, e.password_hash);
-  const std::string actual = digest_ha1(e.number, realm, password);
+bool verify_extension_pin(const Extension& e, std::string_view keyed, std::string_view realm) {
+  if (!e.pin_hash.empty()) return verify_password(keyed, e.pin_hash);
+  if (!e.keypad_sip_password || e.digest_ha1.empty()) return false;
+  const std::string actual = digest_ha1(e.number, realm, keyed);
   return actual.size() == e.digest_ha1.size() &&
          CRYPTO_memcmp(actual.data(), e.digest_ha1.data(), actual.size()) == 0;
 }

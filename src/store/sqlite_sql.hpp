@@ -39,18 +39,17 @@ inline constexpr const char* kTrustedCandidates =
 inline constexpr const char* kDeletePhone = "DELETE FROM authorized_phones WHERE id = ?";
 
 inline constexpr const char* kListExtensions =
-    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback FROM extensions ORDER "
-    "BY number";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback, keypad_sip_password "
+    "FROM extensions ORDER BY number";
 inline constexpr const char* kGetExtension =
-    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback FROM extensions WHERE "
-    "number = ?";
+    "SELECT number, name, password_hash, allow_call_relay, digest_ha1, remote_callback, keypad_sip_password "
+    "FROM extensions WHERE number = ?";
 inline constexpr const char* kInsertExtension =
-    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1, remote_callback) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1, remote_callback, "
+    "keypad_sip_password) VALUES (?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kUpdateExtension =
     "UPDATE extensions SET name = ?, password_hash = ?, allow_call_relay = ?, digest_ha1 = ?, "
-    "remote_callback "
-    "= ? WHERE number = ?";
+    "remote_callback = ?, keypad_sip_password = ? WHERE number = ?";
 inline constexpr const char* kDeleteExtension = "DELETE FROM extensions WHERE number = ?";
 
 inline constexpr const char* kGetJob =

@@ -36,7 +36,8 @@ JobState job_state_or_throw(const std::string& s) {
 }
 
 Extension read_extension(const Statement& st) {
-  return Extension{st.text(0), st.text(1), st.text(2), st.boolean(3), st.text(4), st.boolean(5)};
+  return Extension{st.text(0), st.text(1),    st.text(2),   st.boolean(3),
+                   st.text(4), st.boolean(5), st.boolean(6)};
 }
 
 CallbackJob read_job(const Statement& st) {
@@ -144,21 +145,23 @@ class SqliteStore final : public Store {
     Statement(db_, sql::kInsertExtension)
         .bind(1, e.number)
         .bind(2, e.name)
-        .bind(3, e.password_hash)
+        .bind(3, e.pin_hash)
         .bind(4, e.allow_call_relay)
         .bind(5, e.digest_ha1)
         .bind(6, e.remote_callback)
+        .bind(7, e.keypad_sip_password)
         .run();
   }
   bool update_extension(const Extension& e) override {
     std::lock_guard lock(mu_);
     Statement(db_, sql::kUpdateExtension)
         .bind(1, e.name)
-        .bind(2, e.password_hash)
+        .bind(2, e.pin_hash)
         .bind(3, e.allow_call_relay)
         .bind(4, e.digest_ha1)
         .bind(5, e.remote_callback)
-        .bind(6, e.number)
+        .bind(6, e.keypad_sip_password)
+        .bind(7, e.number)
         .run();
     return db_.changes() == 1;
   }

@@ -59,8 +59,8 @@ class Store {
   // ordered by id. A superset of the matches; callback::find_trusted_caller(Store&, ...) picks the winner.
   virtual std::vector<AuthorizedPhone> trusted_caller_candidates(const std::string& number) = 0;
 
-  // Extensions. password_hash is stored exactly as given: callers hash the clear password with
-  // hash_password() (password.hpp) first; the store never sees clear passwords.
+  // Extensions. pin_hash and digest_ha1 are stored exactly as given: callers hash the clear PIN with
+  // hash_password() and the SIP password with digest_ha1() (password.hpp) first; the store never sees either.
   virtual std::vector<Extension> list_extensions() = 0;
   virtual std::optional<Extension> get_extension(const std::string& number) = 0;
   virtual void create_extension(const Extension& e) = 0;

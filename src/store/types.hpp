@@ -26,14 +26,18 @@ struct AuthorizedPhone {
 struct Extension {
   std::string number;
   std::string name;
-  // PBKDF2-HMAC-SHA256 (password.hpp) of rows from before schema 6; empty for passwords set since.
-  std::string password_hash;
+  // PBKDF2-HMAC-SHA256 (password.hpp) of the keypad PIN the phone login checks (column password_hash); empty:
+  // no PIN. A row from before schema 6 holds its one old password here, which was the keypad's.
+  std::string pin_hash;
   bool allow_call_relay = false;
   // H(A1) = MD5(number:realm:password), lower-case hex (RFC 2617 3.2.2.2), what SIP digest needs; empty for
   // a row whose password predates schema 5: it cannot register until it gets a new password.
   std::string digest_ha1;
   // May configure call back by phone (*5, *6) for any trusted caller, not only the entries it logs in.
   bool remote_callback = false;
+  // A row from schema 6 to 9, when one password was both the SIP and the keypad one: the phone login accepts
+  // the SIP password (against digest_ha1) until the row gets a PIN or a new password. Never set on new rows.
+  bool keypad_sip_password = false;
 };
 
 // Seconds since the Unix epoch: the store keeps wall-clock times, the scheduler converts.

@@ -125,8 +125,11 @@ Reply ApiHandlers::delete_phone(std::int64_t id) {
 
 json ApiHandlers::extension_json(const store::Extension& e, const Registrations& live) const {
   json j = to_json(e);
-  // A row from before SIP digest has only a PBKDF2 hash: it cannot register until it gets a new password.
+  // No H(A1) (no SIP password, or a row from before SIP digest): it cannot register until it gets one.
   j["needs_new_password"] = e.digest_ha1.empty();
+  j["has_pin"] = !e.pin_hash.empty();
+  // A row from before PINs logs in at the keypad with its SIP password until it gets a PIN.
+  j["needs_pin"] = e.pin_hash.empty() && e.keypad_sip_password;
   const auto found = live.find(e.number);
   j["registered"] = found != live.end() && !found->second.empty();
   j["contacts"] = json::array();
@@ -156,9 +159,10 @@ Reply ApiHandlers::create_extension(const std::string& body) {
   json j;
   if (auto bad = parse_body(body, j)) return *bad;
   store::Extension e;
-  std::optional<std::string> password;
-  if (auto err = parse_extension(j, /*require_password=*/true, e, password)) return field_error(*err);
-  e.digest_ha1 = store::digest_ha1(e.number, settings_.sip_realm, *password);
+  ExtensionSecrets secrets;
+  if (auto err = parse_extension(j, /*require_secret=*/true, e, secrets)) return field_error(*err);
+  if (secrets.password) e.digest_ha1 = store::digest_ha1(e.number, settings_.sip_realm, *secrets.password);
+  if (secrets.pin) e.pin_hash = store::hash_password(*secrets.pin);
   try {
     store_.create_extension(e);
   } catch (const store::DuplicateError&) {
@@ -173,16 +177,20 @@ Reply ApiHandlers::replace_extension(const std::string& number, const std::strin
   if (auto bad = parse_body(body, j)) return *bad;
   if (j.is_object() && !j.contains("number")) j["number"] = number;
   store::Extension e;
-  std::optional<std::string> password;
-  if (auto err = parse_extension(j, /*require_password=*/false, e, password)) return field_error(*err);
+  ExtensionSecrets secrets;
+  if (auto err = parse_extension(j, /*require_secret=*/false, e, secrets)) return field_error(*err);
   if (e.number != number) return error_reply(400, "number does not match the URL", "number");
   const auto old = store_.get_extension(number);
   if (!old) return extension_not_found(number);
-  // A new password replaces the old PBKDF2 hash by H(A1) for the realm; without one both stay as they were.
-  e.password_hash = password ? std::string() : old->password_hash;
-  e.digest_ha1 = password ? store::digest_ha1(e.number, settings_.sip_realm, *password) : old->digest_ha1;
+  // Each secret given replaces its own; one not given stays as it was. Either one ends a pre-PIN row's use of
+  // the SIP password at the keypad.
+  const auto& pw = secrets.password;
+  e.digest_ha1 = pw ? store::digest_ha1(e.number, settings_.sip_realm, *pw) : old->digest_ha1;
+  e.pin_hash = secrets.pin ? store::hash_password(*secrets.pin) : old->pin_hash;
+  e.keypad_sip_password = old->keypad_sip_password && !pw && !secrets.pin;
   if (!store_.update_extension(e)) return extension_not_found(number);
-  spdlog::info("api: replaced extension {}{}", number, password ? " (new password)" : "");
+  spdlog::info("api: replaced extension {}{}{}", number, pw ? " (new password)" : "",
+               secrets.pin ? " (new pin)" : "");
   return Reply{200, extension_json(e, registrations())};
 }
 

@@ -74,13 +74,15 @@ json parse_or_null(const std::optional<std::string>& text) {
   return j.is_discarded() ? json(*text) : j;  // a hand-edited row: show its text
 }
 
-// The new value: what the change answered, or (for a 204) nothing. An extension's password is never in a
-// reply; the log says that it was set, without it.
+// The new value: what the change answered, or (for a 204) nothing. An extension's password and PIN are never
+// in a reply; the log says that they were set, without them.
 json after_value(const ChangeTarget& t, const Reply& reply, const std::string& request_body) {
   json after = reply.status == 204 ? json(nullptr) : reply.body;
   if (t.entity == "extension" && after.is_object()) {
     const json req = json::parse(request_body, nullptr, /*allow_exceptions=*/false);
-    if (req.is_object() && req.contains("password")) after["password"] = "(set)";
+    for (const char* secret : {"password", "pin"}) {
+      if (req.is_object() && req.contains(secret)) after[secret] = "(set)";
+    }
   }
   return after;
 }

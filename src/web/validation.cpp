@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include "callback/caller_match.hpp"
 #include "callback/destination.hpp"
@@ -12,6 +13,14 @@ namespace {
 
 constexpr std::size_t kMaxPstnPattern = 32;
 constexpr std::size_t kMaxSipLength = 256;
+// A SIP password is stored in a phone and never typed, so it can be long; 16 characters of 6 or more kinds
+// put REGISTER guessing (throttled and locked anyway: registrar/digest_guard.hpp) out of reach.
+constexpr std::size_t kMinSipPassword = 16;
+constexpr std::size_t kMaxSipPassword = 128;
+constexpr std::size_t kMinDistinct = 6;
+// A PIN is keyed at the attendant, where 5 failures lock the caller and the extension out: 6 digits at least.
+constexpr std::size_t kMinPin = 6;
+constexpr std::size_t kMaxPin = 12;
 
 using callback::text::is_alpha;
 using callback::text::is_digit;
@@ -78,15 +87,31 @@ bool is_valid_extension_number(std::string_view number) {
 }
 
 std::optional<std::string> password_problem(std::string_view password) {
-  if (password.size() < 4 || password.size() > 64) return "password must be 4 to 64 characters";
+  if (password.size() < kMinSipPassword || password.size() > kMaxSipPassword) {
+    return "password must be 16 to 128 characters: a phone stores it, nobody types it (the keypad login uses "
+           "the pin)";
+  }
   if (std::any_of(password.begin(), password.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return "password must not contain control characters";
   }
-  if (std::all_of(password.begin(), password.end(), [&](char c) { return c == password[0]; })) {
-    return "password must not be one repeated character";
+  if (std::set<char>(password.begin(), password.end()).size() < kMinDistinct) {
+    return "password must use at least 6 different characters";
   }
-  if (is_run(password, 1) || is_run(password, -1)) return "password must not be a simple sequence like 1234";
+  return std::nullopt;
+}
+
+std::optional<std::string> pin_problem(std::string_view pin, std::string_view number) {
+  if (pin.size() < kMinPin || pin.size() > kMaxPin || !std::all_of(pin.begin(), pin.end(), is_digit)) {
+    return "pin must be 6 to 12 digits (keyed on the phone at the login)";
+  }
+  if (std::all_of(pin.begin(), pin.end(), [&](char c) { return c == pin[0]; })) {
+    return "pin must not be one repeated digit";
+  }
+  if (is_run(pin, 1) || is_run(pin, -1)) return "pin must not be a simple sequence like 123456";
+  if (!number.empty() && pin.find(number) != std::string_view::npos) {
+    return "pin must not contain the extension's number";
+  }
   return std::nullopt;
 }
 

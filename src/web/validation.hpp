@@ -33,10 +33,12 @@ std::optional<std::string> unmatchable_caller_address(std::string_view address);
 // Callback destinations are parsed by callback::Destination alone (see parse_phone).
 bool is_valid_extension_number(std::string_view number);
 
-// Extension passwords: 4..64 printable characters, not one repeated character ("0000") and not one ascending
-// or descending run ("1234", "9876", "abcd"). Returns why a password is refused, or nullopt when it is
-// acceptable.
+// An extension's SIP password (digest, stored in the phone): 16..128 characters without control characters,
+// at least 6 different ones. Returns why a password is refused, or nullopt when it is acceptable.
 std::optional<std::string> password_problem(std::string_view password);
+// An extension's keypad PIN (the attendant's login): 6..12 digits, not one repeated digit ("000000"), not one
+// ascending or descending run ("123456", "987654"), not containing the extension's number.
+std::optional<std::string> pin_problem(std::string_view pin, std::string_view number);
 
 // Parses and validates an authorized-phone body (POST or PUT). Unknown fields, wrong JSON types, enum values
 // and formats are refused; missing optional fields take their defaults (caller_type "auto", callback_type
@@ -58,9 +60,15 @@ using DestinationPolicy = std::function<std::string(const callback::Destination&
 std::optional<FieldError> check_phone_policy(const store::AuthorizedPhone& phone,
                                              const DestinationPolicy& policy);
 
-// Parses and validates an extension body. `out.password_hash` is left empty; `password` receives the clear
-// password when present. `require_password` is true for POST (a PUT without password keeps the old one).
-std::optional<FieldError> parse_extension(const nlohmann::json& body, bool require_password,
-                                          store::Extension& out, std::optional<std::string>& password);
+// The clear secrets of an extension body, each only when present.
+struct ExtensionSecrets {
+  std::optional<std::string> password;  // the SIP password
+  std::optional<std::string> pin;       // the keypad PIN
+};
+// Parses and validates an extension body. `out.pin_hash` and `out.digest_ha1` are left empty; `secrets`
+// receives the clear ones present. `require_secret` is true for POST, which needs a password or a pin (a PUT
+// without them keeps the old ones).
+std::optional<FieldError> parse_extension(const nlohmann::json& body, bool require_secret,
+                                          store::Extension& out, ExtensionSecrets& secrets);
 
 }  // namespace callbackd::web

@@ -178,17 +178,19 @@ std::optional<FieldError> check_phone_policy(const store::AuthorizedPhone& phone
                                                 " (see [policy] in the configuration)"};
 }
 
-std::optional<FieldError> parse_extension(const json& body, bool require_password, store::Extension& out,
-                                          std::optional<std::string>& password) {
+std::optional<FieldError> parse_extension(const json& body, bool require_secret, store::Extension& out,
+                                          ExtensionSecrets& secrets) {
   if (!body.is_object()) return FieldError{"body", "the body must be a JSON object"};
-  static const std::set<std::string> kKnown{"number", "name", "password", "allow_call_relay",
-                                            "remote_callback"};
+  static const std::set<std::string> kKnown{"number",           "name",           "password", "pin",
+                                            "allow_call_relay", "remote_callback"};
   store::Extension e;
   std::string pw;
+  std::string pin;
   std::optional<FieldError> err = unknown_field(body, kKnown);
   if (!err) err = get_string(body, "number", e.number);
   if (!err) err = get_string(body, "name", e.name);
   if (!err) err = get_string(body, "password", pw);
+  if (!err) err = get_string(body, "pin", pin);
   if (!err) err = get_bool(body, "allow_call_relay", e.allow_call_relay);
   if (!err) err = get_bool(body, "remote_callback", e.remote_callback);
   if (err) return err;
@@ -197,9 +199,15 @@ std::optional<FieldError> parse_extension(const json& body, bool require_passwor
     return FieldError{"name", "name must be at most 64 characters"};
   if (body.contains("password")) {
     if (auto problem = password_problem(pw)) return FieldError{"password", *problem};
-    password = pw;
-  } else if (require_password) {
-    return FieldError{"password", "password is required"};
+    secrets.password = pw;
+  }
+  if (body.contains("pin")) {
+    if (auto problem = pin_problem(pin, e.number)) return FieldError{"pin", *problem};
+    secrets.pin = pin;
+  }
+  if (require_secret && !secrets.password && !secrets.pin) {
+    return FieldError{"password",
+                      "password (for a SIP phone) or pin (for the keypad login) is required, or both"};
   }
   out = e;
   return std::nullopt;

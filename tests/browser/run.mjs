@@ -57,7 +57,7 @@ async function run(name, f) {
 
 try {
   await waitHealthy(base + '/healthz', 15000);
-  expect((await rest('POST', '/api/v1/extensions', {number: '201', name: 'Reception', password: '4711x'})).status === 201, 'seed extension');
+  expect((await rest('POST', '/api/v1/extensions', {number: '201', name: 'Reception', password: 'reception-4711x-secret', pin: '480215'})).status === 201, 'seed extension');
   const now = Math.floor(Date.now() / 1000);
   spawnSync('sqlite3', [db, `INSERT INTO callback_jobs (caller, destination, line, state, attempts, created_at, due_at, last_result)
     VALUES ('+15559999', '+15559999', 'fxo1', 'pending', 0, ${now}, ${now + 86400}, '')`]);

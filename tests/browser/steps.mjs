@@ -170,6 +170,26 @@ export async function steps({page, context, base, rest, expect, shot, run, ADMIN
     await shot(page, 'extensions');
   });
 
+  await run('a new extension: a short SIP password and a weak PIN are refused beside their fields', async () => {
+    await page.click('#add');
+    await page.fill('#field-number', '202');
+    await page.fill('#field-password', 'desk4711');
+    await page.click('#save');
+    await waitText(page, '#error-password', 'password must be 16 to 128 characters');
+    await page.fill('#field-password', 'desk phone 202 secret');
+    await page.fill('#field-pin', '123456');
+    await page.click('#save');
+    await waitText(page, '#error-pin', 'pin must not be a simple sequence like 123456');
+    expect(await text(page, '#error-password') === '', 'only the field at fault shows the error');
+    await page.fill('#field-pin', '480216');
+    await page.click('#save');
+    await waitText(page, '#records tbody tr:has-text("202")', 'set (never shown)');
+    const row = await text(page, '#records tbody tr:has-text("202")');
+    expect(!row.includes('480216') && !row.includes('desk phone'), 'neither secret may be shown: ' + row);
+    const saved = (await rest('GET', '/api/v1/extensions/202')).data;
+    expect(saved.has_pin === true && saved.needs_new_password === false, 'both secrets stored: ' + JSON.stringify(saved));
+  });
+
   await run('edit a line: a bad channel count is shown beside the field, the fixed one is saved', async () => {
     await page.click('nav a[href="#lines"]');
     await waitText(page, '#records tbody', '127.0.0.1:');

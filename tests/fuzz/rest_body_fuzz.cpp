@@ -39,15 +39,18 @@ void phone(const json& body) {
 
 void extension(const json& body) {
   store::Extension e;
-  std::optional<std::string> password;
-  if (web::parse_extension(body, true, e, password)) return;
-  FUZZ_CHECK(password && !web::password_problem(*password));
+  web::ExtensionSecrets secrets;
+  if (web::parse_extension(body, true, e, secrets)) return;
+  // Accepted: at least one secret, and each one present passes its own rule.
+  FUZZ_CHECK(secrets.password || secrets.pin);
+  FUZZ_CHECK(!secrets.password || !web::password_problem(*secrets.password));
+  FUZZ_CHECK(!secrets.pin || !web::pin_problem(*secrets.pin, e.number));
   store::Extension again;
-  std::optional<std::string> no_password;
-  FUZZ_CHECK(!web::parse_extension(web::to_json(e), false, again, no_password));
+  web::ExtensionSecrets none;
+  FUZZ_CHECK(!web::parse_extension(web::to_json(e), false, again, none));
   FUZZ_CHECK(again.number == e.number && again.name == e.name &&
              again.allow_call_relay == e.allow_call_relay);
-  FUZZ_CHECK(!no_password);
+  FUZZ_CHECK(!none.password && !none.pin);
 }
 
 }  // namespace

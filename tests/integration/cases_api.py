@@ -69,8 +69,8 @@ def _phones(srv):
 
 
 def _extensions(srv):
-    _expect(srv, "POST", "/api/v1/extensions", 201, {"number": "201", "name": "Desk", "password": "s3cret-pw"})
-    _expect(srv, "POST", "/api/v1/extensions", 409, {"number": "201", "password": "s3cret-pw"})
+    _expect(srv, "POST", "/api/v1/extensions", 201, {"number": "201", "name": "Desk", "password": "s3cret-pw of the desk"})
+    _expect(srv, "POST", "/api/v1/extensions", 409, {"number": "201", "password": "s3cret-pw of the desk"})
     _expect(srv, "GET", "/api/v1/extensions", 200)
     _expect(srv, "GET", "/api/v1/extensions/201", 200)
     _expect(srv, "PUT", "/api/v1/extensions/201", 200, {"name": "Front desk"})

@@ -8,7 +8,7 @@ from media import RtpPeer, dtmf_samples, rfc4733_events, tone_frames, tone_packe
 from registry import case
 from server import Server, TestFailure, check, free_port_block
 
-PASSWORD = "desk-phone-4711"
+PASSWORD = "desk-phone-4711-secret"
 CALLER_HZ = 600    # the called-back caller's tone
 PHONE_HZ = 1000    # baresip's microphone (ausine): neither is a DTMF frequency
 REGISTER_TIMEOUT_S = 10

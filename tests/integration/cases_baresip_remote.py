@@ -8,7 +8,7 @@ from registry import case
 from server import Server, check
 from sipp import Sipp
 
-PASSWORD = "90417"  # typed on the keypad, so digits only
+PASSWORD = "904172"  # the keypad PIN: 6 to 12 digits
 NEW_DESTINATION = "2015553007"  # keyed on the phone
 STORED_DESTINATION = "+12015553007"  # stored and called back as the number it is, in E.164
 
@@ -31,7 +31,7 @@ def baresip_star6_change(ctx):
     45 s of the hang-up (measured and printed)."""
     with Server(ctx) as srv:
         status, body = srv.request("POST", "/api/v1/extensions", {"number": "201", "name": "Desk",
-                                                                  "password": PASSWORD})
+                                                                  "pin": PASSWORD})
         check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
         phone = Baresip(ctx, "mobile", "mobile", srv.sip_target)
         with phone:

@@ -153,7 +153,7 @@ def rest_api_validation(ctx):
         _expect_error(srv, "DELETE", "/api/v1/callbacks/987654", None, 404)
 
         status, ext = srv.request("POST", "/api/v1/extensions",
-                                  {"number": "201", "name": "Alice", "password": "s3cret-Passw0rd",
+                                  {"number": "201", "name": "Alice", "password": "s3cret-Passw0rd-of-alice",
                                    "allow_call_relay": False})
         check(status == 201, f"POST /api/v1/extensions -> {status} {ext}, expected 201")
         check("password" not in (ext or {}), f"the extension's password must never be returned: {ext}")

@@ -129,7 +129,7 @@ def phone_login_lockout(ctx):
     with Server(ctx, callback={"min_interval_s": 0},
                 attendant_options={"lockout_failures": 5, "lockout_s": lock_s}) as srv:
         status, body = srv.request("POST", "/api/v1/extensions",
-                                   {"number": "201", "name": "Desk", "password": password,
+                                   {"number": "201", "name": "Desk", "pin": password,
                                     "allow_call_relay": True})
         check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
         first = _login_call(ctx, srv, ports, "+12015551061", wrong)

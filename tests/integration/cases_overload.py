@@ -96,7 +96,8 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
     """[sip] max_calls = 20 and a bounded flood of 3,000 INVITEs at 300/s from a line's gateway (each rings
     200 ms and is cancelled unless refused): every refused one gets 503 with Retry-After (sipp checks each),
     an answered call on another line keeps its audio (no RTP gap over 100 ms during the flood) and is not hung
-    up, a trusted trigger made during the flood is called back (redialled while refused, as a caller would),
+    up, a trusted trigger made during the flood on a third line is taken at its first try (each line keeps
+    [sip] line_reserve channels past the guard) and called back,
     after the flood a new trigger is taken and called back within 5 s, and the server's RSS is back below
     3x its baseline + 50 MB."""
     flood_port, hold_port = free_port_block(2), free_port_block(2)
@@ -118,7 +119,7 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
             cb1 = callee(ctx, "callee-during-flood", "callback-busy-expect-ack.xml", u1)
             flood = Sipp(ctx, "flood", "flood-invite-expect-503-or-ring.xml", flood_port, remote=srv.sip_target,
                          service=LINE_NUMBER, calls=FLOOD_CALLS, rate=FLOOD_RATE, limit=400, timeout_s=50,
-                         trace=False).start()
+                         extra=["-d", "200"], trace=False).start()
             flood_start = time.monotonic()
             time.sleep(2.0)
             refused_tries = _trigger_until_taken(ctx, srv, "+12015553201", "trigger-during-flood")
@@ -133,6 +134,8 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
         ctx.log(f"flood: {FLOOD_CALLS} INVITEs in {flood_end - flood_start:.1f} s, {refused} answered 503, {rang} rang, "
                 f"sipp exit {flood_code}; trigger refused {refused_tries} time(s) before taken; "
                 f"held call's largest RTP gap {gap:.0f} ms; RSS {baseline} kB before, {peak} kB at the end")
+        check(refused_tries == 0, f"the trusted trigger on a quiet line was refused {refused_tries} time(s) "
+                                  "during the flood: the line's reserve must let it in")
         check(flood_code == 0, "a flood call got something else than 503 with Retry-After or ringing "
                                f"(sipp exit {flood_code}; see {flood.error_file})")
         check(refused and rang and refused + rang == FLOOD_CALLS,
@@ -149,3 +152,31 @@ def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
         rss = _rss_kb(srv)
         ctx.log(f"RSS after the flood: {rss} kB (baseline {baseline} kB)")
         check(rss < 3 * baseline + 50 * 1024, f"RSS {rss} kB after the flood, baseline {baseline} kB")
+
+
+@case("flooded-line-at-max-calls-expect-trigger-on-another-line-taken")
+def flooded_line_expect_trigger_on_another_line(ctx):
+    """[sip] max_calls = 4 and 8 INVITEs at once from the gateway of line "flood" that ring for 8 s: 4 ring, 4 get
+    503 with Retry-After. While the 4 hold every leg, a trusted caller's ring-once on fxo1 is taken at its first
+    try (each line keeps [sip] line_reserve = 2 channels past the guard; a flood on one line must not cost
+    another line's caller the callback) and called back, while the flooded line's own overflow got 503."""
+    flood_port = free_port_block(2)
+    lines = [{"name": "flood", "gateway": f"127.0.0.1:{flood_port}", "number": "+12015550300", "channels": 100,
+              "inbound": "auto-attendant", "answer_delay_s": 30}]
+    with Server(ctx, answer_delay_s=30, extra_lines=lines, sip_options={"max_calls": 4}) as srv:
+        uas_port = free_port_block(2)
+        srv.add_phone("+12015553211", f"sip:callee@127.0.0.1:{uas_port}", delay_s=1)
+        flood = Sipp(ctx, "flood", "flood-invite-expect-503-or-ring.xml", flood_port, remote=srv.sip_target,
+                     service=LINE_NUMBER, calls=8, rate=1000, limit=8, timeout_s=30, extra=["-d", "8000"]).start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and srv.log_text().count("on line flood from") < 4:
+            time.sleep(0.05)
+        check(srv.log_text().count("on line flood from") == 4, "the 4 flood calls that fit did not ring")
+        uas = callee(ctx, "callee", "callback-busy-expect-ack.xml", uas_port)
+        ring_once(ctx, srv, "+12015553211", name="trusted-trigger")  # a 503 fails it: 487 expected
+        uas.expect_success()
+        received_invite(uas)
+        check(flood.wait(timeout=30) == 0, f"the flood's calls: 503 with Retry-After or ringing ({flood.error_file})")
+        check(_screen_count(flood, 503) == 4 and _screen_count(flood, 180) == 4,
+              f"flood: {_screen_count(flood, 503)} refused, {_screen_count(flood, 180)} rang; expected 4 and 4")
+        ctx.log("4 flood calls hold max_calls; the trusted trigger on fxo1 was taken at once and called back")

@@ -10,7 +10,7 @@ from registry import case
 from server import Server, check
 
 REALM = "callbackd.test"
-PASSWORD = "7f3k-pass"
+PASSWORD = "7f3k-pass-of-the-desk"
 
 
 def _md5(text):

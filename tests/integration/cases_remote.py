@@ -12,7 +12,8 @@ from registry import case
 from server import LINE_NUMBER, Server, check, free_port_block
 from sipp import Sipp
 
-PASSWORD = "90417"    # typed on the keypad, so digits only
+PASSWORD = "904172"   # the keypad PIN: 6 to 12 digits
+SIP_PASSWORD = "4096271835501776"  # the phone's digest password: digits here, so that a caller can key it
 PAUSE = [0] * 8000    # 1 s of silence between the steps: the login's check, the read-backs
 
 
@@ -28,7 +29,7 @@ def _setup(srv, caller_number, caller_port, **entry):
     """Extension 201 (made by the first caller of a case) and caller_number's entry, logging in as 201."""
     if srv.request("GET", "/api/v1/extensions/201")[0] == 404:
         status, body = srv.request("POST", "/api/v1/extensions",
-                                   {"number": "201", "name": "Desk", "password": PASSWORD})
+                                   {"number": "201", "name": "Desk", "pin": PASSWORD, "password": SIP_PASSWORD})
         check(status == 201, f"POST /api/v1/extensions -> {status} {body}")
     return srv.add_phone(caller_number, f"sip:mobile@127.0.0.1:{caller_port}", delay_s=1, login_extension="201",
                          **entry)
@@ -169,11 +170,16 @@ def remote_star5_line_busy(ctx):
 
 @case("remote-refused-destination-and-wrong-password-expect-nothing-written")
 def remote_refused(ctx):
-    """A wrong password first (the login is asked again), then the right one and a premium destination: the policy
-    refuses it, nothing is written (entry, audit, job) and no callback INVITE reaches the gateway."""
+    """The extension's SIP password keyed as the login first: it is no PIN, so the login fails (a
+    phone-login-failed event) and is asked again; then the PIN and a premium destination: the policy refuses it,
+    nothing is written (entry, audit, job) and no callback INVITE reaches the gateway."""
     with Server(ctx) as srv:
         phone, _ = _called_back(ctx, srv, "+12015551033",
-                                _keys("*6", "201#55555#", f"201#{PASSWORD}#", "2", "#", "19005550199#", "1"))
+                                _keys("*6", f"201#{SIP_PASSWORD}#", f"201#{PASSWORD}#", "2", "#", "19005550199#", "1"))
+        failed = [ln for ln in srv.log_text().splitlines() if "security: phone-login-failed " in ln]
+        check(len(failed) == 1 and 'extension="201"' in failed[0],
+              f"the SIP password keyed at the login must fail it, once: {failed}")
+        check(SIP_PASSWORD not in srv.log_text(), "a keyed secret reached the log")
         # The gateway's port is free again once the trigger is over; a callback would come 3 s after the hang-up.
         with UdpWatch([srv.gateway_port]) as watch:
             time.sleep(6)

@@ -73,7 +73,8 @@ def _guess(phone, password):
 
 @case("register-guessing-expect-source-throttled-then-extension-locked")
 def register_guessing(ctx):
-    """Digest guessing by REGISTER. From 127.0.0.2, 3 wrong passwords (auth_source_failures = 3) and then the
+    """Digest guessing by REGISTER. A 4-digit SIP password (guessed in 1.4 s before) and a PIN of 4 are refused
+    with 400 on their fields. From 127.0.0.2, 3 wrong passwords (auth_source_failures = 3) and then the
     right one gets 401 (its credentials go unchecked) with a sip-auth-throttled event, while the desk phone on
     127.0.0.1 registers. 3 more wrong guesses from 127.0.0.3 make 6 for 201 (auth_lockout_failures = 6):
     sip-digest-lockout, and the right password from 127.0.0.5 gets 401, while the desk phone, registered from
@@ -81,6 +82,11 @@ def register_guessing(ctx):
     sip = {"realm": REALM, "min_expires_s": 2, "auth_source_failures": 3, "auth_lockout_failures": 6,
            "auth_lockout_s": 4}
     with Server(ctx, sip_options=sip) as srv:
+        for weak in ({"password": "4711"}, {"password": "correct horse b"}, {"pin": "4711"},
+                     {"password": STRONG_PASSWORD, "pin": "123456"}):
+            status, body = srv.request("POST", "/api/v1/extensions", {"number": "201", **weak})
+            field = "pin" if "pin" in weak else "password"
+            check(status == 400 and body.get("field") == field, f"POST {weak} -> {status} {body}, expected 400 {field}")
         _extension(srv, "201", STRONG_PASSWORD)
         desk = Phone(srv, "201")
         a, b, c = (Phone(srv, "201", host=f"127.0.0.{i}") for i in (2, 3, 5))

@@ -169,7 +169,7 @@ function crudPage(cfg) {
         if (fd.type === 'checkbox') body[fd.name] = el.checked;
         else if (fd.type === 'integer') body[fd.name] = el.value === '' ? null : (/^-?\d+$/.test(el.value) ? Number(el.value) : el.value);
         else if (fd.type === 'list') body[fd.name] = splitList(el.value, ',');
-        else if (fd.type === 'password' && el.value === '' && st.editing) continue;
+        else if (fd.type === 'password' && el.value === '') continue;  // a secret left empty is not sent
         else body[fd.name] = el.value;
       }
       const r = st.editing ? await api('PUT', cfg.itemPath(st.editing), body) : await api('POST', cfg.listPath, body);

@@ -68,13 +68,18 @@ cbd.pages.extensions = crudPage({
       ? h('span', {title: (r.contacts || []).map((c) => c.uri + ' (' + c.expires_s + ' s)').join('\n')},
         'yes, ' + (r.contacts || []).length + ' phone(s)')
       : h('span', {class: 'note'}, 'no')},
-    {field: 'password', label: 'Password', render: (r) => h('span', {class: 'note'},
-      r.needs_new_password ? 'set (never shown); needs a new one to register' : 'set (never shown)')},
+    {field: 'password', label: 'SIP password', render: (r) => h('span', {class: 'note'},
+      r.needs_new_password ? 'none: cannot register until one is set' : 'set (never shown)')},
+    {field: 'pin', label: 'Keypad PIN', render: (r) => r.needs_pin
+      ? h('span', {class: 'warning needs-pin', title: 'Its SIP password still logs in at the keypad: give it a PIN'},
+        ' ⚠ none: the SIP password logs in, set a PIN')
+      : h('span', {class: 'note'}, r.has_pin ? 'set (never shown)' : 'none: no login by phone')},
   ],
   fields: [
     {name: 'number', label: 'Number (2 to 8 digits)', fixedOnEdit: true},
     {name: 'name', label: 'Name'},
-    {name: 'password', label: 'Password (empty on edit: unchanged)', type: 'password'},
+    {name: 'password', label: 'SIP password for the phone, 16+ characters (empty on edit: unchanged)', type: 'password'},
+    {name: 'pin', label: 'Keypad PIN for the phone login, 6 to 12 digits (empty on edit: unchanged)', type: 'password'},
     {name: 'allow_call_relay', label: 'Allow call relay', type: 'checkbox'},
     {name: 'remote_callback', label: 'May configure call back by phone (*5, *6) for any trusted caller', type: 'checkbox'},
   ],

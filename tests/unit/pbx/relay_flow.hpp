@@ -15,9 +15,11 @@ class RelayFlow : public CallFlow {
     settings.sip_realm = "pbx.example";
   }
 
+  // The keypad logs in with the PIN 471100; the SIP password is another secret.
   void extension(const std::string& number, bool relay) {
-    store->create_extension(
-        {number, "Ext " + number, "", relay, store::digest_ha1(number, settings.sip_realm, "4711"), false});
+    store->create_extension({number, "Ext " + number, store::hash_password("471100"), relay,
+                             store::digest_ha1(number, settings.sip_realm, "a SIP password for " + number),
+                             false, false});
   }
   // A trusted caller (logged in as `login` when set) rings once, is called back and answers.
   LegId answered_callback(const std::optional<std::string>& login, bool auto_relay = false) {

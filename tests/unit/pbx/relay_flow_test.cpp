@@ -230,7 +230,7 @@ TEST_F(RelayFlow, ACallTheAttendantAnswersIsNotLoggedInByItsCallerIdWhichAnyoneC
   // Logged in by the entry, *8 would take these keys as the number; here they are a login attempt, refused.
   press(5, std::string("*8") + kDialled + "#1#");
   EXPECT_EQ(invites(), 0u) << "*8 must ask for the login, not dial";
-  press(5, "201#4711#");
+  press(5, "201#471100#");
   press(5, std::string(kDialled) + "#");
   EXPECT_EQ(invites(), 1u) << "after a login by phone the relay works";
 }
@@ -240,7 +240,7 @@ TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
   const LegId caller = answered_callback(std::nullopt);
   press(caller, "*8");
   EXPECT_TRUE(relay_invites().empty());
-  press(caller, "201#4711#");
+  press(caller, "201#471100#");
   press(caller, std::string(kDialled) + "#");
   ASSERT_EQ(relay_invites().size(), 1u);
 }
@@ -248,7 +248,7 @@ TEST_F(RelayFlow, CallerWithoutLoginLogsInByPhoneThenDials) {
 TEST_F(RelayFlow, ExtensionWithoutRelayPermissionPlacesNoCall) {
   extension("202", false);
   const LegId caller = answered_callback(std::nullopt);
-  press(caller, "*8202#4711#");
+  press(caller, "*8202#471100#");
   press(caller, std::string(kDialled) + "#");
   EXPECT_TRUE(relay_invites().empty());
 }
@@ -272,7 +272,7 @@ TEST_F(RelayFlow, FiveWrongPasswordsLockTheCallerAndTheExtensionOut) {
   const LegId again = sip.all("invite").back().leg;
   manager->on_answered(again, kOffer);
   loop.run_posted();
-  press(again, "*8201#4711#");
+  press(again, "*8201#471100#");
   loop.advance(10'000ms);
   EXPECT_TRUE(hung_up(again)) << "a locked-out caller is let go";
   EXPECT_EQ(invites(), 2u) << "no relayed call";
@@ -281,7 +281,7 @@ TEST_F(RelayFlow, FiveWrongPasswordsLockTheCallerAndTheExtensionOut) {
 TEST_F(RelayFlow, UnknownExtensionIsRefusedLikeAWrongPassword) {
   extension("201", true);
   const LegId caller = answered_callback(std::nullopt);
-  press(caller, "*8999#4711#");
+  press(caller, "*8999#471100#");
   press(caller, std::string(kDialled) + "#");
   EXPECT_TRUE(relay_invites().empty());
 }

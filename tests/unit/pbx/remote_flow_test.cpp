@@ -10,7 +10,7 @@
 namespace callbackd::pbx::testing {
 namespace {
 
-constexpr const char* kLogin = "201#4711#";
+constexpr const char* kLogin = "201#471100#";
 
 class RemoteFlow : public RelayFlow {
  protected:
@@ -125,7 +125,7 @@ TEST_F(RemoteFlow, AnExtensionThatMayNotConfigureTheEntryChangesNothing) {
   extension("201", false);
   extension("202", false);  // neither the entry's login extension nor remote_callback
   const LegId caller = answered_callback("201");
-  press(caller, std::string("*6") + "202#4711#" + "2#2015553003#1");
+  press(caller, std::string("*6") + "202#471100#" + "2#2015553003#1");
   EXPECT_EQ(store->list_phones().at(0).callback_destination, "");
   EXPECT_EQ(audit_rows(), 0);
 }

@@ -74,19 +74,24 @@ TEST(Digest, EqualSecret) {
   EXPECT_FALSE(equal_secret("abc", "abcd"));
 }
 
-TEST(ExtensionPassword, Ha1RowsCheckTheRealmAndOldRowsTheirPbkdf2Hash) {
+// The keypad login checks the PIN, never the SIP password; only a row from before PINs (keypad_sip_password)
+// still logs in with its SIP password, for the realm it was set in.
+TEST(ExtensionPin, ThePinAloneLogsInAndOnlyPrePinRowsUseTheSipPassword) {
   store::Extension e;
   e.number = "201";
-  e.digest_ha1 = store::digest_ha1("201", "pbx.example", "9137x");
-  EXPECT_TRUE(store::verify_extension_password(e, "9137x", "pbx.example"));
-  EXPECT_FALSE(store::verify_extension_password(e, "9137y", "pbx.example"));
-  EXPECT_FALSE(
-      store::verify_extension_password(e, "9137x", "other.realm"));  // a changed realm invalidates it
-  store::Extension old;
-  old.number = "202";
-  old.password_hash = store::hash_password("4711x");
-  EXPECT_TRUE(store::verify_extension_password(old, "4711x", "pbx.example"));
-  EXPECT_FALSE(store::verify_extension_password(old, "4712x", "pbx.example"));
+  e.digest_ha1 = store::digest_ha1("201", "pbx.example", "913700");
+  EXPECT_FALSE(store::verify_extension_pin(e, "913700", "pbx.example"));  // a SIP password is no PIN
+  e.keypad_sip_password = true;
+  EXPECT_TRUE(store::verify_extension_pin(e, "913700", "pbx.example"));
+  EXPECT_FALSE(store::verify_extension_pin(e, "913701", "pbx.example"));
+  EXPECT_FALSE(store::verify_extension_pin(e, "913700", "other.realm"));  // a changed realm invalidates it
+  e.pin_hash = store::hash_password("480215");
+  EXPECT_TRUE(store::verify_extension_pin(e, "480215", "pbx.example"));
+  EXPECT_FALSE(store::verify_extension_pin(e, "913700", "pbx.example"));  // the PIN, once set, decides
+  store::Extension nobody;
+  nobody.pin_hash = store::kNobodysPinHash;
+  EXPECT_FALSE(store::verify_extension_pin(nobody, "", "pbx.example"));
+  EXPECT_FALSE(store::verify_extension_pin(nobody, "000000", "pbx.example"));
 }
 
 }  // namespace

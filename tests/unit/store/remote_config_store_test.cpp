@@ -24,6 +24,7 @@ TEST_F(Migration8Test, SchemaSevenRowsSurviveAndTheNewFieldsAreOff) {
   testing::exec_sql(
       path_,
       "ALTER TABLE extensions DROP COLUMN remote_callback;"
+      "ALTER TABLE extensions DROP COLUMN keypad_sip_password;"
       "ALTER TABLE callback_jobs DROP COLUMN one_time;"
       "DELETE FROM schema_version WHERE version >= 8;"
       "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) "
@@ -49,6 +50,22 @@ TEST_F(Migration8Test, SchemaSevenRowsSurviveAndTheNewFieldsAreOff) {
   ASSERT_TRUE(store->update_extension(changed));
   EXPECT_TRUE(store->get_extension("201")->remote_callback);
   EXPECT_GE(sqlite::latest_schema_version(), 8);
+}
+
+// Migration 10: a row whose one password lives only as H(A1) (schema 6 to 9) goes on logging in at the keypad
+// with it; a row with a PBKDF2 hash (before schema 6) has that as its PIN.
+TEST_F(Migration8Test, SchemaNineRowsKeepTheirKeypadLogin) {
+  open_sqlite_store(path_).reset();
+  testing::exec_sql(path_,
+                    "ALTER TABLE extensions DROP COLUMN keypad_sip_password;"
+                    "DELETE FROM schema_version WHERE version >= 10;"
+                    "INSERT INTO extensions (number, name, password_hash, allow_call_relay, digest_ha1) "
+                    "VALUES ('201', 'Desk', '', 0, 'ha1'), ('202', 'Old', 'pbkdf2', 0, '');");
+  auto store = open_sqlite_store(path_);
+  EXPECT_TRUE(store->get_extension("201")->keypad_sip_password);
+  EXPECT_EQ(store->get_extension("201")->digest_ha1, "ha1");
+  EXPECT_FALSE(store->get_extension("202")->keypad_sip_password);
+  EXPECT_EQ(store->get_extension("202")->pin_hash, "pbkdf2");
 }
 
 TEST_F(Migration8Test, AuditRowsJoinTheStoresBatch) {

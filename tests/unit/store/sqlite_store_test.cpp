@@ -98,28 +98,30 @@ TEST_F(SqliteStoreTest, DuplicateCallerAddressThrowsDuplicateError) {
 
 TEST_F(SqliteStoreTest, ExtensionRoundTripsEveryFieldAndRejectsDuplicates) {
   const Extension e{"201", "Reception", hash_password("9137"), true, digest_ha1("201", "example.org", "9137"),
-                    true};
+                    true,  false};
   store_->create_extension(e);
   EXPECT_THROW(store_->create_extension(e), DuplicateError);
   auto got = store_->get_extension("201");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->number, "201");
   EXPECT_EQ(got->name, "Reception");
-  EXPECT_EQ(got->password_hash, e.password_hash);
+  EXPECT_EQ(got->pin_hash, e.pin_hash);
   EXPECT_TRUE(got->allow_call_relay);
-  EXPECT_TRUE(verify_password("9137", got->password_hash));
+  EXPECT_TRUE(verify_password("9137", got->pin_hash));
   EXPECT_EQ(got->digest_ha1, e.digest_ha1);
   EXPECT_TRUE(got->remote_callback);
 
-  EXPECT_TRUE(store_->update_extension(Extension{"201", "Front desk", "h2", false, "", false}));
+  EXPECT_FALSE(got->keypad_sip_password);
+  EXPECT_TRUE(store_->update_extension(Extension{"201", "Front desk", "h2", false, "", false, true}));
   got = store_->get_extension("201");
   EXPECT_EQ(got->name, "Front desk");
-  EXPECT_EQ(got->password_hash, "h2");
+  EXPECT_EQ(got->pin_hash, "h2");
+  EXPECT_TRUE(got->keypad_sip_password);
   EXPECT_FALSE(got->allow_call_relay);
   EXPECT_FALSE(got->remote_callback);
-  EXPECT_FALSE(store_->update_extension(Extension{"299", "", "h", false, "", false}));
+  EXPECT_FALSE(store_->update_extension(Extension{"299", "", "h", false, "", false, false}));
 
-  store_->create_extension(Extension{"100", "Boss", "h3", false, "", true});
+  store_->create_extension(Extension{"100", "Boss", "h3", false, "", true, false});
   const auto all = store_->list_extensions();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].number, "100");
@@ -288,7 +290,7 @@ int count_rows(const std::string& path, const char* sql) {
 
 TEST_F(SqliteStoreTest, ReopenedFileKeepsDataAndMigratesOnce) {
   const auto phone = store_->create_phone(full_phone());
-  store_->create_extension(Extension{"201", "Reception", "h", false, "", false});
+  store_->create_extension(Extension{"201", "Reception", "h", false, "", false, false});
   store_.reset();
   store_ = open_sqlite_store(path_);
   store_ = open_sqlite_store(path_);

@@ -85,6 +85,7 @@ TEST_F(TrustedLookupTest, MigrationNineRecomputesTheKeysOfSipEntries) {
   store_.reset();
   testing::exec_sql(path_,
                     "UPDATE authorized_phones SET exact_key = 'sip:alice@PartnerExample';"
+                    "ALTER TABLE extensions DROP COLUMN keypad_sip_password;"
                     "DELETE FROM schema_version WHERE version >= 9;");
   store_ = open_sqlite_store(path_);
   EXPECT_EQ(candidates("sip:alice@partner.example"), (std::vector<std::string>{"sip:alice@Partner.Example"}));
@@ -94,11 +95,12 @@ TEST_F(TrustedLookupTest, MigrationNineRecomputesTheKeysOfSipEntries) {
 TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   add("+1 555 0100");
   add("+1555*");
-  store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, "", false});
+  store_->create_extension(Extension{"201", "Desk", hash_password("9137x"), false, "", false, false});
   store_.reset();
   testing::exec_sql(
       path_,
       "ALTER TABLE extensions DROP COLUMN digest_ha1; ALTER TABLE extensions DROP COLUMN remote_callback;"
+      "ALTER TABLE extensions DROP COLUMN keypad_sip_password;"
       "ALTER TABLE callback_jobs DROP COLUMN one_time;"
       "DROP INDEX call_records_call; ALTER TABLE call_records DROP COLUMN call_ref;"
       "ALTER TABLE call_records DROP COLUMN end_cause;"
@@ -119,13 +121,13 @@ TEST_F(TrustedLookupTest, MigrationBackfillsKeysOfExistingRows) {
   const auto jobs = store_->list_jobs(0);
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].created_at_ms, 1000000);
-  // Migration 6: an extension from before SIP digest keeps its PBKDF2 hash for the phone login, and has no
-  // H(A1), so it cannot register until it gets a new password.
+  // Migration 6: an extension from before SIP digest keeps its PBKDF2 hash for the phone login (its PIN since
+  // migration 10), and has no H(A1), so it cannot register until it gets a new password.
   const auto ext = store_->get_extension("201");
   ASSERT_TRUE(ext);
   EXPECT_EQ(ext->digest_ha1, "");
-  EXPECT_TRUE(verify_extension_password(*ext, "9137x", "any.realm"));
-  EXPECT_FALSE(verify_extension_password(*ext, "9137y", "any.realm"));
+  EXPECT_TRUE(verify_extension_pin(*ext, "9137x", "any.realm"));
+  EXPECT_FALSE(verify_extension_pin(*ext, "9137y", "any.realm"));
   // Migration 7: older records keep their text result and have no typed cause or call link.
   const auto records = store_->list_call_records(10);
   ASSERT_EQ(records.size(), 1u);

@@ -166,18 +166,26 @@ TEST_F(ApiServerTest, OverbroadPatternGetsAWarning) {
   EXPECT_TRUE(body_of(r).contains("warning"));
 }
 
-TEST_F(ApiServerTest, ExtensionPasswordIsNeverReturned) {
-  auto r = post("/api/v1/extensions", json{{"number", "201"}, {"name", "Desk"}, {"password", "9137"}});
+constexpr const char* kSipPassword = "desk phone 201 secret";
+constexpr const char* kPin = "480215";
+
+TEST_F(ApiServerTest, ExtensionPasswordAndPinAreNeverReturned) {
+  auto r = post("/api/v1/extensions",
+                json{{"number", "201"}, {"name", "Desk"}, {"password", kSipPassword}, {"pin", kPin}});
   ASSERT_EQ(r->status, 201) << r->body;
   const auto stored = store_->get_extension("201");
-  EXPECT_TRUE(store::verify_extension_password(*stored, "9137", ""));  // H(A1) for the (test's empty) realm
-  EXPECT_EQ(stored->password_hash, "");                                // no PBKDF2 for new passwords
-  // Only the flag says anything about the password; neither it nor its hash is in any answer.
+  EXPECT_EQ(stored->digest_ha1, store::digest_ha1("201", "", kSipPassword));  // the test's empty realm
+  EXPECT_TRUE(store::verify_extension_pin(*stored, kPin, ""));
+  EXPECT_FALSE(store::verify_extension_pin(*stored, kSipPassword, ""));  // the keypad needs the PIN
+  // Only the flags say anything about the secrets; neither they nor their hashes are in any answer.
   auto no_secret = [&stored](const std::string& body) {
-    EXPECT_EQ(body.find("9137"), std::string::npos) << body;
-    EXPECT_EQ(body.find(stored->digest_ha1), std::string::npos) << body;
+    for (const std::string& secret :
+         {std::string(kSipPassword), std::string(kPin), stored->digest_ha1, stored->pin_hash}) {
+      EXPECT_EQ(body.find(secret), std::string::npos) << body;
+    }
     const std::string without_flag = std::regex_replace(body, std::regex("\"needs_new_password\":false"), "");
     EXPECT_EQ(without_flag.find("password"), std::string::npos) << body;
+    EXPECT_NE(body.find("\"has_pin\":true"), std::string::npos) << body;
   };
   no_secret(r->body);
 
@@ -187,33 +195,57 @@ TEST_F(ApiServerTest, ExtensionPasswordIsNeverReturned) {
     no_secret(r->body);
     EXPECT_NE(r->body.find("\"registered\":false"), std::string::npos) << r->body;
   }
-  EXPECT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"password", "5820"}})->status, 409);
-  EXPECT_EQ(post("/api/v1/extensions", json{{"number", "202"}, {"password", "1234"}})->status, 400);
+  EXPECT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"pin", "583914"}})->status, 409);
+  r = post("/api/v1/extensions", json{{"number", "202"}, {"password", "1234"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["field"], "password");
+  r = post("/api/v1/extensions", json{{"number", "202"}, {"pin", "123456"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["field"], "pin");
 }
 
-TEST_F(ApiServerTest, ExtensionPutWithoutPasswordKeepsIt) {
-  ASSERT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"password", "9137"}})->status, 201);
+TEST_F(ApiServerTest, ExtensionPutWithoutSecretsKeepsThem) {
+  ASSERT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"password", kSipPassword}})->status, 201);
   auto r = put("/api/v1/extensions/201",
                json{{"name", "Front desk"}, {"allow_call_relay", true}, {"remote_callback", true}});
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(json::parse(r->body).at("remote_callback"), true) << r->body;
+  EXPECT_EQ(json::parse(r->body).at("has_pin"), false) << r->body;
   auto e = store_->get_extension("201");
   EXPECT_EQ(e->name, "Front desk");
   EXPECT_TRUE(e->allow_call_relay);
   EXPECT_TRUE(e->remote_callback);
-  EXPECT_TRUE(store::verify_extension_password(*e, "9137", ""));
-  r = put("/api/v1/extensions/201", json{{"password", "5820"}});
+  EXPECT_EQ(e->digest_ha1, store::digest_ha1("201", "", kSipPassword));
+  r = put("/api/v1/extensions/201", json{{"pin", kPin}});
   ASSERT_EQ(r->status, 200);
   e = store_->get_extension("201");
   EXPECT_EQ(e->name, "");
-  EXPECT_TRUE(store::verify_extension_password(*e, "5820", ""));
-  EXPECT_FALSE(store::verify_extension_password(*e, "9137", ""));
+  EXPECT_TRUE(store::verify_extension_pin(*e, kPin, ""));
+  EXPECT_EQ(e->digest_ha1, store::digest_ha1("201", "", kSipPassword));  // the PIN left the password alone
+  r = put("/api/v1/extensions/201", json{{"password", "another long secret"}});
+  ASSERT_EQ(r->status, 200);
+  e = store_->get_extension("201");
+  EXPECT_EQ(e->digest_ha1, store::digest_ha1("201", "", "another long secret"));
+  EXPECT_TRUE(store::verify_extension_pin(*e, kPin, ""));
   EXPECT_EQ(put("/api/v1/extensions/201", json{{"number", "202"}})->status, 400);
   EXPECT_EQ(put("/api/v1/extensions/299", json{{"name", "x"}})->status, 404);
 }
 
+// A row from before PINs logs in at the keypad with its SIP password, flagged, until it gets either secret.
+TEST_F(ApiServerTest, APrePinRowIsFlaggedUntilItGetsAPin) {
+  store_->create_extension(
+      store::Extension{"201", "Old", "", false, store::digest_ha1("201", "", "9137"), false, true});
+  auto r = client_->Get("/api/v1/extensions/201");
+  EXPECT_EQ(body_of(r)["needs_pin"], true) << r->body;
+  ASSERT_EQ(put("/api/v1/extensions/201", json{{"pin", kPin}})->status, 200);
+  const auto e = store_->get_extension("201");
+  EXPECT_FALSE(e->keypad_sip_password);
+  EXPECT_FALSE(store::verify_extension_pin(*e, "9137", ""));
+  EXPECT_EQ(body_of(client_->Get("/api/v1/extensions/201"))["needs_pin"], false);
+}
+
 TEST_F(ApiServerTest, ExtensionInUseCannotBeDeleted) {
-  ASSERT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"password", "9137"}})->status, 201);
+  ASSERT_EQ(post("/api/v1/extensions", json{{"number", "201"}, {"pin", kPin}})->status, 201);
   json body = kPhone;
   body["login_extension"] = "201";
   const auto created = post("/api/v1/authorized-phones", body);

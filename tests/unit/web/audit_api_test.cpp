@@ -79,13 +79,18 @@ TEST_F(AuditApiTest, ARefusedChangeIsNotRecorded) {
   EXPECT_EQ(audit().size(), 0U);
 }
 
-TEST_F(AuditApiTest, AnExtensionPasswordIsNotedNeverStored) {
-  ASSERT_EQ(send("POST", "/api/v1/extensions", {{"number", "201"}, {"password", "s3cret-pw"}})->status, 201);
+TEST_F(AuditApiTest, AnExtensionPasswordAndPinAreNotedNeverStored) {
+  ASSERT_EQ(send("POST", "/api/v1/extensions",
+                 {{"number", "201"}, {"password", "s3cret-pw of the desk"}, {"pin", "480215"}})
+                ->status,
+            201);
   ASSERT_EQ(send("PUT", "/api/v1/extensions/201", {{"name", "Desk"}})->status, 200);
   const auto r = client_->Get("/api/v1/audit", bearer());
   EXPECT_EQ(r->body.find("s3cret-pw"), std::string::npos);
+  EXPECT_EQ(r->body.find("480215"), std::string::npos);
   const json rows = json::parse(r->body);
   EXPECT_EQ(rows[1]["new"]["password"], "(set)");
+  EXPECT_EQ(rows[1]["new"]["pin"], "(set)");
   EXPECT_FALSE(rows[0]["new"].contains("password"));
   EXPECT_EQ(rows[0]["old"]["name"], "");
   EXPECT_EQ(rows[0]["new"]["name"], "Desk");
