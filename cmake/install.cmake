@@ -23,3 +23,4 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/contrib/fail2ban ${PROJECT_SOURCE_DIR}/c
         DESTINATION share/doc/callbackd/contrib)
 install(CODE "set(CALLBACKD_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")\nset(CALLBACKD_BINARY_DIR \"${PROJECT_BINARY_DIR}\")")
 install(SCRIPT ${PROJECT_SOURCE_DIR}/cmake/install_generated.cmake)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/callbackd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)

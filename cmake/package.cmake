@@ -22,6 +22,6 @@ endif()
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "fail2ban, sqlite3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-    "${PROJECT_SOURCE_DIR}/contrib/debian/postinst;${PROJECT_SOURCE_DIR}/contrib/debian/conffiles")
+    "${PROJECT_SOURCE_DIR}/contrib/debian/postinst;${PROJECT_SOURCE_DIR}/contrib/debian/prerm;${PROJECT_SOURCE_DIR}/contrib/debian/postrm;${PROJECT_SOURCE_DIR}/contrib/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 include(CPack)

@@ -38,7 +38,7 @@ def _wait_registered(srv, number, registered, timeout):
     return ext
 
 
-@case("baresip-register-right-password-expect-bound")
+@case("baresip-register-right-password-expect-bound", lock="media")
 def baresip_register_right_password(ctx):
     """baresip registers extension 202 with its password: it reports REGISTER_OK (200), the API lists the
     binding with baresip's own address and port; on quit baresip unregisters and the binding is gone."""
@@ -70,7 +70,7 @@ def _refused(ctx, srv, user, password):
     return fail.get("param", "")
 
 
-@case("baresip-register-wrong-password-expect-refused")
+@case("baresip-register-wrong-password-expect-refused", lock="media")
 def baresip_register_wrong_password(ctx):
     """baresip registers extension 203 with a wrong password: the server answers its digest with 401 (a fresh
     challenge), baresip reports REGISTER_FAIL, and the API shows no binding. A baresip registering the unknown
@@ -113,7 +113,7 @@ def _extension_record(srv, timeout=5):
     raise TestFailure(f"no ended call record of direction extension within {timeout} s: {rows}")
 
 
-@case("baresip-relay-to-extension-expect-audio-both-ways")
+@case("baresip-relay-to-extension-expect-audio-both-ways", lock="media")
 def baresip_relay_to_extension(ctx):
     """A called-back caller at the relay prompt keys 202# (in-band): callbackd rings the registered baresip,
     which answers on its own and shows the call as from the attendant. Each hears the other, checked by
@@ -162,7 +162,7 @@ def baresip_relay_to_extension(ctx):
     check(digits == "5", f"baresip's 5 must reach the caller as RFC 4733 payload type 101: got {digits!r}")
 
 
-@case("baresip-calls-baresip-expect-407-then-audio-both-ways")
+@case("baresip-calls-baresip-expect-407-then-audio-both-ways", lock="media")
 def baresip_calls_baresip(ctx):
     """Two registered baresip phones: 201 dials 202 through callbackd. 201's INVITE is challenged with 407 and
     baresip answers it with its password on its own; 202 rings and answers (auto), showing the call as from

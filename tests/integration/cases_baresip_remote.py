@@ -22,7 +22,7 @@ def _key(phone, keys, pause_s=1.0):
     time.sleep(pause_s)
 
 
-@case("baresip-star6-change-expect-row-audit-callback-within-45s")
+@case("baresip-star6-change-expect-row-audit-callback-within-45s", lock="media")
 def baresip_star6_change(ctx):
     """A trusted caller's phone is baresip (its entry's destination is baresip's address, login extension 201).
     Called back, baresip answers on its own and keys *6, 201 # 90417 #, 2 (change), # (this phone's entry),

@@ -298,7 +298,7 @@ def _relay_table(ctx, srv, tables, first_number):
     far.expect_success()
 
 
-@case("dialplan-relay-expect-exact-request-uri-or-refused")
+@case("dialplan-relay-expect-exact-request-uri-or-refused", lock="media")
 def dialplan_relay(ctx):
     """A default US line: the whole US_DIALS table keyed with RFC 4733 at the relay prompt by several called-back
     callers at once, and INBAND_DIALS as in-band tones by one more. Each refused row is a destination-refused
@@ -309,7 +309,7 @@ def dialplan_relay(ctx):
         _relay_table(ctx, srv, [(p, False) for p in parts] + [(INBAND_DIALS, True)], first_number=1070)
 
 
-@case("dialplan-national-line-expect-stripped-national-request-uri")
+@case("dialplan-national-line-expect-stripped-national-request-uri", lock="media")
 def dialplan_national_line(ctx):
     """A line with strip_prefixes = ["9"] and dial_format = "national": NATIONAL_DIALS keyed at the relay prompt
     (9 is removed once, and the gateway is sent national digits: 92125550199 -> sip:2125550199@<gateway>); the

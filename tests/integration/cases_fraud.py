@@ -47,7 +47,7 @@ def _entry_id(srv, caller_number):
     return str(rows[0]["id"])
 
 
-@case("relay-fraud-dial-strings-expect-refused-no-invite")
+@case("relay-fraud-dial-strings-expect-refused-no-invite", lock="media")
 def relay_fraud_dial_strings(ctx):
     """A logged-in caller at the relay prompt keys a premium number, 011, 00 and 9011 international numbers and a
     +1 area code outside the line's country plan, each ended by #: none of them leaves the server (the line's

@@ -54,7 +54,7 @@ def timed_get(srv, path):
     return status, time.monotonic() - start
 
 
-@case("slow-http-clients-expect-api-answers-then-closed")
+@case("slow-http-clients-expect-api-answers-then-closed", timing=True)
 def slow_http_clients_expect_api_answers_then_closed(ctx):
     """16 connections (twice httplib's default worker count) send their request headers a byte per second:
     /healthz and an API GET still answer within 2 s, and the server closes every slow connection once
@@ -122,7 +122,7 @@ def hold_every_slot(port, count):
     raise TestFailure(f"could not hold {count} silent connections")
 
 
-@case("http-over-max-connections-expect-503-at-once")
+@case("http-over-max-connections-expect-503-at-once", timing=True)
 def http_over_max_connections_expect_503_at_once(ctx):
     """web.max_connections = 4: four silent connections hold every slot; a fifth is answered 503 (or closed)
     at once instead of waiting for a worker. Once the silent ones time out, /healthz answers 200 again."""

@@ -17,7 +17,7 @@ def status_of(raw):
     return int(m.group(1)) if m else None
 
 
-@case("overload-expect-503-then-recover")
+@case("overload-expect-503-then-recover", timing=True)
 def overload_expect_503_then_recover(ctx):
     """[sip] max_calls = 2: two calls ringing from the line's gateway hold the limit; a third INVITE gets 503
     with a Retry-After header and leaves no call record, while the two ringing calls are untouched. Once they
@@ -91,7 +91,7 @@ def _screen_count(sipp, status):
         return None
 
 
-@case("invite-flood-expect-503-audio-kept-trigger-called-back")
+@case("invite-flood-expect-503-audio-kept-trigger-called-back", timing=True)
 def invite_flood_expect_503_audio_kept_trigger_called_back(ctx):
     """[sip] max_calls = 20 and a bounded flood of 3,000 INVITEs at 300/s from a line's gateway (each rings
     200 ms and is cancelled unless refused): every refused one gets 503 with Retry-After (sipp checks each),

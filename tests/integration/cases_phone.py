@@ -95,7 +95,7 @@ def _register(srv, user):
     return phone
 
 
-@case("phone-invite-known-and-unknown-expect-identical-407")
+@case("phone-invite-known-and-unknown-expect-identical-407", timing=True)
 def phone_invite_identical_407(ctx):
     """An INVITE from an address where no phone registered gets 403. From where a phone did, an INVITE that is
     not from a line is challenged with 407 Proxy-Authenticate; a known

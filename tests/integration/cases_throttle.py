@@ -30,7 +30,7 @@ def _flood(client, count, sent):
             time.sleep(0.005)  # loopback's socket buffers, not the server, would drop a faster burst
 
 
-@case("stranger-flood-expect-throttled-gateway-trigger-called-back")
+@case("stranger-flood-expect-throttled-gateway-trigger-called-back", timing=True)
 def stranger_flood_expect_throttled_gateway_trigger_called_back(ctx):
     """With the default stranger_rate (20/s) and stranger_burst (100), 600 INVITEs from 127.0.0.2 as fast as
     loopback takes them: every one gets 403 Forbidden, and /metrics counts all but the burst and the refill

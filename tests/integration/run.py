@@ -41,7 +41,7 @@ import cases_phone  # noqa: E402,F401
 import cases_dialplan  # noqa: E402,F401
 import cases_screening  # noqa: E402,F401
 from context import Context  # noqa: E402
-from registry import CASES  # noqa: E402
+from registry import CASES, SCHEDULE  # noqa: E402
 from server import TestFailure  # noqa: E402
 
 
@@ -91,8 +91,15 @@ def main():
     parser.add_argument("--scenarios", default=os.path.join(HERE, "..", "sip"), help="sipp scenarios")
     parser.add_argument("--case", action="append", help="run only this case (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--ctest", action="store_true",
+                        help="list the cases for tests/CMakeLists.txt: name|timing or behaviour[|lock], one a line")
     parser.add_argument("--keep", action="store_true", help="keep the temp files of passing cases")
     args = parser.parse_args()
+    if args.ctest:
+        for name in CASES:
+            timing, lock = SCHEDULE[name]
+            print(f"{name}|{'timing' if timing else 'behaviour'}" + (f"|{lock}" if lock else ""))
+        return 0
     if args.list:
         for name, fn in CASES.items():
             print(f"{name}: {(fn.__doc__ or '').strip().splitlines()[0]}")

@@ -1,5 +1,6 @@
 """Runs one callbackd for one test case: free ports, a fresh config and database, REST access, clean stop."""
 
+import atexit
 import http.client
 import json
 import os
@@ -7,6 +8,7 @@ import random
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -52,6 +54,51 @@ def _kernel_port():
 # it starts), so it is never handed out twice, by free_port or free_port_block.
 _HANDED_OUT = set()
 
+# Cases run in parallel (ctest -j), each in its own process: a port is claimed across them by creating a file
+# named after it, exclusively. A claim whose process is gone (a killed run) is taken over.
+_CLAIMS = os.path.join(tempfile.gettempdir(), "callbackd-test-ports")
+_CLAIMED = []
+
+
+def _owner_alive(path):
+    try:
+        with open(path) as f:
+            pid = int(f.read() or 0)
+        os.kill(pid, 0)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _claim(port):
+    os.makedirs(_CLAIMS, exist_ok=True)
+    path = os.path.join(_CLAIMS, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if _owner_alive(path):
+                return False
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        _CLAIMED.append(path)
+        return True
+    return False
+
+
+@atexit.register
+def _release_claims():
+    for path in _CLAIMED:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
 
 def _take_ports(count, even):
     """count consecutive ports (the first even if asked), all free for UDP and TCP, none handed out before by
@@ -61,8 +108,9 @@ def _take_ports(count, even):
         block = range(base, base + count)
         if base + count < 65536 and not _HANDED_OUT.intersection(block) and all(
                 _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM) for p in block):
-            _HANDED_OUT.update(block)
-            return base
+            _HANDED_OUT.update(block)  # never again in this process, claimed or not
+            if all(_claim(p) for p in block):
+                return base
     raise TestFailure(f"no block of {count} free ports found")
 
 
