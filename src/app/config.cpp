@@ -136,9 +136,9 @@ class Reader {
 
 void read_sip(Reader& r, const toml::table& t, SipConfig& c) {
   r.only_keys(t, "sip.",
-              {"listen", "user_agent", "max_calls", "line_reserve", "realm", "nonce_ttl_s", "min_expires_s", "max_expires_s",
-               "shutdown_grace_s", "keepalive_s", "keepalive_failures", "stranger_rate", "stranger_burst",
-               "auth_source_failures", "auth_source_window_s", "auth_lockout_failures",
+              {"listen", "user_agent", "max_calls", "line_reserve", "realm", "nonce_ttl_s", "min_expires_s",
+               "max_expires_s", "shutdown_grace_s", "keepalive_s", "keepalive_failures", "stranger_rate",
+               "stranger_burst", "auth_source_failures", "auth_source_window_s", "auth_lockout_failures",
                "auth_lockout_window_s", "auth_lockout_s"});
   r.host_port(t, "sip.", "listen", c.listen);
   r.str(t, "sip.", "user_agent", c.user_agent);

@@ -16,7 +16,7 @@ struct SipConfig {
   std::string user_agent = "callbackd";
   int max_calls = 1000;
   int line_reserve = 2;  // channels per line open past the overload guard (pbx/overload.hpp)
-  std::string realm;  // SIP digest realm; empty in the file: the listen host (read_sip fills it in)
+  std::string realm;     // SIP digest realm; empty in the file: the listen host (read_sip fills it in)
   int nonce_ttl_s = 300;
   int min_expires_s = 60;
   int max_expires_s = 3600;

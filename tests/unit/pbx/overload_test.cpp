@@ -20,9 +20,9 @@ TEST(Overload, EachLineKeepsItsReservePastTheGuard) {
   s.line_reserve = 2;
   Overload overload(loop, clock, s);
   EXPECT_FALSE(overload.refuse(19, 0, 5));
-  EXPECT_TRUE(overload.refuse(20, 0, 20));           // the flooded line
+  EXPECT_TRUE(overload.refuse(20, 0, 20));            // the flooded line
   EXPECT_TRUE(overload.refuse(20, 0, std::nullopt));  // a phone's call has no line to reserve for
-  EXPECT_FALSE(overload.refuse(20, 0, 0));           // a quiet line
+  EXPECT_FALSE(overload.refuse(20, 0, 0));            // a quiet line
   EXPECT_FALSE(overload.refuse(21, 0, 1));
   EXPECT_TRUE(overload.refuse(22, 0, 2));
   EXPECT_TRUE(overload.refuse(20, 5000, 3));  // the store behind
