@@ -39,14 +39,10 @@ def _can_bind(port, kind):
     return True
 
 
-def _kernel_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (the kernel picks it)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if _can_bind(port, socket.SOCK_STREAM):
-            return port
+# Handed-out ports come from below the kernel's ephemeral range (32768-60999 on Debian) and the servers' RTP
+# ranges (30000 and up, config_text): a socket bound to port 0, by a peer of this case or of a case running
+# beside it, never lands on a port handed out here but not bound yet.
+_PORT_RANGE = (10000, 29998)
 
 
 # Every port this test process has handed out: a port free now may be one a peer binds again later (the line's
@@ -104,7 +100,8 @@ def _take_ports(count, even):
     """count consecutive ports (the first even if asked), all free for UDP and TCP, none handed out before by
     this process; they are handed out now."""
     for _ in range(200):
-        base = _kernel_port() & ~1 if even else _kernel_port()
+        base = random.randrange(*_PORT_RANGE)
+        base = base & ~1 if even else base
         block = range(base, base + count)
         if base + count < 65536 and not _HANDED_OUT.intersection(block) and all(
                 _can_bind(p, socket.SOCK_DGRAM) and _can_bind(p, socket.SOCK_STREAM) for p in block):
