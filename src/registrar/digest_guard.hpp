@@ -44,7 +44,7 @@ class DigestGuard {
   // registered from `ip`.
   Gate gate(const std::string& user, const std::string& ip, bool bound_here);
   Changed guessed_wrong(const std::string& user, const std::string& ip);
-  const DigestGuardSettings& settings() const { return settings_; }
+  std::size_t tracked() const { return extensions_.size() + sources_.size(); }  // names and addresses kept
 
  private:
   struct Record {

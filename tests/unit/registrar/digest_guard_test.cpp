@@ -88,6 +88,7 @@ TEST(DigestGuard, MemoryIsBoundedAndTrackedNamesStayTracked) {
   DigestGuard guard(s, clock);
   for (int i = 0; i < 3; ++i) guard.guessed_wrong("201", "192.0.2.7");
   for (int i = 0; i < 100; ++i) guard.guessed_wrong("name" + std::to_string(i), "192.0.2.7");
+  EXPECT_LE(guard.tracked(), 8U);
   EXPECT_TRUE(guard.guessed_wrong("201", "192.0.2.7").extension_locked);
 }
 
